@@ -1,0 +1,39 @@
+// The page's handle on the data worker. A crashed worker is replaced on the next call.
+import * as Comlink from 'comlink';
+import type { DataWorkerApi } from '../../workers/data.worker';
+import type { ImportProgress, ImportResult } from '../services/dataImport';
+import type { ColumnMapping } from '../core/data/types';
+
+let worker: Worker | null = null;
+let api: Comlink.Remote<DataWorkerApi> | null = null;
+let crashed: ((e: Error) => void)[] = [];
+
+function start(): Comlink.Remote<DataWorkerApi> {
+  if (api) return api;
+  worker = new Worker(new URL('../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' });
+  worker.addEventListener('error', (ev) => {
+    const err = new Error(`The data worker stopped: ${ev.message || 'unknown error'}. Nothing was stored; try again.`);
+    for (const reject of crashed) reject(err);
+    crashed = [];
+    worker?.terminate();
+    worker = null;
+    api = null;
+  });
+  api = Comlink.wrap<DataWorkerApi>(worker);
+  return api;
+}
+
+export async function importInWorker(
+  file: File,
+  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string },
+  onProgress: ImportProgress,
+): Promise<ImportResult> {
+  const remote = start();
+  return new Promise<ImportResult>((resolve, reject) => {
+    crashed.push(reject);
+    remote
+      .importFile(file, options, Comlink.proxy(onProgress))
+      .then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))))
+      .finally(() => { crashed = crashed.filter((r) => r !== reject); });
+  });
+}

@@ -1,0 +1,170 @@
+// Column names, roles and kinds: which column is the time, the close, the side...
+// Names are matched case-insensitively against the aliases people and exchanges use.
+
+import type { Column, ColumnMapping, DatasetKind, TextColumn } from './types';
+
+const MISSING_TOKENS = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', 'nil', '#n/a', '-', '?']);
+
+/** An empty cell or a spelling of "no value". */
+export function isMissingToken(text: string): boolean {
+  return MISSING_TOKENS.has(text.trim().toLowerCase());
+}
+
+/** A number written as text, or NaN. Accepts exponents and inf / infinity; rejects hex and trailing junk. */
+export function parseNumberText(text: string): number {
+  const t = text.trim();
+  if (t === '') return NaN;
+  const lower = t.toLowerCase();
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return NaN;
+  return Number(t);
+}
+
+export function encodeText(values: string[]): TextColumn {
+  const index = new Map<string, number>();
+  const dictionary: string[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let code = index.get(v);
+    if (code === undefined) { code = dictionary.length; dictionary.push(v); index.set(v, code); }
+    codes[i] = code;
+  }
+  return { type: 'text', codes, dictionary };
+}
+
+/** Makes names non-empty and distinct: "", "close", "close" → "col1", "close", "close_2". */
+export function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((raw, i) => {
+    let name = raw.trim() || `col${i + 1}`;
+    const count = seen.get(name.toLowerCase()) ?? 0;
+    seen.set(name.toLowerCase(), count + 1);
+    if (count > 0) name = `${name}_${count + 1}`;
+    return name;
+  });
+}
+
+/** "Adj Close", "adj-close", "ADJ_CLOSE" → "adj_close". */
+export function normalizeName(name: string): string {
+  return name.trim().toLowerCase().replace(/[\s\-./]+/g, '_').replace(/[^a-z0-9_]/g, '').replace(/^_+|_+$/g, '');
+}
+
+/** Aliases per role, normalized. The first matching column wins, in the order listed here. */
+export const ROLE_ALIASES: Record<string, string[]> = {
+  time: ['timestamp', 'time', 'date', 'datetime', 'date_time', 'open_time', 'opentime', 'ts', 'timestamp_ms', 'gmt_time', 'local_time', 'time_utc', 'date_utc', 'unix', 'unix_time', 'epoch', 'candle_begin_time', 'start', 't', 'entry_time'],
+  open: ['open', 'o', 'open_price', 'opening_price', 'first'],
+  high: ['high', 'h', 'high_price', 'max'],
+  low: ['low', 'l', 'low_price', 'min'],
+  close: ['close', 'c', 'close_price', 'closing_price', 'last', 'adj_close', 'adjusted_close', 'price_close'],
+  volume: ['volume', 'vol', 'v', 'base_volume', 'volume_base', 'volume_from', 'qty', 'quantity', 'tick_volume', 'volume_btc', 'volume_usd', 'quote_volume'],
+  // trades
+  price: ['price', 'px', 'trade_price'],
+  amount: ['amount', 'size', 'qty', 'quantity', 'volume', 'vol'],
+  side: ['side', 'direction', 'taker_side', 'buy_sell'],
+  // funding opportunities (seed 001)
+  symbol: ['symbol', 'pair', 'ticker', 'coin'],
+  long_exchange: ['long_exchange'],
+  short_exchange: ['short_exchange'],
+  entry_long_price: ['entry_long_price'],
+  entry_short_price: ['entry_short_price'],
+  long_funding_rate: ['long_funding_rate'],
+  short_funding_rate: ['short_funding_rate'],
+  fund_apr: ['fund_apr', 'funding_apr', 'apr'],
+  volume_24h: ['volume_24h', '24h_volume'],
+};
+
+export const REQUIRED_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> = {
+  candles: ['time', 'open', 'high', 'low', 'close'],
+  trades: ['time', 'side', 'price', 'amount'],
+  funding: ['time', 'symbol', 'long_exchange', 'short_exchange', 'entry_long_price', 'entry_short_price', 'long_funding_rate', 'short_funding_rate'],
+  series: ['time'],
+};
+export const OPTIONAL_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> = {
+  candles: ['volume'],
+  trades: [],
+  funding: ['fund_apr', 'volume_24h'],
+  series: [],
+};
+
+function findRole(role: string, normalized: string[], taken: Set<number>, columns: Column[]): number {
+  for (const alias of ROLE_ALIASES[role]) {
+    const idx = normalized.findIndex((n, i) => n === alias && !taken.has(i));
+    if (idx < 0) continue;
+    const t = columns[idx].type;
+    if (role === 'time' ? t === 'time' || t === 'number' : ['symbol', 'side', 'long_exchange', 'short_exchange'].includes(role) ? t === 'text' : t === 'number') return idx;
+  }
+  return -1;
+}
+
+function mapRoles(roles: string[], names: string[], columns: Column[]): Record<string, string> {
+  const normalized = names.map(normalizeName);
+  const taken = new Set<number>();
+  const out: Record<string, string> = {};
+  for (const role of roles) {
+    const idx = findRole(role, normalized, taken, columns);
+    if (idx >= 0) { out[role] = names[idx]; taken.add(idx); }
+  }
+  return out;
+}
+
+/**
+ * [time, open, high, low, close, volume?] rows, checked rather than assumed: the first column is
+ * a date or an epoch time, and on every row low <= open, close <= high with positive prices.
+ */
+function looksLikePositionalCandles(columns: Column[]): boolean {
+  const t = columns[0];
+  if (t.type !== 'time' && t.type !== 'number') return false;
+  const [o, h, l, c] = columns.slice(1, 5).map((col) => (col.type === 'number' ? col.values : null));
+  if (!o || !h || !l || !c) return false;
+  const times = t.values as Float64Array;
+  for (let i = 0; i < o.length; i++) {
+    if (t.type === 'number' && !(times[i] > 1e8)) return false;
+    if (!(l[i] > 0 && l[i] <= o[i] && l[i] <= c[i] && h[i] >= o[i] && h[i] >= c[i])) return false;
+  }
+  return true;
+}
+
+export interface Detection {
+  mapping: ColumnMapping;
+  /** True when the mapping is a guess the person should confirm (no header, missing roles). */
+  unsure: boolean;
+  reason?: string;
+}
+
+/** Which kind of dataset a table of named columns is, and which column plays which role. */
+export function detectKind(names: string[], columns: Column[], hasHeader: boolean): Detection {
+  if (!hasHeader) {
+    // The exchange-API shape: [time, open, high, low, close, volume, ...] by position.
+    const positional = ['time', 'open', 'high', 'low', 'close', 'volume'];
+    const roles: Record<string, string> = {};
+    const fits = columns.length >= 5 && columns.slice(0, 5).every((c) => c.type === 'number' || c.type === 'time');
+    if (fits) positional.forEach((role, i) => { if (i < columns.length && columns[i].type !== 'text') roles[role] = names[i]; });
+    if (fits && looksLikePositionalCandles(columns)) return { mapping: { kind: 'candles', roles }, unsure: false };
+    return { mapping: { kind: 'candles', roles }, unsure: true, reason: 'the file has no header row, so the columns were guessed by position' };
+  }
+  const kinds: Exclude<DatasetKind, 'offline'>[] = ['funding', 'candles', 'trades'];
+  const partial: { kind: DatasetKind; roles: Record<string, string>; missing: string[] }[] = [];
+  for (const kind of kinds) {
+    const roles = mapRoles([...REQUIRED_ROLES[kind], ...OPTIONAL_ROLES[kind]], names, columns);
+    const missing = REQUIRED_ROLES[kind].filter((r) => !(r in roles));
+    if (missing.length === 0) return { mapping: { kind, roles }, unsure: false };
+    partial.push({ kind, roles, missing });
+  }
+  const time = mapRoles(['time'], names, columns);
+  // Candle-like columns present but some missing: ask.
+  const candles = partial.find((p) => p.kind === 'candles')!;
+  const candleRoles = Object.keys(candles.roles).filter((r) => r !== 'time' && r !== 'volume');
+  if (candleRoles.length >= 1 && candleRoles.length < 4 && !columns.some((c, i) => c.type === 'text' && normalizeName(names[i]) === 'side')) {
+    return { mapping: { kind: 'candles', roles: candles.roles }, unsure: true, reason: `no column found for ${candles.missing.join(', ')}` };
+  }
+  if ('time' in time && columns.some((c, i) => c.type === 'number' && names[i] !== time.time)) {
+    return { mapping: { kind: 'series', roles: time }, unsure: false };
+  }
+  return {
+    mapping: { kind: 'candles', roles: candles.roles },
+    unsure: true,
+    reason: 'time' in time ? 'no numeric columns found besides the time' : 'no time column found (looked for date, time, timestamp, open_time...)',
+  };
+}

@@ -1,0 +1,105 @@
+// Shapes shared by every parser, the validator and the store. No DOM, no TensorFlow.js.
+
+export type DatasetKind = 'candles' | 'funding' | 'offline' | 'trades' | 'series';
+
+export const DATASET_KIND_LABELS: Record<DatasetKind, string> = {
+  candles: 'Candles (OHLCV)',
+  funding: 'Funding opportunities',
+  offline: 'Offline dataset (state, action, strength)',
+  trades: 'Trades',
+  series: 'Time series',
+};
+
+/** A numeric column is a Float64Array (times are epoch milliseconds, UTC); text is dictionary-encoded. */
+export interface NumericColumn {
+  type: 'number';
+  values: Float64Array;
+}
+export interface TimeColumn {
+  type: 'time';
+  values: Float64Array;
+}
+export interface TextColumn {
+  type: 'text';
+  codes: Int32Array;
+  dictionary: string[];
+}
+/** A matrix column holds rows of `width` values (an offline dataset's states). */
+export interface MatrixColumn {
+  type: 'matrix';
+  values: Float32Array;
+  width: number;
+}
+export type Column = NumericColumn | TimeColumn | TextColumn | MatrixColumn;
+
+/** What a parser produces: named columns of equal length, before roles are assigned. */
+export interface Table {
+  fileName: string;
+  format: FileFormat;
+  rowCount: number;
+  names: string[];
+  columns: Column[];
+  /** Did the file name its columns (a CSV header, object keys), or were names invented (col1, col2...)? */
+  hasHeader: boolean;
+  /** Maps a data row index to the position a person would look for in the file ("line 17", "row 3"). */
+  where(row: number): string;
+}
+
+export type FileFormat = 'csv' | 'parquet' | 'json' | 'jsonl' | 'npz' | 'feather';
+
+export interface ColumnStats {
+  name: string;
+  type: Column['type'];
+  min: number;
+  max: number;
+  mean: number;
+  nanCount: number;
+  /** Distinct values of a text column. */
+  distinct?: number;
+}
+
+export interface Issue {
+  level: 'warning' | 'repaired' | 'info';
+  message: string;
+}
+
+export interface DatasetMeta {
+  id: string;
+  name: string;
+  kind: DatasetKind;
+  rows: number;
+  /** Column names in stored order. For candles the roles come first: time, open, high, low, close, volume. */
+  columns: string[];
+  columnTypes: Column['type'][];
+  /** Role → stored column name (time, open, high, low, close, volume, price, side...). */
+  roles: Record<string, string>;
+  timeStart: number | null;
+  timeEnd: number | null;
+  /** Median spacing of the time column in milliseconds, and its label ("5m", "1h", "1d"). */
+  intervalMs: number | null;
+  interval: string | null;
+  source: { fileName: string; format: FileFormat; size: number; sha256: string };
+  stats: ColumnStats[];
+  issues: Issue[];
+  chunkRows: number;
+  createdAt: string;
+  /** Matrix columns' widths (offline states). */
+  widths?: Record<string, number>;
+  /** Text columns' dictionaries, stored with the metadata since they are small. */
+  dictionaries?: Record<string, string[]>;
+  /** Set when deleted: the dataset stays restorable until it is purged. */
+  deletedAt?: string | null;
+}
+
+/** A validated dataset ready to store: metadata plus its columns in `meta.columns` order. */
+export interface Dataset {
+  meta: DatasetMeta;
+  columns: Column[];
+}
+
+/** Role assignment chosen by detection or by the person in the column-mapping step. */
+export interface ColumnMapping {
+  kind: DatasetKind;
+  /** role → source column name; roles not present are absent. */
+  roles: Record<string, string>;
+}

@@ -1,0 +1,146 @@
+// Datasets in IndexedDB: metadata in `datasets`, column chunks as typed arrays in `chunks`.
+// A dataset is written in one transaction, so an import is all or nothing: a failure, a full
+// disk or a closed tab aborts the transaction and leaves no trace.
+
+import type { Column, Dataset, DatasetMeta } from '../core/data/types';
+import { isQuotaError, storageEstimate, StorageFullError, type LabDb, type StoredChunk } from './db';
+import { formatBytes } from '../core/data/format';
+
+function chunkValues(col: Column, start: number, end: number): StoredChunk['values'] {
+  // slice, not subarray: a view would be cloned with its whole buffer
+  switch (col.type) {
+    case 'text': return col.codes.slice(start, end);
+    case 'matrix': return col.values.slice(start * col.width, end * col.width);
+    default: return col.values.slice(start, end);
+  }
+}
+
+export async function saveDataset(db: LabDb, dataset: Dataset, onProgress?: (fraction: number) => void): Promise<void> {
+  const { meta, columns } = dataset;
+  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+  const chunks = tx.objectStore('chunks');
+  const perColumn = Math.max(1, Math.ceil(meta.rows / meta.chunkRows));
+  const total = perColumn * columns.length;
+  let written = 0;
+  const puts: Promise<unknown>[] = [];
+  try {
+    columns.forEach((col, c) => {
+      for (let k = 0; k < perColumn; k++) {
+        const start = k * meta.chunkRows;
+        const end = Math.min(meta.rows, start + meta.chunkRows);
+        puts.push(chunks.put({ datasetId: meta.id, column: meta.columns[c], index: k, values: chunkValues(col, start, end) }).then(() => {
+          written++;
+          onProgress?.(written / total);
+        }));
+      }
+    });
+    // Metadata last: a dataset is listed only once all of it is there.
+    puts.push(tx.objectStore('datasets').put(meta));
+    await Promise.all([...puts, tx.done]);
+  } catch (e) {
+    try { tx.abort(); } catch { /* already finished */ }
+    if (isQuotaError(e) || isQuotaError(tx.error)) {
+      const est = await storageEstimate();
+      throw new StorageFullError(est ? ` (${formatBytes(est.usage)} of ${formatBytes(est.quota)} used)` : '');
+    }
+    throw e;
+  }
+}
+
+/** Datasets that are not deleted, newest first. */
+export async function listDatasets(db: LabDb): Promise<DatasetMeta[]> {
+  const all = await db.getAll('datasets');
+  return all.filter((d) => !d.deletedAt).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export async function getDatasetMeta(db: LabDb, id: string): Promise<DatasetMeta | undefined> {
+  return db.get('datasets', id);
+}
+
+/** A stored column, whole or rows [start, end), rebuilt from its chunks. */
+export async function loadColumn(db: LabDb, meta: DatasetMeta, name: string, start = 0, end = meta.rows): Promise<Column> {
+  const c = meta.columns.indexOf(name);
+  if (c < 0) throw new Error(`dataset "${meta.name}" has no column "${name}"`);
+  const type = meta.columnTypes[c];
+  const width = type === 'matrix' ? (meta.widths?.[name] ?? 1) : 1;
+  const first = Math.floor(start / meta.chunkRows);
+  const last = Math.max(first, Math.ceil(end / meta.chunkRows) - 1);
+  const stored = await db.getAll('chunks', IDBKeyRange.bound([meta.id, name, first], [meta.id, name, last]));
+  const n = Math.max(0, end - start);
+  const out = type === 'text' ? new Int32Array(n) : type === 'matrix' ? new Float32Array(n * width) : new Float64Array(n);
+  for (const chunk of stored) {
+    const chunkStart = chunk.index * meta.chunkRows;
+    const from = Math.max(start, chunkStart);
+    const to = Math.min(end, chunkStart + chunk.values.length / width);
+    if (to <= from) continue;
+    out.set(chunk.values.subarray((from - chunkStart) * width, (to - chunkStart) * width) as never, (from - start) * width);
+  }
+  if (type === 'text') return { type, codes: out as Int32Array, dictionary: meta.dictionaries?.[name] ?? [] };
+  if (type === 'matrix') return { type, values: out as Float32Array, width };
+  return { type, values: out as Float64Array };
+}
+
+/** Every column of rows [start, end). */
+export async function loadRows(db: LabDb, meta: DatasetMeta, start: number, end: number): Promise<Column[]> {
+  return Promise.all(meta.columns.map((name) => loadColumn(db, meta, name, start, end)));
+}
+
+export async function renameDataset(db: LabDb, id: string, name: string): Promise<DatasetMeta> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new Error('A dataset needs a name.');
+  const tx = db.transaction('datasets', 'readwrite');
+  const meta = await tx.store.get(id);
+  if (!meta) throw new Error('That dataset no longer exists.');
+  meta.name = trimmed;
+  await tx.store.put(meta);
+  await tx.done;
+  return meta;
+}
+
+/** Deletes undoably: the dataset disappears from the list but stays restorable until purged. */
+export async function deleteDataset(db: LabDb, id: string): Promise<void> {
+  const tx = db.transaction('datasets', 'readwrite');
+  const meta = await tx.store.get(id);
+  if (meta) {
+    meta.deletedAt = new Date().toISOString();
+    await tx.store.put(meta);
+  }
+  await tx.done;
+}
+
+export async function restoreDataset(db: LabDb, id: string): Promise<void> {
+  const tx = db.transaction('datasets', 'readwrite');
+  const meta = await tx.store.get(id);
+  if (meta) {
+    meta.deletedAt = null;
+    await tx.store.put(meta);
+  }
+  await tx.done;
+}
+
+/** Removes a dataset and its chunks for good. */
+export async function purgeDataset(db: LabDb, id: string): Promise<void> {
+  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('chunks').delete(IDBKeyRange.bound([id, '', 0], [id, '\uffff', Infinity])),
+    tx.objectStore('datasets').delete(id),
+    tx.done,
+  ]);
+}
+
+/** Purges datasets deleted more than `olderThanMs` ago, and chunks no dataset owns (never written whole). */
+export async function purgeDeleted(db: LabDb, olderThanMs: number): Promise<number> {
+  const all = await db.getAll('datasets');
+  const now = Date.now();
+  let purged = 0;
+  for (const d of all) {
+    if (d.deletedAt && now - Date.parse(d.deletedAt) >= olderThanMs) {
+      await purgeDataset(db, d.id);
+      purged++;
+    }
+  }
+  const owned = new Set(all.map((d) => d.id));
+  const chunkOwners = new Set(await db.getAllKeysFromIndex('chunks', 'byDataset').then((keys) => keys.map((k) => k[0])));
+  for (const owner of chunkOwners) if (!owned.has(owner)) await purgeDataset(db, owner);
+  return purged;
+}

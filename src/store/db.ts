@@ -1,0 +1,71 @@
+// The one place that touches IndexedDB. Everything the lab keeps lives in this database.
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DatasetMeta } from '../core/data/types';
+
+export interface StoredChunk {
+  datasetId: string;
+  column: string;
+  index: number;
+  values: Float64Array | Float32Array | Int32Array;
+}
+
+export interface LabSchema extends DBSchema {
+  datasets: { key: string; value: DatasetMeta };
+  chunks: { key: [string, string, number]; value: StoredChunk; indexes: { byDataset: string } };
+}
+
+export type LabDb = IDBPDatabase<LabSchema>;
+
+export const DB_NAME = 'rl-trading-lab';
+export const DB_VERSION = 1;
+
+export function openLabDb(name = DB_NAME): Promise<LabDb> {
+  return openDB<LabSchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('datasets', { keyPath: 'id' });
+        const chunks = db.createObjectStore('chunks', { keyPath: ['datasetId', 'column', 'index'] });
+        chunks.createIndex('byDataset', 'datasetId');
+      }
+    },
+    blocking() {
+      // A newer version of the lab opened in another tab: let it upgrade.
+      void 0;
+    },
+  });
+}
+
+/** A write that failed because the browser's storage quota is used up, said plainly. */
+export class StorageFullError extends Error {
+  constructor(detail: string) {
+    super(`Not enough storage space in this browser to keep the dataset${detail}. Delete datasets or runs you no longer need, or free disk space, and try again.`);
+    this.name = 'StorageFullError';
+  }
+}
+
+export function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string })?.name;
+  return name === 'QuotaExceededError' || (name === 'UnknownError' && /quota|space/i.test(String((e as Error).message)));
+}
+
+/** Asks the browser to keep the lab's data under storage pressure. Returns whether it will. */
+export async function requestPersistentStorage(): Promise<boolean> {
+  if (typeof navigator === 'undefined' || !navigator.storage?.persist) return false;
+  try {
+    if (await navigator.storage.persisted()) return true;
+    return await navigator.storage.persist();
+  } catch {
+    return false;
+  }
+}
+
+export async function storageEstimate(): Promise<{ usage: number; quota: number } | null> {
+  if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return null;
+  try {
+    const e = await navigator.storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  } catch {
+    return null;
+  }
+}
