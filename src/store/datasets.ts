@@ -23,20 +23,23 @@ export async function saveDataset(db: LabDb, dataset: Dataset, onProgress?: (fra
   const total = perColumn * columns.length;
   let written = 0;
   const puts: Promise<unknown>[] = [];
+  // Once one write fails the rest reject too; mark them handled so only the first error is reported.
+  const track = (p: Promise<unknown>) => { p.catch(() => {}); puts.push(p); };
+  track(tx.done);
   try {
     columns.forEach((col, c) => {
       for (let k = 0; k < perColumn; k++) {
         const start = k * meta.chunkRows;
         const end = Math.min(meta.rows, start + meta.chunkRows);
-        puts.push(chunks.put({ datasetId: meta.id, column: meta.columns[c], index: k, values: chunkValues(col, start, end) }).then(() => {
+        track(chunks.put({ datasetId: meta.id, column: meta.columns[c], index: k, values: chunkValues(col, start, end) }).then(() => {
           written++;
           onProgress?.(written / total);
         }));
       }
     });
     // Metadata last: a dataset is listed only once all of it is there.
-    puts.push(tx.objectStore('datasets').put(meta));
-    await Promise.all([...puts, tx.done]);
+    track(tx.objectStore('datasets').put(meta));
+    await Promise.all(puts);
   } catch (e) {
     try { tx.abort(); } catch { /* already finished */ }
     if (isQuotaError(e) || isQuotaError(tx.error)) {

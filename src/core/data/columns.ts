@@ -2,6 +2,7 @@
 // Names are matched case-insensitively against the aliases people and exchanges use.
 
 import type { Column, ColumnMapping, DatasetKind, TextColumn } from './types';
+import { parseTimeText, slashDatesAreDayFirst } from './time';
 
 const MISSING_TOKENS = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', 'nil', '#n/a', '-', '?']);
 
@@ -19,6 +20,30 @@ export function parseNumberText(text: string): number {
   if (lower === '-inf' || lower === '-infinity') return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return NaN;
   return Number(t);
+}
+
+export type CellType = 'number' | 'time' | 'text';
+
+/**
+ * A column's type from a sample of its cells. A column that is mostly numbers (or dates) is
+ * one, so that a stray bad cell is refused by name rather than turning the column into text.
+ */
+export function inferCellType(values: string[], name = ''): { type: CellType; dayFirst: boolean } {
+  let numbers = 0, times = 0, present = 0;
+  const dayFirst = slashDatesAreDayFirst(values);
+  for (const v of values) {
+    if (isMissingToken(v)) continue;
+    present++;
+    if (!Number.isNaN(parseNumberText(v))) numbers++;
+    else if (!Number.isNaN(parseTimeText(v, dayFirst))) times++;
+  }
+  if (present === 0) return { type: 'number', dayFirst };
+  // A column named like a price or a time is one if any of its cells is.
+  const role = roleOfName(name);
+  const mostly = (k: number) => k >= present * 0.8;
+  if (role === 'time' ? times === 0 && mostly(numbers) : mostly(numbers) || (role !== undefined && numbers > 0 && !TEXT_ROLES.has(role))) return { type: 'number', dayFirst };
+  if (times > 0 && (mostly(times + numbers) || role === 'time')) return { type: 'time', dayFirst };
+  return { type: 'text', dayFirst };
 }
 
 export function encodeText(values: string[]): TextColumn {
@@ -75,6 +100,16 @@ export const ROLE_ALIASES: Record<string, string[]> = {
   volume_24h: ['volume_24h', '24h_volume'],
 };
 
+const TEXT_ROLES = new Set(['symbol', 'side', 'long_exchange', 'short_exchange']);
+
+/** The role a column name is an alias of, if any. */
+export function roleOfName(name: string): string | undefined {
+  const n = normalizeName(name);
+  if (!n) return undefined;
+  for (const [role, aliases] of Object.entries(ROLE_ALIASES)) if (aliases.includes(n)) return role;
+  return undefined;
+}
+
 export const REQUIRED_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> = {
   candles: ['time', 'open', 'high', 'low', 'close'],
   trades: ['time', 'side', 'price', 'amount'],
@@ -93,7 +128,7 @@ function findRole(role: string, normalized: string[], taken: Set<number>, column
     const idx = normalized.findIndex((n, i) => n === alias && !taken.has(i));
     if (idx < 0) continue;
     const t = columns[idx].type;
-    if (role === 'time' ? t === 'time' || t === 'number' : ['symbol', 'side', 'long_exchange', 'short_exchange'].includes(role) ? t === 'text' : t === 'number') return idx;
+    if (role === 'time' ? t === 'time' || t === 'number' : TEXT_ROLES.has(role) ? t === 'text' : t === 'number') return idx;
   }
   return -1;
 }
@@ -153,17 +188,19 @@ export function detectKind(names: string[], columns: Column[], hasHeader: boolea
     partial.push({ kind, roles, missing });
   }
   const time = mapRoles(['time'], names, columns);
-  // Candle-like columns present but some missing: ask.
-  const candles = partial.find((p) => p.kind === 'candles')!;
-  const candleRoles = Object.keys(candles.roles).filter((r) => r !== 'time' && r !== 'volume');
-  if (candleRoles.length >= 1 && candleRoles.length < 4 && !columns.some((c, i) => c.type === 'text' && normalizeName(names[i]) === 'side')) {
-    return { mapping: { kind: 'candles', roles: candles.roles }, unsure: true, reason: `no column found for ${candles.missing.join(', ')}` };
+  // Most of a kind's columns present but not all: ask rather than guess.
+  for (const p of partial) {
+    const needed = REQUIRED_ROLES[p.kind as Exclude<DatasetKind, 'offline'>].filter((r) => r !== 'time');
+    const found = needed.filter((r) => r in p.roles).length;
+    if (found >= (p.kind === 'candles' ? 1 : Math.ceil(needed.length / 2))) {
+      return { mapping: { kind: p.kind, roles: p.roles }, unsure: true, reason: `no column found for ${p.missing.join(', ')}` };
+    }
   }
   if ('time' in time && columns.some((c, i) => c.type === 'number' && names[i] !== time.time)) {
     return { mapping: { kind: 'series', roles: time }, unsure: false };
   }
   return {
-    mapping: { kind: 'candles', roles: candles.roles },
+    mapping: { kind: 'candles', roles: partial.find((p) => p.kind === 'candles')?.roles ?? {} },
     unsure: true,
     reason: 'time' in time ? 'no numeric columns found besides the time' : 'no time column found (looked for date, time, timestamp, open_time...)',
   };

@@ -4,9 +4,9 @@
 // are built for numeric cells), which is what makes a million-row file take well under a second.
 
 import { DataError, quoteCell } from './errors';
-import { parseTimeBytes, parseTimeText, slashDatesAreDayFirst } from './time';
+import { parseTimeBytes, parseTimeText } from './time';
 import type { Column, Table } from './types';
-import { encodeText, parseNumberText, isMissingToken, uniqueNames } from './columns';
+import { encodeText, inferCellType, parseNumberText, isMissingToken, uniqueNames, type CellType } from './columns';
 
 const QUOTE = 34, LF = 10, CR = 13;
 const CANDIDATE_DELIMITERS = [',', '\t', ';', '|'];
@@ -72,22 +72,6 @@ export function sniffDelimiter(sample: string): string {
   return best;
 }
 
-type CellType = 'number' | 'time' | 'text';
-
-function inferType(values: string[]): { type: CellType; dayFirst: boolean } {
-  let numbers = 0, times = 0, present = 0;
-  for (const v of values) {
-    if (isMissingToken(v)) continue;
-    present++;
-    if (!Number.isNaN(parseNumberText(v))) numbers++;
-    else if (!Number.isNaN(parseTimeText(v, slashDatesAreDayFirst([v])))) times++;
-  }
-  if (present === 0) return { type: 'number', dayFirst: false };
-  if (numbers === present) return { type: 'number', dayFirst: false };
-  if (times + numbers === present && times > 0) return { type: 'time', dayFirst: slashDatesAreDayFirst(values) };
-  return { type: 'text', dayFirst: false };
-}
-
 function isNumberOrTime(v: string): boolean {
   return !Number.isNaN(parseNumberText(v)) || !Number.isNaN(parseTimeText(v, true));
 }
@@ -138,7 +122,7 @@ export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: Parse
   const types: CellType[] = [];
   const dayFirst: boolean[] = [];
   for (let c = 0; c < width; c++) {
-    const t = inferType(dataSample.map((r) => (r[c] ?? '').trim()));
+    const t = inferCellType(dataSample.map((r) => (r[c] ?? '').trim()), hasHeader ? names[c] : '');
     types.push(t.type);
     dayFirst.push(t.dayFirst);
   }

@@ -38,10 +38,11 @@ export function detectFormat(bytes: Uint8Array, fileName: string): FileFormat {
   if (b[i] === 0x7b) {
     // {"a":1}\n{"a":2} is JSONL; one object spanning the file is JSON
     const head = new TextDecoder().decode(b.subarray(i, Math.min(b.length, i + 65536)));
-    const firstLine = head.split('\n', 1)[0].trim();
-    try { JSON.parse(firstLine); return 'jsonl'; } catch { return 'json'; }
+    const lines = head.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length < 2) return 'json';
+    try { JSON.parse(lines[0]); return 'jsonl'; } catch { return 'json'; }
   }
-  return 'csv';
+  return ext === 'json' ? 'json' : 'csv';
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

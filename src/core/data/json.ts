@@ -53,7 +53,8 @@ export function parseJson(text: string, fileName: string): Table {
   // {"data": [...]} and similar wrappers hold the rows in their one array
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     const arrays = Object.values(data).filter(Array.isArray);
-    if (arrays.length === 1) data = arrays[0];
+    // a lone object is a one-row table
+    data = arrays.length === 1 ? arrays[0] : [data];
   }
   if (!Array.isArray(data)) throw new DataError(fileName, 'expected a JSON array of rows ([[ts, open, high, low, close, volume], ...] or [{...}, ...])');
   return tableFromRecords(data, fileName, 'json', (r) => `row ${r + 1}`);

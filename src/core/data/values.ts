@@ -1,8 +1,8 @@
 // Turns a column of JavaScript values (from JSON or Parquet) into a typed column.
 
 import { DataError, quoteCell } from './errors';
-import { encodeText, isMissingToken, parseNumberText } from './columns';
-import { parseTimeText, slashDatesAreDayFirst } from './time';
+import { encodeText, inferCellType, isMissingToken, parseNumberText } from './columns';
+import { parseTimeText } from './time';
 import type { Column } from './types';
 
 /**
@@ -51,13 +51,10 @@ export function columnFromValues(values: ArrayLike<unknown>, fileName: string, n
     const v = values[i];
     texts.push(v === null || v === undefined ? '' : String(v));
   }
-  let allNumbers = true, allTimes = true;
   const sample = texts.filter((t) => !isMissingToken(t)).slice(0, 500);
-  const dayFirst = slashDatesAreDayFirst(sample);
-  for (const t of sample) {
-    if (allNumbers && Number.isNaN(parseNumberText(t))) allNumbers = false;
-    if (allTimes && Number.isNaN(parseTimeText(t, dayFirst)) && Number.isNaN(parseNumberText(t))) allTimes = false;
-  }
+  const { type, dayFirst } = inferCellType(sample, name);
+  const allNumbers = type === 'number';
+  const allTimes = type === 'time';
   if (sample.length > 0 && (allNumbers || allTimes)) {
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
