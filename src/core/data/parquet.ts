@@ -34,7 +34,17 @@ export async function parseParquet(buffer: ArrayBuffer, fileName: string, onProg
   const rawNames = top.map((c) => c.element.name);
   const names = uniqueNames(rawNames);
   const timeCols = new Set(top.filter((c) => c.children.length === 0 && isTimeElement(c.element as never)).map((c) => c.element.name));
-  const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+  // Numeric, timestamp and boolean chunks go straight into one Float64Array per column;
+  // only text columns keep their values as JS arrays until they are dictionary-encoded.
+  const numeric = new Map<string, Float64Array>();
+  const other = new Map<string, unknown[]>();
+  const toOther = (name: string) => {
+    const values = numeric.get(name);
+    const raw: unknown[] = values ? Array.from(values) : new Array(rowCount);
+    numeric.delete(name);
+    other.set(name, raw);
+    return raw;
+  };
   const total = rawNames.length * Math.max(1, metadata.row_groups.length);
   let done = 0;
   try {
@@ -42,10 +52,39 @@ export async function parseParquet(buffer: ArrayBuffer, fileName: string, onProg
       file: buffer,
       compressors,
       parsers: msParsers,
-      onChunk(chunk) {
-        let list = parts.get(chunk.columnName);
-        if (!list) parts.set(chunk.columnName, (list = []));
-        list.push({ rowStart: chunk.rowStart, data: chunk.columnData });
+      onChunk({ columnName, columnData, rowStart }) {
+        const n = columnData.length;
+        let target = numeric.get(columnName);
+        let raw = other.get(columnName);
+        if (!target && !raw) {
+          let first: unknown = null;
+          for (let i = 0; i < n && (first === null || first === undefined); i++) first = columnData[i];
+          const t = typeof first;
+          if (ArrayBuffer.isView(columnData) || t === 'number' || t === 'bigint' || t === 'boolean' || first instanceof Date || first === null || first === undefined) {
+            numeric.set(columnName, (target = new Float64Array(rowCount).fill(NaN)));
+          } else other.set(columnName, (raw = new Array(rowCount)));
+        }
+        if (target && ArrayBuffer.isView(columnData) && !(columnData instanceof BigInt64Array) && !(columnData instanceof BigUint64Array)) {
+          target.set(columnData as unknown as ArrayLike<number>, rowStart);
+        } else if (target) {
+          for (let i = 0; i < n; i++) {
+            const v = columnData[i];
+            if (v === null || v === undefined) continue;
+            const t = typeof v;
+            if (t === 'number') target[rowStart + i] = v as number;
+            else if (t === 'bigint' || t === 'boolean') target[rowStart + i] = Number(v);
+            else if (v instanceof Date) target[rowStart + i] = v.getTime();
+            else {
+              // text in a column that began with numbers: keep everything as values
+              raw = toOther(columnName);
+              target = undefined;
+              for (let j = i; j < n; j++) raw[rowStart + j] = columnData[j];
+              break;
+            }
+          }
+        } else {
+          for (let i = 0; i < n; i++) raw![rowStart + i] = columnData[i];
+        }
         done++;
         onProgress?.(Math.min(1, done / total));
       },
@@ -55,16 +94,9 @@ export async function parseParquet(buffer: ArrayBuffer, fileName: string, onProg
   }
   const where = (r: number) => `row ${r + 1}`;
   const columns: Column[] = rawNames.map((raw, i) => {
-    const list = (parts.get(raw) ?? []).sort((a, b) => a.rowStart - b.rowStart);
-    let values: ArrayLike<unknown>;
-    if (list.length === 1) values = list[0].data;
-    else {
-      const all = new Array(rowCount);
-      for (const p of list) for (let j = 0; j < p.data.length; j++) all[p.rowStart + j] = p.data[j];
-      values = all;
-    }
-    if (values.length !== rowCount) throw new DataError(fileName, `column holds ${values.length} values, the file says ${rowCount} rows`, { column: names[i] });
-    const col = columnFromValues(values, fileName, names[i], where);
+    const values = numeric.get(raw);
+    if (values) return { type: timeCols.has(raw) ? 'time' : 'number', values };
+    const col = columnFromValues(other.get(raw) ?? new Array(rowCount), fileName, names[i], where);
     if (timeCols.has(raw) && col.type === 'number') return { type: 'time', values: col.values };
     return col;
   });

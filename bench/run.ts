@@ -1,0 +1,13 @@
+// npm run bench -- <name>: runs one benchmark; its last line of output is one JSON object.
+const benches: Record<string, () => Promise<unknown>> = {
+  import: async () => (await import('./import')).run(),
+};
+
+const name = process.argv[2];
+if (!name || !benches[name]) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
+  process.exit(2);
+}
+const result = await benches[name]();
+console.log(JSON.stringify(result));
+process.exit(0);
