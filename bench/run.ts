@@ -3,11 +3,13 @@ const benches: Record<string, () => Promise<unknown>> = {
   import: async () => (await import('./import')).run(),
 };
 
-const name = process.argv[2];
-if (!name || !benches[name]) {
+const benchName = process.argv[2];
+if (!benchName || !benches[benchName]) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}>`);
   process.exit(2);
 }
-const result = await benches[name]();
+const result = await benches[benchName]();
 console.log(JSON.stringify(result));
 process.exit(0);
+
+export {};

@@ -23,6 +23,11 @@ function start(): Comlink.Remote<DataWorkerApi> {
   return api;
 }
 
+/** Starts the worker ahead of the first import, so that import does not wait for it to load. */
+export function warmDataWorker(): void {
+  start();
+}
+
 export async function importInWorker(
   file: File,
   options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string },

@@ -38,9 +38,10 @@ export async function importFile(
     onProgress(p, f);
   };
   report('reading', 0);
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bytes: Uint8Array | null = new Uint8Array(await file.arrayBuffer());
   report('reading', 1);
   const outcome = await importBytes(bytes, file.name, { mapping: options.mapping, acceptGuess: options.acceptGuess, onProgress: report });
+  bytes = null; // the file's bytes can go before the columns are copied into the store
   if (outcome.status === 'needs-mapping') return outcome;
   const { dataset } = outcome;
   if (options.name) dataset.meta.name = options.name;

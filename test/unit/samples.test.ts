@@ -1,5 +1,5 @@
 // Every file in ../shared/data imports with the right kind and row count.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importBytes } from '../../src/core/data/importer';
@@ -17,7 +17,8 @@ const cases: [string, string, number][] = [
   ['XRP_ETH-trades.parquet', 'trades', 12477],
 ];
 
-describe('shared sample data', () => {
+// ../shared/data sits beside the repository on the lab's machines and in its CI.
+describe.skipIf(!existsSync(DATA))('shared sample data', () => {
   for (const [file, kind, rows] of cases) {
     it(`${file} imports as ${kind} with ${rows} rows`, async () => {
       const out = await importBytes(read(file), file);
