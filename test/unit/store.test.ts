@@ -52,6 +52,24 @@ describe('dataset store', () => {
     expect(await db.count('datasets')).toBe(0);
   });
 
+  it('says plainly when the storage quota is used up, and stores nothing', async () => {
+    const db = await freshDb();
+    const ds = await candles(20, 4);
+    const put = IDBObjectStore.prototype.put;
+    let calls = 0;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+    try {
+      await expect(saveDataset(db, ds)).rejects.toThrow(/^Not enough storage space in this browser to keep the dataset/);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    expect(await db.count('chunks')).toBe(0);
+    expect(await db.count('datasets')).toBe(0);
+  });
+
   it('renames, deletes undoably, restores and purges', async () => {
     const db = await freshDb();
     const a = await candles(5, 4);
