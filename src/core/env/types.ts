@@ -1,0 +1,41 @@
+// What every trading environment offers the algorithms: N copies stepped together over typed
+// arrays, seeded, with action masks and per-episode records. No TensorFlow.js, no DOM.
+
+export interface VecEnv<Episode = unknown> {
+  readonly name: string;
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly numActions: number;
+  readonly actionNames: readonly string[];
+  /** Current observations, row-major [numEnvs, obsSize]; rewritten in place by reset() and step(). */
+  readonly obs: Float32Array;
+  /** Reward of the last step per copy. */
+  readonly rewards: Float32Array;
+  /** 1 where the last step ended an episode; that copy was reset and obs holds its new first observation. */
+  readonly dones: Uint8Array;
+  /** Allowed actions for the current observations, row-major [numEnvs, numActions], 1 = allowed. */
+  readonly masks: Uint8Array;
+  /** Starts a new episode in every copy. */
+  reset(): void;
+  /** Applies one action per copy (actions[i] for copy i). Allocates nothing. */
+  step(actions: ArrayLike<number>): void;
+  /** Records of the episodes finished since the last call, oldest first. */
+  drainEpisodes(): Episode[];
+  /** Everything needed to continue exactly from here (random state, per-copy state), as plain JSON. */
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+/** Which bars an environment may use: training and evaluation segments split by time, never shuffled. */
+export interface Segment {
+  start: number; // first row (inclusive)
+  end: number; // last row (exclusive)
+}
+
+/** Splits rows [first, rows) into a training segment and a later evaluation segment. */
+export function splitByTime(rows: number, firstValidRow: number, evalFraction = 0.2): { train: Segment; eval: Segment } {
+  const usable = rows - firstValidRow;
+  const evalRows = Math.max(1, Math.floor(usable * evalFraction));
+  const cut = rows - evalRows;
+  return { train: { start: firstValidRow, end: cut }, eval: { start: cut, end: rows } };
+}
