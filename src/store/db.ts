@@ -2,6 +2,8 @@
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DatasetMeta } from '../core/data/types';
+import type { EpisodeSummary, RunConfig } from '../core/run/record';
+import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../algos/ppo';
 
 export interface StoredChunk {
   datasetId: string;
@@ -10,15 +12,46 @@ export interface StoredChunk {
   values: Float64Array | Float32Array | Int32Array;
 }
 
+/** One finished episode: the light row of metrics.json and the detailed record of detailed_episodes.jsonl. */
+export interface StoredEpisode {
+  runId: string;
+  episode: number;
+  summary: EpisodeSummary;
+  detail: Record<string, unknown>;
+}
+
+export interface StoredEvaluation extends EvaluationRecord {
+  runId: string;
+}
+
+export interface StoredUpdate extends UpdateMetrics {
+  runId: string;
+}
+
+export interface StoredCheckpoint {
+  runId: string;
+  /** 'step_N', 'best' or 'final' */
+  name: string;
+  step: number;
+  kind: PpoCheckpoint['kind'];
+  timestamp: string;
+  checkpoint: PpoCheckpoint;
+}
+
 export interface LabSchema extends DBSchema {
   datasets: { key: string; value: DatasetMeta };
   chunks: { key: [string, string, number]; value: StoredChunk; indexes: { byDataset: string } };
+  runs: { key: string; value: RunConfig };
+  episodes: { key: [string, number]; value: StoredEpisode };
+  evaluations: { key: [string, number]; value: StoredEvaluation };
+  updates: { key: [string, number]; value: StoredUpdate };
+  checkpoints: { key: [string, string]; value: StoredCheckpoint };
 }
 
 export type LabDb = IDBPDatabase<LabSchema>;
 
 export const DB_NAME = 'rl-trading-lab';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export function openLabDb(name = DB_NAME): Promise<LabDb> {
   return openDB<LabSchema>(name, DB_VERSION, {
@@ -27,6 +60,13 @@ export function openLabDb(name = DB_NAME): Promise<LabDb> {
         db.createObjectStore('datasets', { keyPath: 'id' });
         const chunks = db.createObjectStore('chunks', { keyPath: ['datasetId', 'column', 'index'] });
         chunks.createIndex('byDataset', 'datasetId');
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('runs', { keyPath: 'run_id' });
+        db.createObjectStore('episodes', { keyPath: ['runId', 'episode'] });
+        db.createObjectStore('evaluations', { keyPath: ['runId', 'step'] });
+        db.createObjectStore('updates', { keyPath: ['runId', 'update'] });
+        db.createObjectStore('checkpoints', { keyPath: ['runId', 'name'] });
       }
     },
     blocking() {

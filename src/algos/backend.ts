@@ -1,0 +1,105 @@
+// Choosing TensorFlow.js's backend: WebGPU → WebGL → WASM → CPU, each start-up failure caught.
+// "auto" measures a training step of the run's own network on every backend that starts and
+// keeps the fastest: a software WebGPU (SwiftShader) can be 25× slower than WASM, so the order
+// alone would choose badly. The choice and every measurement go into the run's config.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice, BackendName } from '../core/run/config';
+import { Rng } from '../core/rng';
+import { createMlp, disposeMlp, forward, variablesOf } from './mlp';
+
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendTrial {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+  /** Measured training samples per second of the probe, where measured. */
+  samplesPerSecond?: number;
+}
+
+export interface BackendSelection {
+  backend: BackendName;
+  trials: BackendTrial[];
+}
+
+/** Tries to make `name` the active backend; says why not when it cannot. */
+export async function trySetBackend(name: BackendName): Promise<string | null> {
+  if (!tf.findBackendFactory(name)) return 'not available in this build';
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) return 'failed to start';
+    await tf.ready();
+    return null;
+  } catch (e) {
+    return (e as Error).message || String(e);
+  }
+}
+
+/** Samples per second of forward + backward + Adam on a [obs → ...hidden → actions] MLP and its value twin. */
+export async function probeTrainingSpeed(obsSize: number, numActions: number, hidden: number[], batch: number, steps = 6): Promise<number> {
+  const rng = new Rng(12345);
+  const policy = createMlp('probe_policy', [obsSize, ...hidden, numActions], 0.01, rng);
+  const value = createMlp('probe_value', [obsSize, ...hidden, 1], 1, rng);
+  const vars = variablesOf(policy, value);
+  const optimizer = tf.train.adam(1e-4, 0.9, 0.999, 1e-5);
+  const x = tf.randomNormal([batch, obsSize], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const target = tf.randomNormal([batch], 0, 1, 'float32', 2);
+  const stepOnce = async () => {
+    const loss = tf.tidy(() => {
+      const { value: l, grads } = tf.variableGrads(() => {
+        const logits = forward(policy, x);
+        const v = tf.reshape(forward(value, x), [batch]);
+        return tf.add(tf.mean(tf.logSoftmax(logits)), tf.mean(tf.square(tf.sub(v, target)))) as tf.Scalar;
+      }, vars);
+      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
+      return l;
+    });
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    await stepOnce(); // warm-up: shader compilation, wasm tiering
+    await stepOnce();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await stepOnce();
+    return (steps * batch) / ((performance.now() - t0) / 1000);
+  } finally {
+    disposeMlp(policy);
+    disposeMlp(value);
+    optimizer.dispose();
+    tf.dispose([x, target]);
+  }
+}
+
+/**
+ * Picks the backend for a run. An explicit choice is honoured when it starts (else the next in
+ * order is used, and the trial says why); "auto" measures every backend that starts.
+ */
+export async function selectBackend(choice: BackendChoice, probe: { obsSize: number; numActions: number; hidden: number[]; batch: number }, available: BackendName[] = BACKEND_ORDER): Promise<BackendSelection> {
+  const trials: BackendTrial[] = [];
+  if (choice !== 'auto') {
+    const order = [choice, ...available.filter((b) => b !== choice)];
+    for (const name of order) {
+      const error = await trySetBackend(name);
+      trials.push(error ? { backend: name, ok: false, error } : { backend: name, ok: true });
+      if (!error) return { backend: name, trials };
+    }
+    throw new Error(`no TensorFlow.js backend could start: ${trials.map((t) => `${t.backend}: ${t.error}`).join('; ')}`);
+  }
+  let best: BackendTrial | null = null;
+  for (const name of available) {
+    const error = await trySetBackend(name);
+    if (error) { trials.push({ backend: name, ok: false, error }); continue; }
+    try {
+      const samplesPerSecond = await probeTrainingSpeed(probe.obsSize, probe.numActions, probe.hidden, probe.batch);
+      const trial = { backend: name, ok: true, samplesPerSecond: Math.round(samplesPerSecond) };
+      trials.push(trial);
+      if (!best || samplesPerSecond > best.samplesPerSecond!) best = trial;
+    } catch (e) {
+      trials.push({ backend: name, ok: false, error: (e as Error).message });
+    }
+  }
+  if (!best) throw new Error(`no TensorFlow.js backend could start: ${trials.map((t) => `${t.backend}: ${t.error}`).join('; ')}`);
+  await trySetBackend(best.backend);
+  return { backend: best.backend, trials };
+}

@@ -1,0 +1,33 @@
+// The page's handle on the training worker (one run at a time per tab).
+import * as Comlink from 'comlink';
+import type { TrainWorkerApi } from '../../workers/train.worker';
+import type { ProgressCallback, StartRequest } from '../services/training';
+
+let worker: Worker | null = null;
+let api: Comlink.Remote<TrainWorkerApi> | null = null;
+let onCrash: ((message: string) => void) | null = null;
+
+function start(): Comlink.Remote<TrainWorkerApi> {
+  if (api) return api;
+  worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+  worker.addEventListener('error', (ev) => {
+    onCrash?.(`The training worker stopped: ${ev.message || 'unknown error'}. Everything up to the last save is kept; the run can be resumed from its last checkpoint.`);
+    worker?.terminate();
+    worker = null;
+    api = null;
+  });
+  api = Comlink.wrap<TrainWorkerApi>(worker);
+  return api;
+}
+
+export function setCrashHandler(handler: (message: string) => void) {
+  onCrash = handler;
+}
+
+export async function startRun(request: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
+  return start().start(request, Comlink.proxy(onProgress));
+}
+
+export const pauseRun = () => start().pause();
+export const resumeRun = () => start().resume();
+export const stopRun = () => start().stop();

@@ -1,0 +1,102 @@
+// Helpers shared by the environments: segment checks, bar interval and annualization, episode
+// start rows, ISO times, and the plain-JSON form of per-copy typed arrays for getState/setState.
+
+import type { CandleColumns, MarketFeatures } from '../features/layout';
+import { STATE_SIZE } from '../features/layout';
+import type { Segment } from './types';
+
+export const MS_PER_YEAR = 365.25 * 86_400_000;
+
+/**
+ * The rows an environment may use: the segment, moved no earlier than the features' first valid row.
+ * Throws when the inputs disagree in size or fewer than two rows remain (one step needs a next bar).
+ */
+export function usableSegment(features: MarketFeatures, candles: CandleColumns, segment: Segment): Segment {
+  if (features.values.length !== features.rows * STATE_SIZE) {
+    throw new Error(`features.values has ${features.values.length} values, expected rows × ${STATE_SIZE} = ${features.rows * STATE_SIZE}`);
+  }
+  const n = features.rows;
+  for (const key of ['time', 'open', 'high', 'low', 'close'] as const) {
+    if (candles[key].length < n) throw new Error(`candles.${key} has ${candles[key].length} rows, features have ${n}`);
+  }
+  if (!Number.isInteger(segment.start) || !Number.isInteger(segment.end) || segment.start < 0 || segment.end > n) {
+    throw new Error(`segment [${segment.start}, ${segment.end}) is outside rows [0, ${n})`);
+  }
+  const start = Math.max(segment.start, features.firstValidRow | 0);
+  const end = segment.end;
+  if (end - start < 2) throw new Error(`segment [${segment.start}, ${segment.end}) leaves ${Math.max(0, end - start)} usable rows; at least 2 are needed`);
+  return { start, end };
+}
+
+/** Median spacing of bar times within [start, end) in ms (at most 2,000 spacings sampled); 0 when unknown. */
+export function barIntervalMs(time: Float64Array, start: number, end: number): number {
+  const count = end - start - 1;
+  if (count <= 0) return 0;
+  const take = Math.min(count, 2000);
+  const stride = count / take;
+  const diffs = new Float64Array(take);
+  for (let k = 0; k < take; k++) {
+    const i = start + Math.floor(k * stride);
+    diffs[k] = time[i + 1] - time[i];
+  }
+  diffs.sort();
+  const median = take % 2 ? diffs[(take - 1) >> 1] : (diffs[take / 2 - 1] + diffs[take / 2]) / 2;
+  return Number.isFinite(median) && median > 0 ? median : 0;
+}
+
+/** sqrt(bars per year) for Sharpe ratios; 1 when the bar interval is unknown. */
+export function annualization(time: Float64Array, start: number, end: number): number {
+  const ms = barIntervalMs(time, start, end);
+  return ms > 0 ? Math.sqrt(MS_PER_YEAR / ms) : 1;
+}
+
+/** ISO 8601 of an epoch-ms time; null when it is not a valid time. */
+export function isoTime(ms: number): string | null {
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
+  return new Date(ms).toISOString();
+}
+
+/** Per-step Sharpe ratio (mean / population std × factor), 0 when std is 0 or there are no steps. */
+export function sharpeOf(sum: number, sumSq: number, n: number, factor: number): number {
+  if (n <= 0) return 0;
+  const mean = sum / n;
+  const variance = sumSq / n - mean * mean;
+  if (!(variance > 1e-24)) return 0;
+  return (mean / Math.sqrt(variance)) * factor;
+}
+
+export type TypedArray = Float64Array | Float32Array | Int32Array | Uint8Array | Int8Array | Uint32Array;
+
+/** Typed arrays as plain number lists (JSON round-trips doubles exactly). */
+export function arraysToJson(arrays: Record<string, TypedArray>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [k, a] of Object.entries(arrays)) out[k] = Array.from(a);
+  return out;
+}
+
+/** Writes plain number lists back into the typed arrays, checking names and lengths. */
+export function arraysFromJson(arrays: Record<string, TypedArray>, json: unknown): void {
+  if (!json || typeof json !== 'object') throw new Error('bad environment state: arrays missing');
+  const src = json as Record<string, unknown>;
+  for (const [k, a] of Object.entries(arrays)) {
+    const v = src[k];
+    if (!Array.isArray(v) || v.length !== a.length) throw new Error(`bad environment state: array ${k} missing or of the wrong length`);
+  }
+  for (const [k, a] of Object.entries(arrays)) a.set(src[k] as number[]);
+}
+
+/** Checks the common envelope of an environment state and returns it typed loosely. */
+export function checkState(state: unknown, kind: string, numEnvs: number): Record<string, unknown> {
+  if (!state || typeof state !== 'object') throw new Error('bad environment state: not an object');
+  const s = state as Record<string, unknown>;
+  if (s.kind !== kind) throw new Error(`bad environment state: made by ${String(s.kind)}, not ${kind}`);
+  if (s.numEnvs !== numEnvs) throw new Error(`bad environment state: ${String(s.numEnvs)} copies, this environment has ${numEnvs}`);
+  if (!Array.isArray(s.rng) || s.rng.length !== 4) throw new Error('bad environment state: random state missing');
+  if (!Array.isArray(s.pending)) throw new Error('bad environment state: pending episodes missing');
+  return s;
+}
+
+/** Deep copy of plain JSON data. */
+export function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,87 @@
+// A training run's record in seed 000's layout: config.json, metrics.json (episodes,
+// evaluations, checkpoints), detailed_episodes.jsonl, train_metrics.jsonl. Pure data, no storage.
+import type { BackendName, EnvSettings, PpoHyperparameters, PresetName } from './config';
+import type { BackendTrial } from '../../algos/backend';
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed' | 'stopped';
+
+export interface FinalMetrics {
+  mean_reward: number | null;
+  final_100_mean: number | null;
+  total_episodes: number;
+  best_eval_mean_reward?: number | null;
+  total_timesteps_done?: number;
+}
+
+/** config.json: seed 000's fields first, then everything else a run needs to be understood and resumed. */
+export interface RunConfig extends PpoHyperparameters {
+  run_id: string;
+  created_at: string;
+  completed_at: string | null;
+  status: RunStatus;
+  algorithm: 'PPO';
+  data_file: string;
+  final_metrics: FinalMetrics;
+  // beyond seed 000
+  name: string;
+  tags: string[];
+  dataset_id: string;
+  dataset_name: string;
+  env: EnvSettings['env'];
+  env_settings: EnvSettings;
+  preset: PresetName | null;
+  backend: BackendName;
+  backend_requested: string;
+  backend_trials: BackendTrial[];
+  error: string | null;
+  /** Progress while running, so a list can show it without reading the metrics. */
+  progress_timesteps: number;
+  updated_at: string;
+}
+
+/** metrics.json's light episode row. */
+export interface EpisodeSummary {
+  episode: number;
+  reward: number;
+  length: number;
+  timestep: number;
+  timestamp: string;
+}
+
+export interface CheckpointSummary {
+  step: number;
+  path: string;
+  timestamp: string;
+  kind?: string;
+}
+
+/** Python's datetime.now().isoformat(): local time with microseconds and no zone, as seed 000 writes. */
+export function pythonIsoTime(date = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}.${p(date.getMilliseconds(), 3)}000`;
+}
+
+/** run_YYYYMMDD_HHMMSS in local time; `taken` ids get a _2, _3... suffix. */
+export function makeRunId(date: Date, taken: (id: string) => boolean = () => false): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const base = `run_${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+  let id = base;
+  for (let k = 2; taken(id); k++) id = `${base}_${k}`;
+  return id;
+}
+
+export function checkpointPath(step: number): string {
+  return `checkpoints/model_step_${step}`;
+}
+
+/** final_metrics from the episode rewards and the best evaluation. */
+export function finalMetrics(rewards: number[], bestEval: number | null, timesteps: number): FinalMetrics {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return {
+    mean_reward: mean(rewards),
+    final_100_mean: mean(rewards.slice(-100)),
+    total_episodes: rewards.length,
+    best_eval_mean_reward: bestEval,
+    total_timesteps_done: timesteps,
+  };
+}

@@ -1,0 +1,253 @@
+// A training run inside the training worker: loads the dataset from IndexedDB, builds features
+// and environments, picks the backend, trains PPO, and writes everything to IndexedDB in
+// batches (about once a second) while reporting progress to the page.
+import * as tf from '@tensorflow/tfjs';
+import { BROWSER_BACKENDS } from '../algos/backends-browser';
+import { selectBackend } from '../algos/backend';
+import { NonFiniteLossError, PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
+import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
+import type { BackendChoice, EnvSettings, PpoHyperparameters, PresetName } from '../core/run/config';
+import { finalMetrics, makeRunId, pythonIsoTime, type RunConfig, type RunStatus } from '../core/run/record';
+import { openLabDb, type LabDb, type StoredCheckpoint, type StoredEpisode, type StoredEvaluation, type StoredUpdate } from '../store/db';
+import { getDatasetMeta, loadColumn } from '../store/datasets';
+import { appendRunRecords, getRun, latestCheckpoint, putRun, runEpisodes, runIdTaken } from '../store/runs';
+import { buildEnvironments, resolveSettings } from './engine';
+
+export interface StartRequest {
+  datasetId: string;
+  preset: PresetName | null;
+  ppo: Partial<PpoHyperparameters>;
+  env: Partial<EnvSettings>;
+  backend: BackendChoice;
+  name?: string;
+}
+
+export interface TrainingProgress {
+  runId: string;
+  status: RunStatus | 'starting' | 'paused';
+  step: number;
+  total: number;
+  fps: number;
+  secondsLeft: number | null;
+  message?: string;
+  updates?: UpdateMetrics[];
+  evaluations?: EvaluationRecord[];
+  episodes?: { episode: number; reward: number; timestep: number }[];
+}
+
+export type ProgressCallback = (p: TrainingProgress) => void;
+
+const FLUSH_MS = 1000;
+let dbPromise: Promise<LabDb> | null = null;
+const db = () => (dbPromise ??= openLabDb());
+
+/** Buffers a run's records and writes them in one transaction at most once a second. */
+class IdbRunSink implements RunSink {
+  private episodesBuf: StoredEpisode[] = [];
+  private evaluationsBuf: StoredEvaluation[] = [];
+  private updatesBuf: StoredUpdate[] = [];
+  private checkpointsBuf: StoredCheckpoint[] = [];
+  private lastFlush = 0;
+  rewards: number[] = [];
+  bestEval: number | null = null;
+  // what the page has not seen yet
+  live: { updates: UpdateMetrics[]; evaluations: EvaluationRecord[]; episodes: { episode: number; reward: number; timestep: number }[] } = { updates: [], evaluations: [], episodes: [] };
+
+  constructor(private readonly config: RunConfig, private readonly onFlush: () => void) {}
+
+  episodes(records: unknown[]) {
+    for (const r of records as Record<string, unknown>[]) {
+      const summary = { episode: r.episode as number, reward: r.reward as number, length: r.length as number, timestep: r.timestep as number, timestamp: r.timestamp as string };
+      this.episodesBuf.push({ runId: this.config.run_id, episode: summary.episode, summary, detail: r });
+      this.rewards.push(summary.reward);
+      this.live.episodes.push({ episode: summary.episode, reward: summary.reward, timestep: summary.timestep });
+    }
+  }
+  async update(m: UpdateMetrics) {
+    this.updatesBuf.push({ runId: this.config.run_id, ...m });
+    this.live.updates.push(m);
+    this.config.progress_timesteps = m.step;
+    if (performance.now() - this.lastFlush > FLUSH_MS) await this.flush();
+  }
+  evaluation(e: EvaluationRecord) {
+    this.evaluationsBuf.push({ runId: this.config.run_id, ...e });
+    this.live.evaluations.push(e);
+    if (this.bestEval === null || e.mean_reward > this.bestEval) this.bestEval = e.mean_reward;
+  }
+  async checkpoint(c: PpoCheckpoint) {
+    const name = c.kind === 'periodic' ? `step_${c.step}` : c.kind;
+    this.checkpointsBuf.push({ runId: this.config.run_id, name, step: c.step, kind: c.kind, timestamp: c.timestamp, checkpoint: c });
+    await this.flush(); // a checkpoint is worth a write at once
+  }
+  async flush(status?: RunStatus, error?: string | null) {
+    const config = this.config;
+    config.updated_at = pythonIsoTime();
+    config.final_metrics = finalMetrics(this.rewards, this.bestEval, config.progress_timesteps);
+    if (status) {
+      config.status = status;
+      if (status !== 'running') config.completed_at = pythonIsoTime();
+    }
+    if (error !== undefined) config.error = error;
+    const batch = { config: { ...config }, episodes: this.episodesBuf, evaluations: this.evaluationsBuf, updates: this.updatesBuf, checkpoints: this.checkpointsBuf };
+    this.episodesBuf = [];
+    this.evaluationsBuf = [];
+    this.updatesBuf = [];
+    this.checkpointsBuf = [];
+    this.lastFlush = performance.now();
+    await appendRunRecords(await db(), batch);
+    this.onFlush();
+  }
+  takeLive() {
+    const live = this.live;
+    this.live = { updates: [], evaluations: [], episodes: [] };
+    return live;
+  }
+}
+
+interface Session {
+  runId: string;
+  paused: boolean;
+  stop: boolean;
+  resumeWaiters: (() => void)[];
+  done: Promise<void>;
+}
+
+let current: Session | null = null;
+
+async function candlesOf(datasetId: string) {
+  const database = await db();
+  const meta = await getDatasetMeta(database, datasetId);
+  if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
+  if (meta.kind !== 'candles') throw new Error(`"${meta.name}" is ${meta.kind} data; training needs candles (time, open, high, low, close).`);
+  const columns = new Map<string, Float64Array>();
+  for (const name of meta.columns) {
+    const type = meta.columnTypes[meta.columns.indexOf(name)];
+    if (type !== 'number' && type !== 'time') continue;
+    const col = await loadColumn(database, meta, name);
+    if (col.type === 'number' || col.type === 'time') columns.set(name, col.values);
+  }
+  const candles = candleColumnsFrom((name) => columns.get(name) ?? null);
+  return { meta, candles, features: marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles) };
+}
+
+/** Starts a new run, or continues `resumeRunId` from its latest checkpoint. Resolves once training has begun. */
+export async function startTraining(req: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
+  if (current) throw new Error(`A run (${current.runId}) is already training in this tab; stop it first.`);
+  const database = await db();
+  let config: RunConfig;
+  let resume: PpoCheckpoint | undefined;
+  let previous: StoredEpisode[] = [];
+  if ('resumeRunId' in req) {
+    const found = await getRun(database, req.resumeRunId);
+    if (!found) throw new Error(`Run ${req.resumeRunId} no longer exists.`);
+    const latest = await latestCheckpoint(database, found.run_id);
+    if (!latest) throw new Error(`Run ${found.run_id} has no checkpoint to continue from.`);
+    config = { ...found, status: 'running', completed_at: null, error: null };
+    resume = latest.checkpoint;
+    previous = (await runEpisodes(database, found.run_id)).filter((e) => e.summary.timestep <= latest.step);
+  } else {
+    const { hp, env } = resolveSettings(req.preset, req.ppo, req.env);
+    const now = new Date();
+    const base = makeRunId(now);
+    let runId = base;
+    for (let k = 2; await runIdTaken(database, runId); k++) runId = `${base}_${k}`;
+    const meta = await getDatasetMeta(database, req.datasetId);
+    config = {
+      run_id: runId,
+      created_at: pythonIsoTime(now),
+      completed_at: null,
+      status: 'running',
+      algorithm: 'PPO',
+      ...hp,
+      data_file: meta?.source.fileName ?? req.datasetId,
+      final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
+      name: req.name?.trim() || runId,
+      tags: [],
+      dataset_id: req.datasetId,
+      dataset_name: meta?.name ?? '',
+      env: env.env,
+      env_settings: env,
+      preset: req.preset,
+      backend: 'cpu',
+      backend_requested: req.backend,
+      backend_trials: [],
+      error: null,
+      progress_timesteps: 0,
+      updated_at: pythonIsoTime(now),
+    };
+  }
+  const runId = config.run_id;
+  onProgress({ runId, status: 'starting', step: 0, total: config.total_timesteps, fps: 0, secondsLeft: null, message: 'Loading the dataset and computing features…' });
+  const { candles, features } = await candlesOf(config.dataset_id);
+  const hp: PpoHyperparameters = { ...config };
+  const envs = buildEnvironments(candles, features, config.env_settings, hp);
+  onProgress({ runId, status: 'starting', step: 0, total: config.total_timesteps, fps: 0, secondsLeft: null, message: 'Choosing the fastest backend…' });
+  const choice = 'resumeRunId' in req ? config.backend : req.backend;
+  const selection = await selectBackend(choice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, BROWSER_BACKENDS);
+  config.backend = selection.backend;
+  if (!('resumeRunId' in req)) config.backend_trials = selection.trials;
+
+  const session: Session = { runId, paused: false, stop: false, resumeWaiters: [], done: Promise.resolve() };
+  const sink = new IdbRunSink(config, () => {});
+  sink.rewards = previous.map((e) => e.summary.reward);
+  sink.bestEval = resume?.bestMeanReward ?? null;
+  await sink.flush('running');
+  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume });
+  current = session;
+  const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
+    onProgress({ runId, status, total: hp.total_timesteps, ...p, message, ...sink.takeLive() });
+
+  const train = async () => {
+    let status: RunStatus = 'completed';
+    let error: string | undefined;
+    try {
+      const outcome = await trainer.train({
+        stopRequested: () => session.stop,
+        waitIfPaused: async () => {
+          if (!session.paused) return;
+          await sink.flush();
+          report('paused', { step: trainer.step, fps: 0, secondsLeft: null }, 'Paused');
+          await new Promise<void>((resolve) => session.resumeWaiters.push(resolve));
+        },
+        progress: (p) => report('running', p),
+      });
+      status = outcome === 'stopped' ? 'stopped' : 'completed';
+    } catch (e) {
+      status = 'failed';
+      error = e instanceof NonFiniteLossError ? e.message : `Training failed: ${(e as Error).message}`;
+    } finally {
+      await sink.flush(status, error ?? null);
+      trainer.dispose();
+      envs.env.reset();
+      current = null;
+      report(status, { step: trainer.step, fps: 0, secondsLeft: 0 }, error ?? (status === 'completed' ? 'Training complete' : 'Stopped; the run can be resumed from its last checkpoint'));
+    }
+  };
+  // Hold a lock while training: a run marked "running" whose lock is free was interrupted.
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  session.done = locks ? locks.request(`rl-trading-lab:run:${runId}`, () => train()).then(() => {}) : train();
+  return { runId };
+}
+
+export function pauseTraining(): void {
+  if (current) current.paused = true;
+}
+
+export function resumeTraining(): void {
+  if (!current) return;
+  current.paused = false;
+  for (const w of current.resumeWaiters.splice(0)) w();
+}
+
+export async function stopTraining(): Promise<void> {
+  if (!current) return;
+  const session = current;
+  session.stop = true;
+  resumeTraining();
+  await session.done;
+}
+
+export function trainingStatus(): { runId: string | null; paused: boolean; backend: string } {
+  return { runId: current?.runId ?? null, paused: current?.paused ?? false, backend: tf.getBackend() };
+}
+

@@ -1,0 +1,89 @@
+// Training runs in IndexedDB: the config (with status and final metrics), episodes, evaluations,
+// per-update metrics and checkpoints, each keyed by run id. Writers batch: a run's worker calls
+// appendRunRecords about once a second with everything since the last call, in one transaction.
+import type { RunConfig } from '../core/run/record';
+import type { LabDb, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from './db';
+
+const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'] as const;
+
+export async function putRun(db: LabDb, config: RunConfig): Promise<void> {
+  await db.put('runs', config);
+}
+
+export async function getRun(db: LabDb, runId: string): Promise<RunConfig | undefined> {
+  return db.get('runs', runId);
+}
+
+export async function listRuns(db: LabDb): Promise<RunConfig[]> {
+  const runs = await db.getAll('runs');
+  return runs.sort((a, b) => b.created_at.localeCompare(a.created_at));
+}
+
+export async function runIdTaken(db: LabDb, runId: string): Promise<boolean> {
+  return (await db.getKey('runs', runId)) !== undefined;
+}
+
+/** Writes a batch of a run's records, and its updated config, in one transaction. */
+export async function appendRunRecords(
+  db: LabDb,
+  batch: { config?: RunConfig; episodes?: StoredEpisode[]; evaluations?: StoredEvaluation[]; updates?: StoredUpdate[]; checkpoints?: StoredCheckpoint[] },
+): Promise<void> {
+  const tx = db.transaction([...RUN_STORES], 'readwrite');
+  const writes: Promise<unknown>[] = [];
+  for (const e of batch.episodes ?? []) writes.push(tx.objectStore('episodes').put(e));
+  for (const e of batch.evaluations ?? []) writes.push(tx.objectStore('evaluations').put(e));
+  for (const u of batch.updates ?? []) writes.push(tx.objectStore('updates').put(u));
+  for (const c of batch.checkpoints ?? []) writes.push(tx.objectStore('checkpoints').put(c));
+  if (batch.config) writes.push(tx.objectStore('runs').put(batch.config));
+  await Promise.all([...writes, tx.done]);
+}
+
+const range = (runId: string) => IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);
+
+export async function runEpisodes(db: LabDb, runId: string): Promise<StoredEpisode[]> {
+  return db.getAll('episodes', range(runId));
+}
+
+export async function runEvaluations(db: LabDb, runId: string): Promise<StoredEvaluation[]> {
+  return db.getAll('evaluations', range(runId));
+}
+
+export async function runUpdates(db: LabDb, runId: string): Promise<StoredUpdate[]> {
+  return db.getAll('updates', range(runId));
+}
+
+export async function runCheckpoints(db: LabDb, runId: string): Promise<StoredCheckpoint[]> {
+  return db.getAll('checkpoints', IDBKeyRange.bound([runId, ''], [runId, '\uffff']));
+}
+
+/** The checkpoint to continue from: the latest by step (final, periodic or best). */
+export async function latestCheckpoint(db: LabDb, runId: string): Promise<StoredCheckpoint | undefined> {
+  const all = await runCheckpoints(db, runId);
+  return all.sort((a, b) => b.step - a.step || (a.kind === 'final' ? -1 : 1))[0];
+}
+
+/** Removes a run and all its records. */
+export async function deleteRun(db: LabDb, runId: string): Promise<void> {
+  const tx = db.transaction([...RUN_STORES], 'readwrite');
+  await Promise.all([
+    tx.objectStore('runs').delete(runId),
+    tx.objectStore('episodes').delete(range(runId)),
+    tx.objectStore('evaluations').delete(range(runId)),
+    tx.objectStore('updates').delete(range(runId)),
+    tx.objectStore('checkpoints').delete(IDBKeyRange.bound([runId, ''], [runId, '\uffff'])),
+    tx.done,
+  ]);
+}
+
+/** Runs left "running" by a closed tab or a dead worker become "interrupted" (resumable). */
+export async function markInterrupted(db: LabDb, isAlive: (runId: string) => boolean): Promise<string[]> {
+  const changed: string[] = [];
+  for (const run of await db.getAll('runs')) {
+    if (run.status === 'running' && !isAlive(run.run_id)) {
+      run.status = 'interrupted';
+      await db.put('runs', run);
+      changed.push(run.run_id);
+    }
+  }
+  return changed;
+}

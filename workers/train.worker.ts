@@ -1,0 +1,15 @@
+// The training worker: environments and PPO off the main thread, driven through comlink.
+import * as Comlink from 'comlink';
+import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
+
+const api = {
+  start: startTraining,
+  pause: pauseTraining,
+  resume: resumeTraining,
+  stop: stopTraining,
+  status: trainingStatus,
+};
+
+export type TrainWorkerApi = typeof api;
+
+Comlink.expose(api);
