@@ -15,6 +15,8 @@ export interface BackendTrial {
   error?: string;
   /** Measured training samples per second of the probe, where measured. */
   samplesPerSecond?: number;
+  /** The figure comes from an earlier measurement on this machine, not from this run. */
+  cached?: boolean;
 }
 
 export interface BackendSelection {
@@ -36,7 +38,7 @@ export async function trySetBackend(name: BackendName): Promise<string | null> {
 }
 
 /** Samples per second of forward + backward + Adam on a [obs → ...hidden → actions] MLP and its value twin. */
-export async function probeTrainingSpeed(obsSize: number, numActions: number, hidden: number[], batch: number, steps = 6): Promise<number> {
+export async function probeTrainingSpeed(obsSize: number, numActions: number, hidden: number[], batch: number, budgetMs = 400): Promise<number> {
   const rng = new Rng(12345);
   const policy = createMlp('probe_policy', [obsSize, ...hidden, numActions], 0.01, rng);
   const value = createMlp('probe_value', [obsSize, ...hidden, 1], 1, rng);
@@ -60,8 +62,13 @@ export async function probeTrainingSpeed(obsSize: number, numActions: number, hi
   try {
     await stepOnce(); // warm-up: shader compilation, wasm tiering
     await stepOnce();
+    // measure for about budgetMs (at least 2 steps), so a slow backend costs little time
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await stepOnce();
+    let steps = 0;
+    while (steps < 2 || performance.now() - t0 < budgetMs) {
+      await stepOnce();
+      steps++;
+    }
     return (steps * batch) / ((performance.now() - t0) / 1000);
   } finally {
     disposeMlp(policy);
@@ -75,8 +82,24 @@ export async function probeTrainingSpeed(obsSize: number, numActions: number, hi
  * Picks the backend for a run. An explicit choice is honoured when it starts (else the next in
  * order is used, and the trial says why); "auto" measures every backend that starts.
  */
-export async function selectBackend(choice: BackendChoice, probe: { obsSize: number; numActions: number; hidden: number[]; batch: number }, available: BackendName[] = BACKEND_ORDER): Promise<BackendSelection> {
+export async function selectBackend(
+  choice: BackendChoice,
+  probe: { obsSize: number; numActions: number; hidden: number[]; batch: number },
+  available: BackendName[] = BACKEND_ORDER,
+  earlier: BackendTrial[] = [],
+): Promise<BackendSelection> {
   const trials: BackendTrial[] = [];
+  // Measuring costs seconds (WebGPU compiles its shaders): reuse this machine's earlier figures
+  // when every backend was measured, and start the fastest one that still starts.
+  const measured = new Map(earlier.filter((t) => t.ok && t.samplesPerSecond).map((t) => [t.backend, t.samplesPerSecond!]));
+  if (choice === 'auto' && available.every((b) => measured.has(b) || earlier.some((t) => t.backend === b && !t.ok))) {
+    const ranked = [...measured.entries()].sort((a, b) => b[1] - a[1]);
+    for (const [name, speed] of ranked) {
+      const error = await trySetBackend(name);
+      trials.push(error ? { backend: name, ok: false, error } : { backend: name, ok: true, samplesPerSecond: speed, cached: true });
+      if (!error) return { backend: name, trials };
+    }
+  }
   if (choice !== 'auto') {
     const order = [choice, ...available.filter((b) => b !== choice)];
     for (const name of order) {

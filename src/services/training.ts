@@ -3,7 +3,7 @@
 // batches (about once a second) while reporting progress to the page.
 import * as tf from '@tensorflow/tfjs';
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
-import { selectBackend } from '../algos/backend';
+import { selectBackend, type BackendTrial } from '../algos/backend';
 import { NonFiniteLossError, PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
 import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
 import type { BackendChoice, EnvSettings, PpoHyperparameters, PresetName } from '../core/run/config';
@@ -20,11 +20,16 @@ export interface StartRequest {
   env: Partial<EnvSettings>;
   backend: BackendChoice;
   name?: string;
+  /** This machine's earlier backend measurements for the same network, to skip measuring again. */
+  backendTrials?: BackendTrial[];
 }
 
 export interface TrainingProgress {
   runId: string;
   status: RunStatus | 'starting' | 'paused';
+  /** The TensorFlow.js backend training runs on, once chosen, and what was measured to choose it. */
+  backend?: string;
+  backendTrials?: BackendTrial[];
   step: number;
   total: number;
   fps: number;
@@ -183,7 +188,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   const envs = buildEnvironments(candles, features, config.env_settings, hp);
   onProgress({ runId, status: 'starting', step: 0, total: config.total_timesteps, fps: 0, secondsLeft: null, message: 'Choosing the fastest backend…' });
   const choice = 'resumeRunId' in req ? config.backend : req.backend;
-  const selection = await selectBackend(choice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, BROWSER_BACKENDS);
+  const selection = await selectBackend(choice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, BROWSER_BACKENDS, 'resumeRunId' in req ? [] : req.backendTrials);
   config.backend = selection.backend;
   if (!('resumeRunId' in req)) config.backend_trials = selection.trials;
 
@@ -195,7 +200,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume });
   current = session;
   const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
-    onProgress({ runId, status, total: hp.total_timesteps, ...p, message, ...sink.takeLive() });
+    onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, total: hp.total_timesteps, ...p, message, ...sink.takeLive() });
 
   const train = async () => {
     let status: RunStatus = 'completed';
