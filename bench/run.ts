@@ -1,6 +1,8 @@
 // npm run bench -- <name>: runs one benchmark; its last line of output is one JSON object.
 const benches: Record<string, () => Promise<unknown>> = {
   import: async () => (await import('./import')).run(),
+  env: async () => (await import('./env')).run(),
+  ppo: async () => (await import('./ppo')).run(),
 };
 
 const benchName = process.argv[2];

@@ -13,6 +13,7 @@ import type { VecEnv } from '../core/env/types';
 import { Rng } from '../core/rng';
 import { ObservationNormalizer, type NormalizerState } from '../core/normalizer';
 import { assignVariables, createMlp, disposeMlp, forward, readVariables, variablesOf, type Mlp, type StoredTensor } from './mlp';
+import { Adam, type AdamState } from './adam';
 
 /** Metrics of one update, under Stable-Baselines3's names. */
 export interface UpdateMetrics {
@@ -60,9 +61,8 @@ export interface PpoCheckpoint {
   numActions: number;
   netArch: number[];
   weights: StoredTensor[];
-  optimizer: StoredTensor[];
-  /** Adam's running β1^t and β2^t as it holds them (float32 products, not recomputed powers). */
-  adamAccBeta: [number, number];
+  optimizer: AdamState;
+  learningRate: number;
   normalizer: NormalizerState | null;
   rng: number[];
   env: unknown;
@@ -108,7 +108,9 @@ export class PpoTrainer {
   readonly policy: Mlp;
   readonly value: Mlp;
   private readonly vars: tf.Variable[];
-  private readonly optimizer: tf.AdamOptimizer;
+  private readonly optimizer: Adam;
+  /** Scalars the loss uses every step, made once: creating a scalar per op costs more than the op on WASM. */
+  private readonly k: Record<'one' | 'clipLow' | 'clipHigh' | 'clip' | 'entCoef' | 'vfCoef' | 'unbias' | 'advEps' | 'maxGradNorm' | 'normEps' | 'clipVf' | 'negClipVf', tf.Scalar>;
   readonly normalizer: ObservationNormalizer | null;
   private readonly rng: Rng;
   private readonly obsSize: number;
@@ -171,7 +173,13 @@ export class PpoTrainer {
     this.policy = createMlp('policy', [D, ...hp.net_arch, A], 0.01, this.rng);
     this.value = createMlp('value', [D, ...hp.net_arch, 1], 1, this.rng);
     this.vars = variablesOf(this.policy, this.value);
-    this.optimizer = tf.train.adam(hp.learning_rate, 0.9, 0.999, 1e-5);
+    this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-5);
+    const M0 = hp.batch_size;
+    this.k = {
+      one: tf.scalar(1), clipLow: tf.scalar(1 - hp.clip_range), clipHigh: tf.scalar(1 + hp.clip_range), clip: tf.scalar(hp.clip_range),
+      entCoef: tf.scalar(hp.ent_coef), vfCoef: tf.scalar(hp.vf_coef), unbias: tf.scalar(M0 / Math.max(1, M0 - 1)), advEps: tf.scalar(1e-8),
+      maxGradNorm: tf.scalar(hp.max_grad_norm), normEps: tf.scalar(1e-6), clipVf: tf.scalar(hp.clip_range_vf ?? 1), negClipVf: tf.scalar(-(hp.clip_range_vf ?? 1)),
+    };
     this.normalizer = hp.normalize_observations ? new ObservationNormalizer(D) : null;
 
     const T = (this.T = hp.n_steps), N = (this.N = hp.n_envs), B = T * N, M = hp.batch_size;
@@ -202,9 +210,9 @@ export class PpoTrainer {
     return Math.ceil(this.hp.total_timesteps / (this.T * this.N));
   }
 
-  /** Policy logits with disallowed actions pushed to -1e9, so they get no probability. */
-  private maskedLogits(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(forward(this.policy, x), tf.mul(tf.sub(1, mask), MASKED_LOGIT)) as tf.Tensor2D;
+  /** Policy logits plus the mask's offsets (0 allowed, -1e9 disallowed), so disallowed actions get no probability. */
+  private maskedLogits(x: tf.Tensor2D, maskOffset: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(forward(this.policy, x), maskOffset) as tf.Tensor2D;
   }
 
   /** Normalized observations of the environment's current state, into obsNorm (and the statistics when training). */
@@ -220,7 +228,7 @@ export class PpoTrainer {
   private async act(obs: Float32Array, masks: Uint8Array, n: number): Promise<Float32Array> {
     const A = this.numActions, D = this.obsSize;
     const maskFloat = n === this.N ? this.maskFloat : new Float32Array(n * A);
-    for (let i = 0; i < n * A; i++) maskFloat[i] = masks[i];
+    for (let i = 0; i < n * A; i++) maskFloat[i] = masks[i] ? 0 : MASKED_LOGIT;
     const out = tf.tidy(() => {
       const x = tf.tensor2d(obs, [n, D]);
       const m = tf.tensor2d(maskFloat, [n, A]);
@@ -254,7 +262,7 @@ export class PpoTrainer {
       this.observe(true);
       const base = t * N;
       this.bObs.set(this.obsNorm, base * D);
-      for (let i = 0; i < N * A; i++) this.bMask[base * A + i] = env.masks[i];
+      for (let i = 0; i < N * A; i++) this.bMask[base * A + i] = env.masks[i] ? 0 : MASKED_LOGIT;
       for (let i = 0; i < N; i++) this.bDone[base + i] = this.nextDone[i];
       const out = await this.act(this.obsNorm, env.masks, N);
       for (let i = 0; i < N; i++) {
@@ -307,7 +315,8 @@ export class PpoTrainer {
   /** One gradient step on a minibatch; returns [pg_loss, value_loss, entropy, approx_kl, clip_fraction, loss] (kept). */
   private trainMinibatch(): tf.Tensor1D {
     const M = this.hp.batch_size, D = this.obsSize, A = this.numActions;
-    const { clip_range: clip, clip_range_vf: clipVf, ent_coef, vf_coef, max_grad_norm, normalize_advantage } = this.hp;
+    const { clip_range_vf: clipVf, normalize_advantage } = this.hp;
+    const k = this.k;
     let stats: tf.Tensor1D | null = null;
     const x = tf.tensor2d(this.mbObs, [M, D]);
     const oneHot = tf.tensor2d(this.mbOneHot, [M, A]);
@@ -327,36 +336,34 @@ export class PpoTrainer {
       if (normalize_advantage) {
         const { mean, variance } = tf.moments(advRaw);
         // unbiased std, as torch's .std() in CleanRL
-        const std = tf.sqrt(tf.mul(variance, M / Math.max(1, M - 1)));
-        adv = tf.div(tf.sub(advRaw, mean), tf.add(std, 1e-8));
+        const std = tf.sqrt(tf.mul(variance, k.unbias));
+        adv = tf.div(tf.sub(advRaw, mean), tf.add(std, k.advEps));
       }
       const pg1 = tf.mul(tf.neg(adv), ratio);
-      const pg2 = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - clip, 1 + clip));
+      const pg2 = tf.mul(tf.neg(adv), tf.minimum(tf.maximum(ratio, k.clipLow), k.clipHigh));
       const pgLoss = tf.mean(tf.maximum(pg1, pg2));
       const newValue = tf.reshape(forward(this.value, x), [M]);
       let valueLoss: tf.Scalar;
       if (clipVf !== null) {
         const unclipped = tf.square(tf.sub(newValue, ret));
-        const clippedValue = tf.add(oldVal, tf.clipByValue(tf.sub(newValue, oldVal), -clipVf, clipVf));
+        const clippedValue = tf.add(oldVal, tf.minimum(tf.maximum(tf.sub(newValue, oldVal), k.negClipVf), k.clipVf));
         const clipped = tf.square(tf.sub(clippedValue, ret));
         valueLoss = tf.mean(tf.maximum(unclipped, clipped));
       } else valueLoss = tf.mean(tf.square(tf.sub(newValue, ret)));
       const entropyMean = tf.mean(entropy);
-      const total = tf.add(tf.sub(pgLoss, tf.mul(entropyMean, ent_coef)), tf.mul(valueLoss, vf_coef)) as tf.Scalar;
+      const total = tf.add(tf.sub(pgLoss, tf.mul(entropyMean, k.entCoef)), tf.mul(valueLoss, k.vfCoef)) as tf.Scalar;
       // http://joschu.net/blog/kl-approx.html: (ratio - 1) - log ratio
-      const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-      const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clip), 'float32'));
+      const approxKl = tf.mean(tf.sub(tf.sub(ratio, k.one), logRatio));
+      const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, k.one)), k.clip), 'float32'));
       stats = tf.keep(tf.stack([pgLoss, valueLoss, entropyMean, approxKl, clipFraction, total]) as tf.Tensor1D);
       return total;
     }, this.vars);
     tf.tidy(() => {
-      // global-norm clipping by hand: scale every gradient by min(1, max_norm / ||g||)
+      // global-norm clipping by hand: every gradient scaled by min(1, max_norm / ||g||), inside Adam
       const list = this.vars.map((v) => grads[v.name]);
       const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(1, tf.div(max_grad_norm, tf.add(norm, 1e-6)));
-      const clipped: tf.NamedTensorMap = {};
-      for (const v of this.vars) clipped[v.name] = tf.mul(grads[v.name], scale);
-      this.optimizer.applyGradients(clipped as unknown as Record<string, tf.Variable>);
+      const scale = tf.minimum(k.one, tf.div(k.maxGradNorm, tf.add(norm, k.normEps))) as tf.Scalar;
+      this.optimizer.apply(list, scale);
     });
     tf.dispose([loss, x, oneHot, mask, oldLogp, advRaw, ret, oldVal]);
     tf.dispose(Object.values(grads));
@@ -459,25 +466,15 @@ export class PpoTrainer {
     return { step: this.step, mean_reward: mean, std_reward: std, min_reward: Math.min(...rewards), max_reward: Math.max(...rewards), num_episodes: n, timestamp: new Date().toISOString() };
   }
 
-  /** Adam reads its learningRate field at every step, so annealing sets it there. */
   private get learningRate(): number {
-    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+    return this.optimizer.learningRate;
   }
   private set learningRate(lr: number) {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
-  }
-
-  private get adamBetas(): { accBeta1: tf.Variable; accBeta2: tf.Variable } {
-    return this.optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+    this.optimizer.learningRate = lr;
   }
 
   async checkpoint(kind: CheckpointKind): Promise<PpoCheckpoint> {
-    const optimizerWeights = await this.optimizer.getWeights();
-    // stored as float32 throughout (the iteration count too: exact up to 2^24 updates)
-    const optimizer = await Promise.all(optimizerWeights.map(async (w) => ({ name: w.name, shape: w.tensor.shape.slice(), values: Float32Array.from(await w.tensor.data()) })));
-    optimizerWeights[0].tensor.dispose(); // the iteration count is a fresh tensor; the moments are Adam's own
-    const { accBeta1, accBeta2 } = this.adamBetas;
-    const adamAccBeta: [number, number] = [(await accBeta1.data())[0], (await accBeta2.data())[0]];
+    const optimizer = await this.optimizer.getState();
     return {
       step: this.step,
       update: this.update,
@@ -487,7 +484,7 @@ export class PpoTrainer {
       netArch: this.hp.net_arch.slice(),
       weights: await readVariables(this.vars),
       optimizer,
-      adamAccBeta,
+      learningRate: this.learningRate,
       normalizer: this.normalizer?.getState() ?? null,
       rng: this.rng.getState(),
       env: this.env.getState(),
@@ -505,17 +502,8 @@ export class PpoTrainer {
   private async restore(c: PpoCheckpoint): Promise<void> {
     if (c.obsSize !== this.obsSize || c.numActions !== this.numActions) throw new Error(`the checkpoint is for ${c.obsSize} observations and ${c.numActions} actions, this environment has ${this.obsSize} and ${this.numActions}`);
     assignVariables(this.vars, c.weights);
-    if (c.optimizer.length) {
-      // Adam's weights: [iterations, first moments..., second moments...], by variable position
-      const tensors = c.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
-      await this.optimizer.setWeights(tensors);
-      tf.dispose(tensors.map((t) => t.tensor));
-      const { accBeta1, accBeta2 } = this.adamBetas;
-      tf.tidy(() => {
-        accBeta1.assign(tf.scalar(c.adamAccBeta[0]));
-        accBeta2.assign(tf.scalar(c.adamAccBeta[1]));
-      });
-    }
+    this.optimizer.setState(c.optimizer);
+    this.learningRate = c.learningRate;
     if (this.normalizer && c.normalizer) this.normalizer.setState(c.normalizer);
     this.rng.setState(c.rng);
     this.env.setState(c.env);
@@ -606,6 +594,7 @@ export class PpoTrainer {
     disposeMlp(this.policy);
     disposeMlp(this.value);
     this.optimizer.dispose();
+    tf.dispose(Object.values(this.k));
   }
 }
 

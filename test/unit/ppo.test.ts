@@ -89,7 +89,7 @@ describe('PPO', () => {
     // round-trip through JSON, as a stored checkpoint would be
     const stored = JSON.parse(JSON.stringify(mid, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)));
     stored.weights = stored.weights.map((w: { values: number[] }) => ({ ...w, values: Float32Array.from(w.values) }));
-    stored.optimizer = stored.optimizer.map((w: { values: number[] }) => ({ ...w, values: Float32Array.from(w.values) }));
+    for (const k of ['m', 'v']) stored.optimizer[k] = stored.optimizer[k].map((w: { values: number[] }) => ({ ...w, values: Float32Array.from(w.values) }));
     const resumed = await run(h, [], stored as PpoCheckpoint);
     const finalA = whole.sink.checkpoints.at(-1)!;
     const finalB = resumed.sink.checkpoints.at(-1)!;

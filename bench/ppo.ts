@@ -1,0 +1,90 @@
+// PPO benchmark: end-to-end environment steps per second (rollouts and updates) with 8 envs ×
+// 256 steps, 4 epochs, minibatch 256, [128, 128] networks, the position environment on the
+// ETH/BTC 5-minute sample. In Node for each Node backend, and in headless Chromium for each
+// backend there, through the lab's own Train view and training worker.
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '../src/algos/backends-node';
+import { NODE_BACKENDS } from '../src/algos/backends-node';
+import { trySetBackend } from '../src/algos/backend';
+import { PpoTrainer, type RunSink, type UpdateMetrics } from '../src/algos/ppo';
+import { importBytes } from '../src/core/data/importer';
+import { candleColumnsFrom, computeMarketFeatures } from '../src/core/features/market';
+import { buildEnvironments, resolveSettings } from '../src/services/engine';
+import { launchChromium, serveDist } from '../test/support/site';
+
+const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
+const UPDATES = 5; // the first one warms up (wasm tiering, shader compilation) and is not counted
+const SETTINGS = { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], target_kl: null, total_timesteps: 8 * 256 * UPDATES, eval_freq: 1e9, save_freq: 1e9, seed: 1 };
+
+async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
+  const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'ETH_BTC-5m.parquet');
+  if (imported.status !== 'ready') throw new Error('sample did not import');
+  const ds = imported.dataset;
+  const candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+  const { hp, env } = resolveSettings(null, SETTINGS, { env: 'position' });
+  const envs = buildEnvironments(candles, computeMarketFeatures(candles), env, hp);
+  const error = await trySetBackend(backend);
+  if (error) throw new Error(`${backend}: ${error}`);
+  const stamps: { step: number; t: number }[] = [];
+  const sink: RunSink = { episodes() {}, evaluation() {}, checkpoint() {}, update(m: UpdateMetrics) { stamps.push({ step: m.step, t: performance.now() }); } };
+  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink });
+  await trainer.train();
+  trainer.dispose();
+  const first = stamps[0], last = stamps[stamps.length - 1];
+  return (last.step - first.step) / ((last.t - first.t) / 1000);
+}
+
+async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: number | null; error?: string }[]> {
+  execSync('npx vite build', { stdio: 'ignore' });
+  const site = await serveDist();
+  const browser = await launchChromium();
+  const results: { backend: string; env_steps_per_s: number | null; error?: string }[] = [];
+  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(site.url);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
+    await page.click('nav a[href="#/train"]');
+    await page.waitForSelector('[data-testid=train-start]');
+    await page.fill('[data-testid=train-timesteps]', String(SETTINGS.total_timesteps));
+    await page.selectOption('[data-testid=train-backend]', backend);
+    await page.click('summary:text("PPO hyperparameters")');
+    for (const k of ['n_envs', 'n_steps', 'n_epochs', 'batch_size', 'eval_freq', 'save_freq', 'seed'] as const) await page.fill(`input[data-field="${k}"]`, String(SETTINGS[k]));
+    await page.uncheck('label:has-text("target_kl") input[type=checkbox]');
+    await page.click('[data-testid=train-start]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"], [data-testid=train-progress][data-status="failed"]', { timeout: 300_000 });
+    // steps per second between the first and the last update, from the stored per-update metrics
+    const updates = await page.evaluate(() => new Promise<{ step: number; t: number; backend: string }[]>((ok) => {
+      const req = indexedDB.open('rl-trading-lab');
+      req.onsuccess = () => {
+        const tx = req.result.transaction(['updates', 'runs']);
+        const u = tx.objectStore('updates').getAll();
+        const r = tx.objectStore('runs').getAll();
+        tx.oncomplete = () => ok((u.result as { step: number; 'time/time_elapsed': number }[]).map((x) => ({ step: x.step, t: x['time/time_elapsed'], backend: (r.result[0] as { backend: string }).backend })));
+      };
+    }));
+    const first = updates[0], last = updates[updates.length - 1];
+    if (!last || last.backend !== backend) results.push({ backend, env_steps_per_s: null, error: `ran on ${last?.backend ?? 'nothing'}` });
+    else results.push({ backend, env_steps_per_s: Math.round((last.step - first.step) / (last.t - first.t)) });
+    console.log(`chromium ${backend}: ${JSON.stringify(results[results.length - 1])}`);
+    await context.close();
+  }
+  await browser.close();
+  await site.close();
+  return results;
+}
+
+export async function run() {
+  const results: { where: 'node' | 'chromium'; backend: string; env_steps_per_s: number | null; error?: string }[] = [];
+  for (const backend of NODE_BACKENDS as ('wasm' | 'cpu')[]) {
+    const sps = await nodeRun(backend);
+    console.log(`node ${backend}: ${Math.round(sps)} env-steps/s`);
+    results.push({ where: 'node', backend, env_steps_per_s: Math.round(sps) });
+  }
+  tf.disposeVariables();
+  for (const r of await chromiumRuns()) results.push({ where: 'chromium', ...r });
+  return { bench: 'ppo', settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], env: 'position' }, results };
+}

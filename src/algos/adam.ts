@@ -1,0 +1,68 @@
+// Adam as PyTorch writes it (bias-corrected step size, eps added to the corrected root), with the
+// global-norm clipping scale folded into the moment updates. Hand-written rather than
+// tf.train.adam: its per-step scalar constants cost more than the arithmetic on the WASM backend,
+// and its running β^t products drift from recomputed powers, which broke exact resumption.
+import * as tf from '@tensorflow/tfjs';
+import type { StoredTensor } from './mlp';
+
+export interface AdamState {
+  step: number;
+  m: StoredTensor[];
+  v: StoredTensor[];
+}
+
+export class Adam {
+  learningRate: number;
+  private step = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+  private readonly consts: { b1: tf.Scalar; b2: tf.Scalar; eps: tf.Scalar };
+
+  constructor(private readonly vars: tf.Variable[], learningRate: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, eps = 1e-5) {
+    this.learningRate = learningRate;
+    this.m = vars.map((w) => tf.variable(tf.zerosLike(w), false));
+    this.v = vars.map((w) => tf.variable(tf.zerosLike(w), false));
+    this.consts = { b1: tf.scalar(beta1), b2: tf.scalar(beta2), eps: tf.scalar(eps) };
+  }
+
+  /** One step: g is scaled by `scale` (the clipping factor, a scalar tensor) before it enters the moments. */
+  apply(grads: tf.Tensor[], scale: tf.Scalar): void {
+    this.step += 1;
+    const t = this.step;
+    const stepSize = this.learningRate / (1 - this.beta1 ** t);
+    const rootCorrection = 1 / Math.sqrt(1 - this.beta2 ** t);
+    tf.tidy(() => {
+      const { b1, b2, eps } = this.consts;
+      const g1 = tf.mul(scale, 1 - this.beta1);
+      const g2 = tf.mul(tf.square(scale), 1 - this.beta2);
+      const negStep = tf.scalar(-stepSize);
+      const rc = tf.scalar(rootCorrection);
+      this.vars.forEach((w, i) => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, g1));
+        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), g2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        w.assign(tf.add(w, tf.mul(tf.div(m, tf.add(tf.mul(tf.sqrt(v), rc), eps)), negStep)));
+      });
+    });
+  }
+
+  async getState(): Promise<AdamState> {
+    const read = (vs: tf.Variable[]) => Promise.all(vs.map(async (x) => ({ name: x.name, shape: x.shape.slice(), values: (await x.data()) as Float32Array })));
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
+  }
+
+  setState(s: AdamState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`optimizer state holds ${s.m.length} moments, the network has ${this.m.length} variables`);
+    this.step = s.step;
+    tf.tidy(() => {
+      s.m.forEach((x, i) => this.m[i].assign(tf.tensor(x.values, x.shape)));
+      s.v.forEach((x, i) => this.v[i].assign(tf.tensor(x.values, x.shape)));
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v, this.consts.b1, this.consts.b2, this.consts.eps]);
+  }
+}
