@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PpoHyperparameters } from '../core/run/config';
 import type { VecEnv } from '../core/env/types';
 import { Rng } from '../core/rng';
+import { pythonIsoTime } from '../core/clock';
 import { ObservationNormalizer, type NormalizerState } from '../core/normalizer';
 import { assignVariables, createMlp, disposeMlp, forward, readVariables, variablesOf, type Mlp, type StoredTensor } from './mlp';
 import { Adam, type AdamState } from './adam';
@@ -463,7 +464,7 @@ export class PpoTrainer {
     const rewards = Array.from(totals);
     const mean = rewards.reduce((a, b) => a + b, 0) / n;
     const std = Math.sqrt(rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-    return { step: this.step, mean_reward: mean, std_reward: std, min_reward: Math.min(...rewards), max_reward: Math.max(...rewards), num_episodes: n, timestamp: new Date().toISOString() };
+    return { step: this.step, mean_reward: mean, std_reward: std, min_reward: Math.min(...rewards), max_reward: Math.max(...rewards), num_episodes: n, timestamp: pythonIsoTime() };
   }
 
   private get learningRate(): number {
@@ -495,7 +496,7 @@ export class PpoTrainer {
       lastEvalStep: this.lastEvalStep,
       lastSaveStep: this.lastSaveStep,
       elapsedSeconds: this.elapsedBefore,
-      timestamp: new Date().toISOString(),
+      timestamp: pythonIsoTime(),
     };
   }
 
@@ -542,7 +543,7 @@ export class PpoTrainer {
       await this.sink.update({
         update: this.update,
         step: this.step,
-        timestamp: new Date().toISOString(),
+        timestamp: pythonIsoTime(),
         ...learned,
         'rollout/ep_rew_mean': mean(this.recentRewards),
         'rollout/ep_len_mean': mean(this.recentLengths),

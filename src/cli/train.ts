@@ -123,7 +123,10 @@ async function writeCheckpoint(c: PpoCheckpoint) {
   writeFileSync(join(runDir, dir, 'weights.bin'), files.weightsBin);
   const state = JSON.stringify(c, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v));
   writeFileSync(join(runDir, dir, 'trainer_state.json'), state);
-  checkpoints.push({ step: c.step, path: dir, timestamp: pythonIsoTime(new Date(c.timestamp)), kind: c.kind });
+  // one best_model and one final_model folder: an earlier entry for the same folder is superseded
+  const superseded = checkpoints.findIndex((k) => k.path === dir);
+  if (superseded >= 0) checkpoints.splice(superseded, 1);
+  checkpoints.push({ step: c.step, path: dir, timestamp: c.timestamp, kind: c.kind });
 }
 
 const sink: RunSink = {

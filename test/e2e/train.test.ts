@@ -101,14 +101,22 @@ describe('Train section', () => {
     await context.close();
   });
 
-  it('stops a run on request and keeps it, with a final checkpoint, as stopped', async () => {
+  it('pauses, resumes, then stops a run on request and keeps it, with a final checkpoint, as stopped', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await openTrain(page);
     await page.fill('[data-testid=train-timesteps]', '2000000');
     await page.selectOption('[data-testid=train-backend]', 'wasm');
     await page.click('[data-testid=train-start]');
+    const stepNow = () => page.evaluate(() => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step')));
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step')) >= 4096, null, { timeout: 120_000 });
+    await page.click('button:text("Pause")');
+    await page.waitForSelector('[data-testid=train-progress][data-status="paused"]', { timeout: 60_000 });
+    const pausedAt = await stepNow();
+    await page.waitForTimeout(1500);
+    expect(await stepNow()).toBe(pausedAt);
+    await page.click('button:text("Resume")');
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step')) > s, pausedAt, { timeout: 60_000 });
     await page.click('[data-testid=train-stop]');
     await page.waitForSelector('[data-testid=train-progress][data-status="stopped"]', { timeout: 60_000 });
     const state = await runs(page);

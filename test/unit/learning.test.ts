@@ -76,6 +76,34 @@ describe('PPO on trading environments', () => {
     expect(last).toBeGreaterThan(untrained + 20);
   }, 120_000);
 
+  it('resumed mid-run on the trade-approval environment, ends exactly where the uninterrupted run ends', async () => {
+    const candles = momentumCandles(3000, 9);
+    const features = computeMarketFeatures(candles);
+    const { hp, env } = resolveSettings(null, { ...SMALL, n_steps: 64, total_timesteps: 4096, save_freq: 2048, eval_freq: 1024 }, { env: 'trade-approval' });
+    const runOnce = async (resume?: import('../../src/algos/ppo').PpoCheckpoint) => {
+      const envs = buildEnvironments(candles, features, env, hp);
+      const checkpoints: import('../../src/algos/ppo').PpoCheckpoint[] = [];
+      const episodes: unknown[] = [];
+      const sink: RunSink = { episodes: (r) => { episodes.push(...r); }, update() {}, evaluation() {}, checkpoint: (c) => { checkpoints.push(c); } };
+      const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume });
+      await trainer.train();
+      trainer.dispose();
+      return { checkpoints, episodes };
+    };
+    const whole = await runOnce();
+    const mid = whole.checkpoints.find((c) => c.kind === 'periodic')!;
+    expect(mid.step).toBe(2048);
+    const resumed = await runOnce(structuredClone(mid));
+    const a = whole.checkpoints.at(-1)!, b = resumed.checkpoints.at(-1)!;
+    expect(b.step).toBe(a.step);
+    a.weights.forEach((w, i) => expect(Array.from(b.weights[i].values)).toEqual(Array.from(w.values)));
+    // the episodes after the checkpoint are the same episodes, record for record (wall-clock timestamps aside)
+    const strip = (e: unknown) => ({ ...(e as Record<string, unknown>), timestamp: undefined });
+    const after = (list: unknown[]) => list.filter((e) => (e as { timestep: number }).timestep > 2048).map(strip);
+    expect(after(whole.episodes).length).toBeGreaterThan(0);
+    expect(after(resumed.episodes)).toEqual(after(whole.episodes));
+  }, 120_000);
+
   const SAMPLE = resolve(__dirname, '../../public/samples/ETH_BTC-5m.parquet');
   it.skipIf(!existsSync(SAMPLE))('completes a run on the real ETH/BTC sample with finite metrics, on both environments', async () => {
     const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'ETH_BTC-5m.parquet');

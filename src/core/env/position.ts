@@ -6,6 +6,7 @@
 // moves with the return close[t+1] / close[t] − 1 times the position and the copy stands at t+1.
 // Reward = (equity after − equity before) / starting balance × 100.
 
+import { pythonIsoTime } from '../clock';
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { SLOT, STATE_SIZE } from '../features/layout';
 import { Rng } from '../rng';
@@ -368,7 +369,7 @@ export class PositionEnv implements VecEnv<PositionEpisode> {
       reward: this.epReward[i],
       length,
       timestep,
-      timestamp: new Date().toISOString(),
+      timestamp: pythonIsoTime(),
       start_time: isoTime(this.time[s]),
       end_time: isoTime(this.time[e]),
       return_pct: ret,

@@ -7,6 +7,7 @@
 // Proposals and their outcomes depend on the bar alone, so they are computed once per segment row
 // when the environment is built; a step is then table look-ups and bookkeeping.
 
+import { pythonIsoTime } from '../clock';
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { SLOT, STATE_SIZE } from '../features/layout';
 import { Rng } from '../rng';
@@ -502,7 +503,7 @@ export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
       reward: this.epReward[i],
       length,
       timestep,
-      timestamp: new Date().toISOString(),
+      timestamp: pythonIsoTime(),
       action_counts: { reject, approve_warning: warning, approve },
       action_percentages: { reject: pct(reject), approve_warning: pct(warning), approve: pct(approve) },
       trade_outcomes: {

@@ -55,11 +55,7 @@ export interface CheckpointSummary {
   kind?: string;
 }
 
-/** Python's datetime.now().isoformat(): local time with microseconds and no zone, as seed 000 writes. */
-export function pythonIsoTime(date = new Date()): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}.${p(date.getMilliseconds(), 3)}000`;
-}
+export { pythonIsoTime } from '../clock';
 
 /** run_YYYYMMDD_HHMMSS in local time; `taken` ids get a _2, _3... suffix. */
 export function makeRunId(date: Date, taken: (id: string) => boolean = () => false): string {
