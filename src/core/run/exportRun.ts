@@ -1,0 +1,198 @@
+// A training run as the files of seed 000's run folder, and that folder as a zip:
+//
+//   run_YYYYMMDD_HHMMSS/
+//     config.json                              the RunConfig, seed 000's keys first
+//     metrics.json                             { episodes, evaluations, checkpoints }
+//     detailed_episodes.jsonl                  one episode's detail object a line
+//     train_metrics.jsonl                      one PPO update a line (Stable-Baselines3 names)
+//     checkpoints/model_step_N/                model.json + weights.bin (TensorFlow.js) + trainer_state.json
+//     checkpoints/best_model/, final_model/    the same for the best and the final checkpoint
+//     tensorboard/events.out.tfevents.<s>.<host>
+//
+// Pure: no DOM, no IndexedDB, no TensorFlow.js. The model files come from a callback.
+//
+// Non-finite numbers: JSON has no NaN or Infinity, so JSON.stringify writes them as null;
+// pandas reads null as NaN. (A NaN therefore comes back from an import as null.)
+import { zipSync, type Zippable } from 'fflate';
+import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../store/db';
+import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
+import { checkpointPath, type CheckpointSummary, type EpisodeSummary, type RunConfig } from './record';
+import { eventFileName, tensorboardEventFile, type TensorboardScalar } from './tensorboard';
+
+export interface RunRecords {
+  config: RunConfig;
+  episodes: StoredEpisode[];
+  evaluations: StoredEvaluation[];
+  updates: StoredUpdate[];
+  checkpoints: StoredCheckpoint[];
+}
+
+export interface ModelFiles {
+  modelJson: string;
+  weightsBin: Uint8Array;
+}
+
+/** config.json's keys in seed 000's order; the lab's other keys follow. */
+export const SEED_CONFIG_KEYS = [
+  'run_id',
+  'created_at',
+  'completed_at',
+  'status',
+  'algorithm',
+  'total_timesteps',
+  'learning_rate',
+  'batch_size',
+  'n_steps',
+  'gamma',
+  'eval_freq',
+  'max_steps',
+  'data_file',
+  'final_metrics',
+] as const;
+
+const CHECKPOINT_KIND_ORDER: Record<string, number> = { periodic: 0, best: 1, final: 2 };
+
+/** Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N, 'best' → checkpoints/best_model. */
+export function checkpointDir(name: string): string {
+  const periodic = /^step_(\d+)$/.exec(name);
+  if (periodic) return checkpointPath(Number(periodic[1]));
+  if (name === 'best' || name === 'final') return `checkpoints/${name}_model`;
+  throw new Error(`checkpoint name "${name}" is none of step_N, best, final`);
+}
+
+/** The inverse of checkpointDir for the folder's last part: 'model_step_N' → 'step_N'; null when unknown. */
+export function checkpointNameOfDir(dir: string): string | null {
+  const periodic = /^model_step_(\d+)$/.exec(dir);
+  if (periodic) return `step_${periodic[1]}`;
+  if (dir === 'best_model') return 'best';
+  if (dir === 'final_model') return 'final';
+  return null;
+}
+
+function withoutRunId<T extends { runId: string }>(record: T): Omit<T, 'runId'> {
+  const copy: Partial<T> = { ...record };
+  delete copy.runId;
+  return copy as Omit<T, 'runId'>;
+}
+
+function orderedConfig(config: RunConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const source = config as unknown as Record<string, unknown>;
+  for (const key of SEED_CONFIG_KEYS) if (key in source) out[key] = source[key];
+  for (const [key, value] of Object.entries(source)) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+/** JSON with typed arrays (Float32Array weights, Adam moments) written as plain number arrays. */
+export function jsonWithPlainArrays(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float32Array) : v), indent);
+}
+
+function jsonl(rows: unknown[]): string {
+  return rows.map((row) => JSON.stringify(row) + '\n').join('');
+}
+
+const byEpisode = (a: StoredEpisode, b: StoredEpisode) => a.episode - b.episode;
+const byStep = (a: { step: number }, b: { step: number }) => a.step - b.step;
+const byUpdate = (a: StoredUpdate, b: StoredUpdate) => a.update - b.update;
+const byCheckpoint = (a: StoredCheckpoint, b: StoredCheckpoint) =>
+  a.step - b.step || (CHECKPOINT_KIND_ORDER[a.kind] ?? 9) - (CHECKPOINT_KIND_ORDER[b.kind] ?? 9);
+
+/** detailed_episodes.jsonl: one detail object a line, by episode, each line ending in '\n'. */
+export function detailedEpisodesJsonl(episodes: StoredEpisode[]): string {
+  return jsonl([...episodes].sort(byEpisode).map((e) => e.detail));
+}
+
+/**
+ * Seconds since the epoch of an ISO time. Python's isoformat() (seed 000) has no zone and up to six
+ * fraction digits: it is local time, as Date reads such strings. NaN when unreadable.
+ */
+export function isoToSeconds(iso: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(iso.trim());
+  if (!m) return Date.parse(iso) / 1000;
+  const [, y, mo, d, h, mi, s, fraction, zone] = m;
+  const fractionSeconds = fraction ? Number(`0.${fraction}`) : 0;
+  if (!zone) return new Date(+y, +mo - 1, +d, +h, +mi, +s).getTime() / 1000 + fractionSeconds;
+  const utcSeconds = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) / 1000 + fractionSeconds;
+  if (zone === 'Z') return utcSeconds;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return utcSeconds - sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
+}
+
+const NOT_SCALARS = new Set(['update', 'step', 'timestamp', 'runId']);
+
+/** The scalars TensorBoard shows: every update's metrics, evaluations, and episode rewards, by step. */
+export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'evaluations' | 'updates'>): TensorboardScalar[] {
+  const fallbackTime = isoToSeconds(records.config.created_at);
+  const wallTime = (iso: unknown) => {
+    const seconds = typeof iso === 'string' ? isoToSeconds(iso) : NaN;
+    return Number.isFinite(seconds) ? seconds : Number.isFinite(fallbackTime) ? fallbackTime : 0;
+  };
+  const scalars: TensorboardScalar[] = [];
+  for (const u of [...records.updates].sort(byUpdate)) {
+    for (const [tag, value] of Object.entries(u)) {
+      if (NOT_SCALARS.has(tag) || typeof value !== 'number') continue; // null (e.g. no episode yet) is no point
+      scalars.push({ tag, step: u.step, value, wallTime: wallTime(u.timestamp) });
+    }
+  }
+  for (const e of [...records.evaluations].sort(byStep)) {
+    scalars.push({ tag: 'eval/mean_reward', step: e.step, value: e.mean_reward, wallTime: wallTime(e.timestamp) });
+    scalars.push({ tag: 'eval/std_reward', step: e.step, value: e.std_reward, wallTime: wallTime(e.timestamp) });
+  }
+  for (const e of [...records.episodes].sort(byEpisode)) {
+    scalars.push({ tag: 'rollout/episode_reward', step: e.summary.timestep, value: e.summary.reward, wallTime: wallTime(e.summary.timestamp) });
+  }
+  return scalars.sort(byStep); // stable: within a step, updates, then evaluations, then episodes
+}
+
+/** Every file of the run folder, each path under `${config.run_id}/`. */
+export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>): Promise<Record<string, Uint8Array>> {
+  const { config } = input;
+  const root = `${config.run_id}/`;
+  const encoder = new TextEncoder();
+  const files: Record<string, Uint8Array> = {};
+  const put = (path: string, content: string | Uint8Array) => {
+    files[root + path] = typeof content === 'string' ? encoder.encode(content) : content;
+  };
+
+  const episodes = [...input.episodes].sort(byEpisode);
+  const evaluations = [...input.evaluations].sort(byStep);
+  const updates = [...input.updates].sort(byUpdate);
+  const checkpoints = [...input.checkpoints].sort(byCheckpoint);
+
+  put('config.json', JSON.stringify(orderedConfig(config), null, 2));
+
+  const metrics: { episodes: EpisodeSummary[]; evaluations: EvaluationRecord[]; checkpoints: CheckpointSummary[] } = {
+    episodes: episodes.map((e) => e.summary),
+    evaluations: evaluations.map((e) => withoutRunId(e)),
+    checkpoints: checkpoints.map((c) => ({ step: c.step, path: checkpointDir(c.name), timestamp: c.timestamp, kind: c.kind })),
+  };
+  put('metrics.json', JSON.stringify(metrics, null, 2));
+  put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
+  put('train_metrics.jsonl', jsonl(updates.map((u): UpdateMetrics => withoutRunId(u))));
+
+  for (const c of checkpoints) {
+    const dir = checkpointDir(c.name);
+    const model = await modelFiles(c);
+    put(`${dir}/model.json`, model.modelJson);
+    put(`${dir}/weights.bin`, model.weightsBin);
+    // The whole trainer state, weights and Adam moments included, so a resumed or re-imported run is exact.
+    put(`${dir}/trainer_state.json`, jsonWithPlainArrays(c.checkpoint));
+  }
+
+  const scalars = runScalars({ config, episodes, evaluations, updates });
+  const startTime = isoToSeconds(config.created_at);
+  const fileTime = Number.isFinite(startTime) ? startTime : scalars.length ? scalars[0].wallTime : 0;
+  put(`tensorboard/${eventFileName(fileTime)}`, tensorboardEventFile(scalars, { startWallTime: fileTime }));
+  return files;
+}
+
+/** The run folder as a zip. weights.bin barely compresses, so it is stored; text is deflated. */
+export function zipRun(files: Record<string, Uint8Array>): Uint8Array {
+  const entries: Zippable = {};
+  for (const [path, bytes] of Object.entries(files)) {
+    entries[path] = [bytes, { level: path.endsWith('.bin') ? 0 : 6 }];
+  }
+  return zipSync(entries);
+}

@@ -1,0 +1,337 @@
+// A run folder zip (seed 000's layout, as exportRun writes it) read back into the records the lab
+// stores. Strict: anything unexpected is refused with a message naming the zip, the entry and,
+// for JSON, the line, and nothing is returned, so an import is all or nothing.
+//
+// Pure: no DOM, no IndexedDB, no TensorFlow.js.
+import { unzipSync, type UnzipFileInfo } from 'fflate';
+import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../store/db';
+import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../../algos/ppo';
+import type { EpisodeSummary, RunConfig } from './record';
+import { checkpointNameOfDir, type RunRecords } from './exportRun';
+
+/** A zip-bomb guard: the sum of the entries' uncompressed sizes, checked before anything is inflated. */
+export const MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
+
+export interface ImportOptions {
+  maxUncompressedBytes?: number;
+}
+
+const RUN_FOLDER = /^run_\w+$/;
+const TOP_LEVEL_FILES = new Set(['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl']);
+const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
+// TensorBoard event files, directly in tensorboard/ or one folder down (SB3 writes tensorboard/PPO_1/).
+const TENSORBOARD_FILE = /^tensorboard\/(?:[\w.-]+\/)?[^/]*tfevents[^/]*$/;
+const KNOWN_FOLDER = /^(?:checkpoints|tensorboard|checkpoints\/(?:model_step_\d+|best_model|final_model)|tensorboard\/[\w.-]+)$/;
+
+class RunImportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunImportError';
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** 1-based line of a character offset in text. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * Offset of the first syntax error in JSON text that JSON.parse refused, or null. JSON.parse's
+ * message gives no position in every engine (V8 often omits it), so this small scanner finds it.
+ */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else throw i;
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) throw i;
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) throw i;
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) throw i;
+      }
+      i++;
+    }
+    if (i >= text.length) throw i;
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') throw i;
+          string();
+          ws();
+          if (text[i] !== ':') throw i;
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) return void i++;
+        else throw i;
+      }
+    }
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    const number = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!number) throw i;
+    i += number[0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : null;
+  } catch (offset) {
+    return typeof offset === 'number' ? offset : null; // e.g. nesting too deep for the stack
+  }
+}
+
+export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOptions = {}): RunRecords {
+  const fail = (message: string): never => {
+    throw new RunImportError(`Cannot import "${fileName}": ${message}`);
+  };
+  const maxBytes = opts.maxUncompressedBytes ?? MAX_UNCOMPRESSED_BYTES;
+
+  // 1. The entry list only (the filter declines every entry, so nothing is inflated yet).
+  const entries: UnzipFileInfo[] = [];
+  try {
+    unzipSync(bytes, {
+      filter: (info) => {
+        entries.push(info);
+        return false;
+      },
+    });
+  } catch (e) {
+    fail(`it is not a zip file (${(e as Error).message})`);
+  }
+  if (entries.length === 0) fail('the zip is empty');
+
+  // 2. Every entry's path and size, before inflating.
+  const folders = new Set<string>();
+  const wanted = new Map<string, { relative: string; size: number }>();
+  let totalBytes = 0;
+  for (const entry of entries) {
+    const name = entry.name;
+    if (name.startsWith('__MACOSX/')) continue; // resource forks macOS's Finder adds to zips it makes
+    if (name.includes('\\')) fail(`entry "${name}" has a backslash in its path`);
+    if (name.includes('\0')) fail(`entry "${name}" has a NUL character in its path`);
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) fail(`entry "${name}" has an absolute path`);
+    const parts = name.split('/');
+    if (parts.some((p) => p === '..' || p === '.')) fail(`entry "${name}" has "." or ".." in its path`);
+    if (parts.length < 2) fail(`entry "${name}" is not inside a run folder (run_YYYYMMDD_HHMMSS/)`);
+    const folder = parts[0];
+    if (!RUN_FOLDER.test(folder)) fail(`entry "${name}" is not inside a run folder: "${folder}" does not look like run_YYYYMMDD_HHMMSS`);
+    folders.add(folder);
+    if (folders.size > 1) fail(`the zip holds more than one top-level folder (${[...folders].join(', ')}); export one run a zip`);
+
+    const relative = parts.slice(1).join('/');
+    if (name.endsWith('/')) {
+      const folderPath = relative.slice(0, -1);
+      if (folderPath !== '' && !KNOWN_FOLDER.test(folderPath)) fail(`entry "${name}" is a folder a run does not have`);
+      continue;
+    }
+    if (!TOP_LEVEL_FILES.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
+      fail(`entry "${name}" is not a file of a run folder (config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl, checkpoints/<model_step_N|best_model|final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
+    }
+    if (wanted.has(name)) fail(`entry "${name}" appears twice`);
+    wanted.set(name, { relative, size: entry.originalSize });
+    totalBytes += entry.originalSize;
+    if (totalBytes > maxBytes) fail(`its contents would take more than ${maxBytes} bytes unpacked; refusing it (a zip bomb or not a run)`);
+  }
+  const folder = [...folders][0];
+  if (folder === undefined) fail('the zip holds no run folder');
+
+  // 3. Inflate the wanted entries. fflate inflates each into a buffer of its declared size, so a
+  // lying size cannot make it allocate more than the total checked above.
+  let current = '';
+  let unpacked: Record<string, Uint8Array> = {};
+  try {
+    unpacked = unzipSync(bytes, {
+      filter: (info) => {
+        current = info.name;
+        return wanted.has(info.name);
+      },
+    });
+  } catch (e) {
+    fail(`entry "${current}" could not be unpacked (${(e as Error).message})`);
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const [name, { relative, size }] of wanted) {
+    const data = unpacked[name];
+    if (!data || data.length !== size) fail(`entry "${name}" is damaged (unpacked ${data?.length ?? 0} bytes, the zip says ${size})`);
+    files.set(relative, data);
+  }
+
+  // 4. Parse.
+  const decoder = new TextDecoder('utf-8');
+  const text = (relative: string): string | null => {
+    const data = files.get(relative);
+    return data ? decoder.decode(data).replace(/^\uFEFF/, '') : null;
+  };
+  const entryName = (relative: string) => `${folder}/${relative}`;
+  const parseJson = (relative: string, source: string): unknown => {
+    try {
+      return JSON.parse(source);
+    } catch (e) {
+      const offset = jsonErrorOffset(source);
+      const where = offset === null ? '' : `line ${lineOf(source, offset)}: `;
+      return fail(`${entryName(relative)}: ${where}not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const parseJsonl = (relative: string): { line: number; row: JsonObject }[] => {
+    const source = text(relative);
+    if (source === null) return [];
+    const rows: { line: number; row: JsonObject }[] = [];
+    source.split('\n').forEach((raw, i) => {
+      const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (lineText.trim() === '') return;
+      let row: unknown;
+      try {
+        row = JSON.parse(lineText);
+      } catch (e) {
+        fail(`${entryName(relative)}: line ${i + 1}: not valid JSON (${(e as Error).message})`);
+      }
+      if (!isObject(row)) fail(`${entryName(relative)}: line ${i + 1}: not a JSON object`);
+      rows.push({ line: i + 1, row: row as JsonObject });
+    });
+    return rows;
+  };
+
+  // config.json
+  const configText = text('config.json');
+  if (configText === null) fail(`${entryName('config.json')} is missing`);
+  const config = parseJson('config.json', configText!);
+  if (!isObject(config)) return fail(`${entryName('config.json')}: not a JSON object`);
+  for (const key of ['run_id', 'status', 'algorithm']) {
+    if (typeof config[key] !== 'string' || config[key] === '') fail(`${entryName('config.json')}: "${key}" is missing`);
+  }
+  if (config.run_id !== folder) fail(`${entryName('config.json')}: run_id "${String(config.run_id)}" differs from the folder name "${folder}"`);
+  const runId = folder;
+
+  // metrics.json (optional: a run that has only just started may lack it)
+  const metricsText = text('metrics.json');
+  let metrics: JsonObject = {};
+  if (metricsText !== null) {
+    const parsed = parseJson('metrics.json', metricsText);
+    if (!isObject(parsed)) return fail(`${entryName('metrics.json')}: not a JSON object`);
+    metrics = parsed;
+  }
+  /** metrics.json's list under `key`, each item an object with a number under `numberKey`. */
+  const metricsList = (key: 'episodes' | 'evaluations' | 'checkpoints', numberKey: 'episode' | 'step'): JsonObject[] => {
+    const list = metrics[key] ?? [];
+    if (!Array.isArray(list)) return fail(`${entryName('metrics.json')}: "${key}" is not a list`);
+    list.forEach((item, i) => {
+      if (!isObject(item) || typeof item[numberKey] !== 'number') fail(`${entryName('metrics.json')}: ${key}[${i}] has no ${numberKey} number`);
+    });
+    return list as JsonObject[];
+  };
+
+  // Episodes: detail lines paired with metrics.json's summaries by episode number. A later record
+  // of the same episode wins, as it would in the store.
+  const summaries = new Map<number, EpisodeSummary>();
+  for (const s of metricsList('episodes', 'episode')) summaries.set(s.episode as number, s as unknown as EpisodeSummary);
+  const episodesByNumber = new Map<number, StoredEpisode>();
+  for (const { line, row } of parseJsonl('detailed_episodes.jsonl')) {
+    if (typeof row.episode !== 'number') fail(`${entryName('detailed_episodes.jsonl')}: line ${line}: no episode number`);
+    const episode = row.episode as number;
+    const summary: EpisodeSummary = summaries.get(episode) ?? {
+      episode,
+      reward: row.reward as number,
+      length: row.length as number,
+      timestep: row.timestep as number,
+      timestamp: row.timestamp as string,
+    };
+    episodesByNumber.set(episode, { runId, episode, summary, detail: row });
+  }
+  // A summary without a detail line keeps what it has as its detail.
+  for (const [episode, summary] of summaries) {
+    if (!episodesByNumber.has(episode)) episodesByNumber.set(episode, { runId, episode, summary, detail: { ...summary } });
+  }
+  const episodes = [...episodesByNumber.values()].sort((a, b) => a.episode - b.episode);
+
+  const evaluations: StoredEvaluation[] = metricsList('evaluations', 'step')
+    .map((e) => ({ runId, ...(e as unknown as EvaluationRecord) }))
+    .sort((a, b) => a.step - b.step);
+
+  const updates: StoredUpdate[] = parseJsonl('train_metrics.jsonl')
+    .map(({ line, row }) => {
+      if (typeof row.update !== 'number' || typeof row.step !== 'number') fail(`${entryName('train_metrics.jsonl')}: line ${line}: no update or step number`);
+      return { runId, ...(row as unknown as UpdateMetrics) };
+    })
+    .sort((a, b) => a.update - b.update);
+
+  // Checkpoints: one per folder holding trainer_state.json. (A folder with only model files can
+  // run a policy but not be stored as a checkpoint, which needs the trainer's state.)
+  const listed = new Map<string, JsonObject>();
+  for (const c of metricsList('checkpoints', 'step')) if (typeof c.path === 'string') listed.set(c.path, c);
+  const checkpoints: StoredCheckpoint[] = [];
+  for (const relative of files.keys()) {
+    const match = /^(checkpoints\/([^/]+))\/trainer_state\.json$/.exec(relative);
+    if (!match) continue;
+    const [, dir, dirName] = match;
+    const name = checkpointNameOfDir(dirName)!;
+    const state = parseJson(relative, text(relative)!);
+    const checkpoint = trainerStateFromJson(state, (what) => fail(`${entryName(relative)}: ${what}`));
+    const summary = listed.get(dir);
+    const kind = summary && ['periodic', 'best', 'final'].includes(summary.kind as string) ? (summary.kind as PpoCheckpoint['kind']) : checkpoint.kind;
+    checkpoints.push({
+      runId,
+      name,
+      step: typeof summary?.step === 'number' ? summary.step : checkpoint.step,
+      kind,
+      timestamp: typeof summary?.timestamp === 'string' ? summary.timestamp : checkpoint.timestamp,
+      checkpoint,
+    });
+  }
+  const kindOrder: Record<string, number> = { periodic: 0, best: 1, final: 2 };
+  checkpoints.sort((a, b) => a.step - b.step || (kindOrder[a.kind] ?? 9) - (kindOrder[b.kind] ?? 9));
+
+  return { config: config as unknown as RunConfig, episodes, evaluations, updates, checkpoints };
+}
+
+/** trainer_state.json back to a PpoCheckpoint: the number arrays of tensors become Float32Arrays again. */
+function trainerStateFromJson(state: unknown, fail: (what: string) => never): PpoCheckpoint {
+  if (!isObject(state)) return fail('not a JSON object');
+  if (typeof state.step !== 'number' || typeof state.kind !== 'string') fail('no step or kind');
+  const tensors = (list: unknown, what: string) => {
+    if (!Array.isArray(list)) return fail(`${what} is not a list`);
+    return list.map((t, i) => {
+      if (!isObject(t) || !Array.isArray(t.values)) return fail(`${what}[${i}] has no values`);
+      // null stands for a NaN or Infinity that JSON could not hold
+      const values = Float32Array.from(t.values as (number | null)[], (v) => (v === null ? NaN : v));
+      return { ...t, values } as PpoCheckpoint['weights'][number];
+    });
+  };
+  const optimizer = state.optimizer;
+  if (!isObject(optimizer)) return fail('no optimizer state');
+  return {
+    ...(state as unknown as PpoCheckpoint),
+    weights: tensors(state.weights, 'weights'),
+    optimizer: { ...(optimizer as unknown as PpoCheckpoint['optimizer']), m: tensors(optimizer.m, 'optimizer.m'), v: tensors(optimizer.v, 'optimizer.v') },
+  };
+}

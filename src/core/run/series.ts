@@ -1,0 +1,66 @@
+// Chart series derived from a run's records: rolling means, rates, action shares, smoothing.
+// Pure functions over arrays, so the run browser stays a thin view.
+
+/** Mean of the last `window` values at each point (fewer at the start); nulls are skipped. */
+export function rollingMean(values: (number | null)[], window: number): (number | null)[] {
+  const out: (number | null)[] = new Array(values.length);
+  let sum = 0, count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v)) { sum += v; count++; }
+    const drop = i - window;
+    if (drop >= 0) {
+      const d = values[drop];
+      if (d !== null && Number.isFinite(d)) { sum -= d; count--; }
+    }
+    out[i] = count ? sum / count : null;
+  }
+  return out;
+}
+
+/** Exponential smoothing with weight in [0, 1) (0: none), as TensorBoard's slider does, debiased at the start. */
+export function smooth(values: (number | null)[], weight: number): (number | null)[] {
+  if (!(weight > 0)) return values;
+  let last = 0, debias = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return null;
+    last = last * weight + (1 - weight) * v;
+    debias = debias * weight + (1 - weight);
+    return last / debias;
+  });
+}
+
+/** Ratio of two counts, or null where the denominator is 0. */
+export function ratio(numerators: number[], denominators: number[]): (number | null)[] {
+  return numerators.map((n, i) => (denominators[i] > 0 ? n / denominators[i] : null));
+}
+
+/** Rolling rate over a window: sum of numerators / sum of denominators (null where the denominators sum to 0). */
+export function rollingRate(numerators: number[], denominators: number[], window: number): (number | null)[] {
+  const out: (number | null)[] = new Array(numerators.length);
+  let n = 0, d = 0;
+  for (let i = 0; i < numerators.length; i++) {
+    n += numerators[i];
+    d += denominators[i];
+    if (i >= window) { n -= numerators[i - window]; d -= denominators[i - window]; }
+    out[i] = d > 0 ? n / d : null;
+  }
+  return out;
+}
+
+/** A nested numeric field of each record, by dotted path ("portfolio.return_pct"), null where absent. */
+export function field(records: Record<string, unknown>[], path: string): (number | null)[] {
+  const keys = path.split('.');
+  return records.map((r) => {
+    let v: unknown = r;
+    for (const k of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  });
+}
+
+/** Seconds since the first timestamp, for an x-axis by wall time (seed-000 style local ISO strings or ISO with zone). */
+export function wallSeconds(timestamps: string[]): number[] {
+  const ms = timestamps.map((t) => Date.parse(t));
+  const t0 = ms.find((x) => Number.isFinite(x)) ?? 0;
+  return ms.map((x) => (Number.isFinite(x) ? (x - t0) / 1000 : NaN));
+}
