@@ -1,6 +1,7 @@
 // The training worker: environments and PPO off the main thread, driven through comlink.
 import * as Comlink from 'comlink';
 import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
+import { exportRunJsonl, exportRunZip, importRunArchive } from '../src/services/runArchive';
 
 const api = {
   start: startTraining,
@@ -8,6 +9,9 @@ const api = {
   resume: resumeTraining,
   stop: stopTraining,
   status: trainingStatus,
+  exportRunZip,
+  exportRunJsonl,
+  importRunArchive,
 };
 
 export type TrainWorkerApi = typeof api;

@@ -1,4 +1,5 @@
-// Hash routing (#/data, #/train, #/runs): works from any base path, GitHub Pages included.
+// Hash routing (#/data, #/train, #/runs, #/runs/<run id>, #/runs/compare/<id>,<id>): works from
+// any base path, GitHub Pages included.
 
 export type Section = 'data' | 'train' | 'runs';
 export const SECTIONS: { id: Section; label: string; key: string }[] = [
@@ -7,17 +8,18 @@ export const SECTIONS: { id: Section; label: string; key: string }[] = [
   { id: 'runs', label: 'Runs', key: '3' },
 ];
 
-function current(): Section {
-  const id = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return SECTIONS.some((s) => s.id === id) ? (id as Section) : 'data';
+function parse(): { section: Section; rest: string[] } {
+  const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+  const section = SECTIONS.some((s) => s.id === parts[0]) ? (parts[0] as Section) : 'data';
+  return { section, rest: section === parts[0] ? parts.slice(1) : [] };
 }
 
-export const route = $state({ section: current() });
+export const route = $state(parse());
 
 if (typeof window !== 'undefined') {
-  window.addEventListener('hashchange', () => { route.section = current(); });
+  window.addEventListener('hashchange', () => Object.assign(route, parse()));
 }
 
-export function go(section: Section) {
-  location.hash = `#/${section}`;
+export function go(section: Section, ...rest: string[]) {
+  location.hash = `#/${[section, ...rest].map(encodeURIComponent).join('/')}`;
 }

@@ -28,6 +28,10 @@ export async function startRun(request: StartRequest | { resumeRunId: string }, 
   return start().start(request, Comlink.proxy(onProgress));
 }
 
+export const exportRunZip = (runId: string) => start().exportRunZip(runId);
+export const exportRunJsonl = (runId: string) => start().exportRunJsonl(runId);
+export const importRunArchive = (bytes: Uint8Array, fileName: string) => start().importRunArchive(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName);
+
 export const pauseRun = () => start().pause();
 export const resumeRun = () => start().resume();
 export const stopRun = () => start().stop();

@@ -12,6 +12,7 @@ import { openLabDb, type LabDb, type StoredCheckpoint, type StoredEpisode, type 
 import { getDatasetMeta, loadColumn } from '../store/datasets';
 import { appendRunRecords, getRun, latestCheckpoint, putRun, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
+import { runLockName } from '../store/locks';
 
 export interface StartRequest {
   datasetId: string;
@@ -230,7 +231,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   };
   // Hold a lock while training: a run marked "running" whose lock is free was interrupted.
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  session.done = locks ? locks.request(`rl-trading-lab:run:${runId}`, () => train()).then(() => {}) : train();
+  session.done = locks ? locks.request(runLockName(runId), () => train()).then(() => {}) : train();
   return { runId };
 }
 

@@ -44,6 +44,23 @@ export async function runEpisodes(db: LabDb, runId: string): Promise<StoredEpiso
   return db.getAll('episodes', range(runId));
 }
 
+/** Episodes numbered `from` or later: a live view reads only what is new. */
+export async function runEpisodesFrom(db: LabDb, runId: string, from: number): Promise<StoredEpisode[]> {
+  return db.getAll('episodes', IDBKeyRange.bound([runId, from], [runId, Infinity]));
+}
+
+export async function runUpdatesFrom(db: LabDb, runId: string, from: number): Promise<StoredUpdate[]> {
+  return db.getAll('updates', IDBKeyRange.bound([runId, from], [runId, Infinity]));
+}
+
+/** Every record of a run, for export. */
+export async function runRecords(db: LabDb, runId: string) {
+  const config = await getRun(db, runId);
+  if (!config) throw new Error(`Run ${runId} is not in this browser.`);
+  const [episodes, evaluations, updates, checkpoints] = await Promise.all([runEpisodes(db, runId), runEvaluations(db, runId), runUpdates(db, runId), runCheckpoints(db, runId)]);
+  return { config, episodes, evaluations, updates, checkpoints };
+}
+
 export async function runEvaluations(db: LabDb, runId: string): Promise<StoredEvaluation[]> {
   return db.getAll('evaluations', range(runId));
 }

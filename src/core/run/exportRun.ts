@@ -12,7 +12,7 @@
 // Pure: no DOM, no IndexedDB, no TensorFlow.js. The model files come from a callback.
 //
 // Non-finite numbers: JSON has no NaN or Infinity, so JSON.stringify writes them as null;
-// pandas reads null as NaN. (A NaN therefore comes back from an import as null.)
+// pandas reads null as NaN. (A NaN therefore comes back from an import as null, and -0 as 0.)
 import { zipSync, type Zippable } from 'fflate';
 import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../store/db';
 import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
@@ -143,7 +143,9 @@ export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'ev
   for (const e of [...records.episodes].sort(byEpisode)) {
     scalars.push({ tag: 'rollout/episode_reward', step: e.summary.timestep, value: e.summary.reward, wallTime: wallTime(e.summary.timestamp) });
   }
-  return scalars.sort(byStep); // stable: within a step, updates, then evaluations, then episodes
+  // One global step order (stable: within a step, updates, evaluations, episodes), since older
+  // TensorBoard readers drop points whose step goes back.
+  return scalars.sort(byStep);
 }
 
 /** Every file of the run folder, each path under `${config.run_id}/`. */

@@ -147,7 +147,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     const folder = parts[0];
     if (!RUN_FOLDER.test(folder)) fail(`entry "${name}" is not inside a run folder: "${folder}" does not look like run_YYYYMMDD_HHMMSS`);
     folders.add(folder);
-    if (folders.size > 1) fail(`the zip holds more than one top-level folder (${[...folders].join(', ')}); export one run a zip`);
+    if (folders.size > 1) fail(`the zip holds more than one top-level folder (${[...folders].join(', ')}); a run zip holds one run folder`);
 
     const relative = parts.slice(1).join('/');
     if (name.endsWith('/')) {
