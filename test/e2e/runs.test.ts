@@ -1,0 +1,132 @@
+// The run browser end to end: a run trained in the page is listed, opened, exported as a zip,
+// imported into a fresh browser profile identical, refused when the zip is unsafe, and compared.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync, zipSync, strToU8 } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, serveDist, type Site } from '../support/site';
+
+let site: Site;
+let browser: Browser;
+const dir = mkdtempSync(join(tmpdir(), 'rl-lab-runs-'));
+
+beforeAll(async () => {
+  site = await serveDist();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Every record of every run, as stored, without wall-clock-independent differences. */
+const dump = (page: Page) =>
+  page.evaluate(() => new Promise<Record<string, unknown[]>>((ok) => {
+    const req = indexedDB.open('rl-trading-lab');
+    req.onsuccess = () => {
+      const stores = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'];
+      const tx = req.result.transaction(stores);
+      const out: Record<string, IDBRequest> = {};
+      for (const s of stores) out[s] = tx.objectStore(s).getAll();
+      tx.oncomplete = () => {
+        const plain = (v: unknown): unknown => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : Array.isArray(v) ? v.map(plain) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v);
+        ok(Object.fromEntries(Object.entries(out).map(([k, r]) => [k, plain(r.result) as unknown[]])));
+      };
+    };
+  }));
+
+async function trainOne(page: Page, timesteps: string, lr?: string) {
+  await page.click('nav a[href="#/train"]');
+  await page.waitForSelector('[data-testid=train-start]');
+  await page.fill('[data-testid=train-timesteps]', timesteps);
+  await page.selectOption('[data-testid=train-backend]', 'wasm');
+  if (lr) {
+    if (!(await page.isVisible('input[data-field="learning_rate"]'))) await page.click('summary:text("PPO hyperparameters")');
+    await page.fill('input[data-field="learning_rate"]', lr);
+  }
+  await page.click('[data-testid=train-start]');
+  await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
+}
+
+describe('Runs section', () => {
+  let exported = '';
+  let original: Record<string, unknown[]> = {};
+
+  it('lists a trained run, opens its charts, and exports it as a zip in seed 000 layout', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(site.url);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
+    await trainOne(page, '4096');
+    await trainOne(page, '2048', '0.001');
+    await page.click('nav a[href="#/runs"]');
+    await page.waitForSelector('[data-testid=run-list] tbody tr[data-status="completed"] >> nth=1');
+    const rows = await page.$$eval('[data-testid=run-list] tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')!));
+    expect(rows).toHaveLength(2);
+
+    // open the first run's charts
+    await page.click(`tr[data-run="${rows[1]}"] a`);
+    await page.waitForSelector('[data-testid=run-detail][data-loaded="true"]');
+    await page.waitForSelector('[data-testid=run-chart-reward] canvas');
+    expect(await page.$$eval('.charts-grid figure', (f) => f.length)).toBe(10);
+
+    // export as zip
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Export zip")')]);
+    exported = join(dir, download.suggestedFilename());
+    await download.saveAs(exported);
+    const files = Object.keys(unzipSync(new Uint8Array(readFileSync(exported))));
+    const runId = rows[1];
+    expect(download.suggestedFilename()).toBe(`${runId}.zip`);
+    for (const f of ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', 'checkpoints/final_model/model.json', 'checkpoints/final_model/weights.bin']) expect(files).toContain(`${runId}/${f}`);
+    expect(files.some((f) => f.startsWith(`${runId}/tensorboard/events.out.tfevents.`))).toBe(true);
+    original = await dump(page);
+
+    // compare both runs: curves and the settings that differ
+    await page.click('a:text("← Runs")');
+    for (const id of rows) await page.check(`tr[data-run="${id}"] input[type=checkbox]`);
+    await page.click('[data-testid=compare]');
+    await page.waitForSelector('[data-testid=config-diff]');
+    const diff = await page.textContent('[data-testid=config-diff]');
+    expect(diff).toContain('learning_rate');
+    expect(diff).toContain('total_timesteps');
+    await context.close();
+  });
+
+  it('imports the zip into a fresh browser profile with every record identical', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${site.url}#/runs`);
+    await page.waitForSelector('[data-testid=run-import]', { state: 'attached' });
+    await page.setInputFiles('[data-testid=run-import]', exported);
+    await page.waitForSelector('[data-testid=run-list] tbody tr');
+    const imported = await dump(page);
+    const runId = (await page.$eval('[data-testid=run-list] tbody tr', (t) => t.getAttribute('data-run')))!;
+    const only = (records: Record<string, unknown[]>) => Object.fromEntries(Object.entries(records).map(([k, list]) => [k, list.filter((r) => ((r as { runId?: string; run_id?: string }).runId ?? (r as { run_id?: string }).run_id) === runId)]));
+    expect(only(imported)).toEqual(only(original));
+    await context.close();
+  });
+
+  it('refuses unsafe or broken zips with a clear message and stores nothing', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${site.url}#/runs`);
+    await page.waitForSelector('[data-testid=run-import]', { state: 'attached' });
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['evil.zip', zipSync({ 'run_20250101_000000/../../evil.txt': strToU8('x'), 'run_20250101_000000/config.json': strToU8('{}') }), /evil\.zip/],
+      ['broken.zip', zipSync({ 'run_20250101_000000/config.json': strToU8('{"run_id": "run_20250101_000000", "status": ') }), /broken\.zip.*config\.json/],
+      ['notzip.zip', strToU8('just text'), /notzip\.zip/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      await page.setInputFiles('[data-testid=run-import]', path);
+      const error = await page.waitForSelector('[data-testid=runs-error]');
+      expect(await error.textContent()).toMatch(message);
+    }
+    const stored = await dump(page);
+    expect(Object.values(stored).every((list) => list.length === 0)).toBe(true);
+    await context.close();
+  });
+});
