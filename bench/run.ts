@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   import: async () => (await import('./import')).run(),
   env: async () => (await import('./env')).run(),
   ppo: async () => (await import('./ppo')).run(),
+  runs: async () => (await import('./runs')).run(),
 };
 
 const benchName = process.argv[2];

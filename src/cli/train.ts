@@ -15,6 +15,7 @@ import { isEnvName } from '../core/env';
 import type { BackendChoice, PresetName } from '../core/run/config';
 import { checkpointPath, finalMetrics, makeRunId, pythonIsoTime, type CheckpointSummary, type EpisodeSummary, type RunConfig, type RunStatus } from '../core/run/record';
 import { buildEnvironments, resolveSettings, type Environments } from '../services/engine';
+import { trainerStateJson } from '../core/run/exportRun';
 
 const USAGE = `usage: npm run train -- --data <file> --env <trade-approval|position> --algo ppo --timesteps <N> --seed <S> --out <dir>
   optional: --preset conservative|moderate|aggressive  --backend auto|wasm|cpu  --n-envs N  --n-steps N  --batch-size N
@@ -121,8 +122,7 @@ async function writeCheckpoint(c: PpoCheckpoint) {
   const files = await policyModelFiles(c, { actionNames: envs.env.actionNames, env: envSettings.env, step: c.step });
   writeFileSync(join(runDir, dir, 'model.json'), files.modelJson);
   writeFileSync(join(runDir, dir, 'weights.bin'), files.weightsBin);
-  const state = JSON.stringify(c, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v));
-  writeFileSync(join(runDir, dir, 'trainer_state.json'), state);
+  writeFileSync(join(runDir, dir, 'trainer_state.json'), trainerStateJson(c));
   // one best_model and one final_model folder: an earlier entry for the same folder is superseded
   const superseded = checkpoints.findIndex((k) => k.path === dir);
   if (superseded >= 0) checkpoints.splice(superseded, 1);

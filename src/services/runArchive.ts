@@ -6,6 +6,8 @@ import { detailedEpisodesJsonl, runFiles, zipRun } from '../core/run/exportRun';
 import { importRunZip } from '../core/run/importRun';
 import { openLabDb, type LabDb } from '../store/db';
 import { appendRunRecords, runEpisodes, runIdTaken, runRecords } from '../store/runs';
+import { trySetBackend } from '../algos/backend';
+import { trainingStatus } from './training';
 
 const ACTION_NAMES: Record<string, readonly string[]> = {
   position: ['hold', 'buy', 'sell'],
@@ -17,6 +19,12 @@ const db = () => (dbPromise ??= openLabDb());
 
 /** The run as a zip in seed 000's layout (transferred, not copied, to the page). */
 export async function exportRunZip(runId: string): Promise<Uint8Array> {
+  // Writing model.json needs a TensorFlow.js backend: a training run in this worker has one;
+  // otherwise the CPU backend starts at once and is plenty for a few small models.
+  if (!trainingStatus().runId) {
+    const error = await trySetBackend('cpu');
+    if (error) throw new Error(`Cannot write the model files: ${error}`);
+  }
   const records = await runRecords(await db(), runId);
   const files = await runFiles(records, (c) => policyModelFiles(c.checkpoint, { actionNames: ACTION_NAMES[records.config.env] ?? [], env: records.config.env, step: c.step }));
   const zip = zipRun(files);

@@ -64,7 +64,7 @@ class IdbRunSink implements RunSink {
   episodes(records: unknown[]) {
     for (const r of records as Record<string, unknown>[]) {
       const summary = { episode: r.episode as number, reward: r.reward as number, length: r.length as number, timestep: r.timestep as number, timestamp: r.timestamp as string };
-      this.episodesBuf.push({ runId: this.config.run_id, episode: summary.episode, summary, detail: r });
+      this.episodesBuf.push({ runId: this.config.run_id, episode: summary.episode, summary, detailJson: JSON.stringify(r) });
       this.rewards.push(summary.reward);
       this.live.episodes.push({ episode: summary.episode, reward: summary.reward, timestep: summary.timestep });
     }
@@ -253,7 +253,8 @@ export async function stopTraining(): Promise<void> {
   await session.done;
 }
 
-export function trainingStatus(): { runId: string | null; paused: boolean; backend: string } {
-  return { runId: current?.runId ?? null, paused: current?.paused ?? false, backend: tf.getBackend() };
+export function trainingStatus(): { runId: string | null; paused: boolean; backend: string | null } {
+  // tf.getBackend() would start the highest-priority backend; only name it while training
+  return { runId: current?.runId ?? null, paused: current?.paused ?? false, backend: current ? tf.getBackend() : null };
 }
 

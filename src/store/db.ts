@@ -17,7 +17,11 @@ export interface StoredEpisode {
   runId: string;
   episode: number;
   summary: EpisodeSummary;
-  detail: Record<string, unknown>;
+  /**
+   * The detailed record (seed 000's detailed_episodes.jsonl line), kept as JSON text: a run's
+   * thousands of episodes then read back and export as strings, with no object graph to rebuild.
+   */
+  detailJson: string;
 }
 
 export interface StoredEvaluation extends EvaluationRecord {

@@ -170,7 +170,7 @@ function makeRun(runId = 'run_20250116_143022', rewardShift = 0): RunRecords {
   for (let episode = 1; episode <= 50; episode++) {
     const detail = tradeApprovalDetail(episode, rand);
     const summary = { episode, reward: detail.reward as number, length: MAX_STEPS, timestep: episode * MAX_STEPS, timestamp: detail.timestamp as string };
-    episodes.push({ runId, episode, summary, detail });
+    episodes.push({ runId, episode, summary, detailJson: JSON.stringify(detail) });
   }
   const evaluations: StoredEvaluation[] = [1, 2, 3, 4, 5].map((k) => ({
     runId,
@@ -314,7 +314,7 @@ describe('run export: files in seed 000 layout', () => {
     const detailed = text(files[`${ROOT}/detailed_episodes.jsonl`]);
     expect(detailed.endsWith('}\n')).toBe(true);
     expect(detailed.split('\n')).toHaveLength(51);
-    expect(JSON.parse(detailed.split('\n')[0])).toEqual(run.episodes[0].detail);
+    expect(JSON.parse(detailed.split('\n')[0])).toEqual(JSON.parse(run.episodes[0].detailJson));
     expect(detailedEpisodesJsonl(run.episodes)).toBe(detailed);
     const train = text(files[`${ROOT}/train_metrics.jsonl`]).trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(train).toHaveLength(10);
@@ -323,16 +323,17 @@ describe('run export: files in seed 000 layout', () => {
     expect(train.map((u) => u.update)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('writes the model files and the full trainer state with plain number arrays', async () => {
+  it('writes the model files and the full trainer state, tensors as exact base64 float32', async () => {
     const run = makeRun();
     const files = await runFiles(run, fakeModelFiles);
     const dir = `${ROOT}/checkpoints/model_step_2500`;
     expect(JSON.parse(text(files[`${dir}/model.json`])).format).toBe('layers-model');
     expect(files[`${dir}/weights.bin`].length).toBe((12 + 3 + 4) * 4);
     const state = JSON.parse(text(files[`${dir}/trainer_state.json`]));
-    expect(Array.isArray(state.weights[0].values)).toBe(true);
-    expect(state.weights[0].values).toEqual(Array.from(run.checkpoints[0].checkpoint.weights[0].values));
-    expect(state.optimizer.v[2].values).toEqual(Array.from(run.checkpoints[0].checkpoint.optimizer.v[2].values));
+    const decode = (b64: string) => Array.from(new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer));
+    expect(typeof state.weights[0].values).toBe('string');
+    expect(decode(state.weights[0].values)).toEqual(Array.from(run.checkpoints[0].checkpoint.weights[0].values));
+    expect(decode(state.optimizer.v[2].values)).toEqual(Array.from(run.checkpoints[0].checkpoint.optimizer.v[2].values));
     expect(state.rng).toEqual([123456789, 987654321, 42, 7]);
   });
 

@@ -266,11 +266,11 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
       timestep: row.timestep as number,
       timestamp: row.timestamp as string,
     };
-    episodesByNumber.set(episode, { runId, episode, summary, detail: row });
+    episodesByNumber.set(episode, { runId, episode, summary, detailJson: JSON.stringify(row) });
   }
   // A summary without a detail line keeps what it has as its detail.
   for (const [episode, summary] of summaries) {
-    if (!episodesByNumber.has(episode)) episodesByNumber.set(episode, { runId, episode, summary, detail: { ...summary } });
+    if (!episodesByNumber.has(episode)) episodesByNumber.set(episode, { runId, episode, summary, detailJson: JSON.stringify(summary) });
   }
   const episodes = [...episodesByNumber.values()].sort((a, b) => a.episode - b.episode);
 
@@ -314,16 +314,33 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
   return { config: config as unknown as RunConfig, episodes, evaluations, updates, checkpoints };
 }
 
-/** trainer_state.json back to a PpoCheckpoint: the number arrays of tensors become Float32Arrays again. */
+/** Float32Array from base64 of its little-endian bytes. */
+function float32FromBase64(text: string): Float32Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer, 0, bytes.length >> 2);
+}
+
+/** trainer_state.json back to a PpoCheckpoint: tensor values (base64 float32, or number arrays) become Float32Arrays again. */
 function trainerStateFromJson(state: unknown, fail: (what: string) => never): PpoCheckpoint {
   if (!isObject(state)) return fail('not a JSON object');
   if (typeof state.step !== 'number' || typeof state.kind !== 'string') fail('no step or kind');
   const tensors = (list: unknown, what: string) => {
     if (!Array.isArray(list)) return fail(`${what} is not a list`);
     return list.map((t, i) => {
-      if (!isObject(t) || !Array.isArray(t.values)) return fail(`${what}[${i}] has no values`);
-      // null stands for a NaN or Infinity that JSON could not hold
-      const values = Float32Array.from(t.values as (number | null)[], (v) => (v === null ? NaN : v));
+      if (!isObject(t) || !(Array.isArray(t.values) || typeof t.values === 'string')) return fail(`${what}[${i}] has no values`);
+      let values: Float32Array;
+      if (typeof t.values === 'string') {
+        try {
+          values = float32FromBase64(t.values);
+        } catch {
+          return fail(`${what}[${i}] holds values that are not base64`);
+        }
+      } else {
+        // null stands for a NaN or Infinity that JSON could not hold
+        values = Float32Array.from(t.values as (number | null)[], (v) => (v === null ? NaN : v));
+      }
       return { ...t, values } as PpoCheckpoint['weights'][number];
     });
   };

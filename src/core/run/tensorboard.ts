@@ -51,11 +51,25 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
+// A run has a few dozen distinct tags and thousands of events: encode each tag once.
+const textEncoder = new TextEncoder();
+const encodedStrings = new Map<string, Uint8Array>();
+
 class ProtoWriter {
   private readonly parts: number[] = [];
 
   /** A varint of an int64 (negative numbers take ten bytes, as protobuf writes them). */
   varint(n: number | bigint): this {
+    if (typeof n === 'number' && n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+      // the common case without BigInt: 7 bits at a time by division
+      let v = n;
+      while (v >= 128) {
+        this.parts.push((v % 128) | 0x80);
+        v = Math.floor(v / 128);
+      }
+      this.parts.push(v);
+      return this;
+    }
     let v = BigInt.asUintN(64, BigInt(n));
     do {
       let byte = Number(v & 0x7fn);
@@ -97,7 +111,9 @@ class ProtoWriter {
   }
 
   string(field: number, value: string): this {
-    return this.bytes(field, new TextEncoder().encode(value));
+    let encoded = encodedStrings.get(value);
+    if (!encoded) encodedStrings.set(value, (encoded = textEncoder.encode(value)));
+    return this.bytes(field, encoded);
   }
 
   finish(): Uint8Array {
@@ -125,20 +141,75 @@ function tfRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The bytes of an event file holding `scalars`, in the order given, after the file_version event. */
-export function tensorboardEventFile(scalars: TensorboardScalar[], opts: TensorboardFileOptions = {}): Uint8Array {
-  const startWallTime = opts.startWallTime ?? (scalars.length ? scalars.reduce((min, s) => Math.min(min, s.wallTime), Infinity) : Date.now() / 1000);
-  const records = [tfRecord(fileVersionEvent(startWallTime)), ...scalars.map((s) => tfRecord(scalarEvent(s)))];
-  const out = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
-  let offset = 0;
-  for (const r of records) {
-    out.set(r, offset);
-    offset += r.length;
-  }
-  return out;
+/** Bytes of a varint. */
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 128) { n = Math.floor(n / 128); len++; }
+  return len;
 }
 
-/** TensorBoard finds event files by the "tfevents" in their name: events.out.tfevents.<seconds>.<host>. */
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 128) { out[at++] = (n % 128) | 0x80; n = Math.floor(n / 128); }
+  out[at++] = n;
+  return at;
+}
+
+/**
+ * The bytes of an event file holding `scalars`, in the order given, after the file_version event.
+ * Scalar events are written straight into one buffer (a run has tens of thousands of them);
+ * negative or huge steps, which need BigInt varints, go through ProtoWriter.
+ */
+export function tensorboardEventFile(scalars: TensorboardScalar[], opts: TensorboardFileOptions = {}): Uint8Array {
+  const startWallTime = opts.startWallTime ?? (scalars.length ? scalars.reduce((min, s) => Math.min(min, s.wallTime), Infinity) : Date.now() / 1000);
+  const first = tfRecord(fileVersionEvent(startWallTime));
+  let size = first.length;
+  for (const s of scalars) {
+    let tag = encodedStrings.get(s.tag);
+    if (!tag) encodedStrings.set(s.tag, (tag = textEncoder.encode(s.tag)));
+    size += 16 + 64 + tag.length; // framing + a generous bound on the event
+  }
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(first, 0);
+  let at = first.length;
+  for (const s of scalars) {
+    const step = Math.trunc(s.step);
+    if (!(step >= 0 && step <= Number.MAX_SAFE_INTEGER)) {
+      const record = tfRecord(scalarEvent(s));
+      out.set(record, at);
+      at += record.length;
+      continue;
+    }
+    const tag = encodedStrings.get(s.tag)!;
+    const valueLen = 1 + varintLength(tag.length) + tag.length + 5; // Summary.Value {tag, simple_value}
+    const summaryLen = 1 + varintLength(valueLen) + valueLen; // Summary {value}
+    const eventLen = 9 + 1 + varintLength(step) + 1 + varintLength(summaryLen) + summaryLen; // Event {wall_time, step, summary}
+    const start = at;
+    view.setBigUint64(at, BigInt(eventLen), true);
+    view.setUint32(at + 8, maskedCrc32c(out.subarray(at, at + 8)), true);
+    let p = at + 12;
+    out[p++] = (1 << 3) | WIRE_FIXED64;
+    view.setFloat64(p, s.wallTime, true);
+    p += 8;
+    out[p++] = (2 << 3) | WIRE_VARINT;
+    p = writeVarint(out, p, step);
+    out[p++] = (5 << 3) | WIRE_LENGTH_DELIMITED;
+    p = writeVarint(out, p, summaryLen);
+    out[p++] = (1 << 3) | WIRE_LENGTH_DELIMITED;
+    p = writeVarint(out, p, valueLen);
+    out[p++] = (1 << 3) | WIRE_LENGTH_DELIMITED;
+    p = writeVarint(out, p, tag.length);
+    out.set(tag, p);
+    p += tag.length;
+    out[p++] = (2 << 3) | WIRE_FIXED32;
+    view.setFloat32(p, s.value, true);
+    p += 4;
+    view.setUint32(p, maskedCrc32c(out.subarray(start + 12, p)), true);
+    at = p + 4;
+  }
+  return out.slice(0, at);
+}
+
 export function eventFileName(wallTimeSeconds: number, host = 'rl-trading-lab'): string {
   return `events.out.tfevents.${Math.floor(wallTimeSeconds)}.${host}`;
 }
