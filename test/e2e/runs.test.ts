@@ -108,6 +108,38 @@ describe('Runs section', () => {
     await context.close();
   });
 
+  it('shows a run whose tab closed as interrupted, and resumes it from its last checkpoint to the end', async () => {
+    const context = await browser.newContext();
+    let page = await context.newPage();
+    await page.goto(site.url);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
+    await page.click('nav a[href="#/train"]');
+    await page.fill('[data-testid=train-timesteps]', '24576');
+    await page.selectOption('[data-testid=train-backend]', 'wasm');
+    await page.click('summary:text("PPO hyperparameters")');
+    await page.fill('input[data-field="eval_freq"]', '4096');
+    await page.click('[data-testid=train-start]');
+    // past the first evaluation, whose best checkpoint is written at once
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step')) >= 8192, null, { timeout: 120_000 });
+    await page.close(); // the tab closes mid-run: its worker dies with it
+
+    page = await context.newPage();
+    await page.goto(`${site.url}#/runs`);
+    const row = await page.waitForSelector('[data-testid=run-list] tbody tr[data-status="interrupted"]');
+    const runId = (await row.getAttribute('data-run'))!;
+    await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
+    const records = await dump(page);
+    const run = records.runs.find((r) => (r as { run_id: string }).run_id === runId) as { status: string; progress_timesteps: number; final_metrics: { total_episodes: number } };
+    expect(run.status).toBe('completed');
+    expect(run.progress_timesteps).toBe(24576);
+    // episodes numbered on from the checkpoint, none twice
+    const numbers = records.episodes.filter((e) => (e as { runId: string }).runId === runId).map((e) => (e as { episode: number }).episode);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(run.final_metrics.total_episodes).toBeGreaterThan(0);
+    await context.close();
+  });
+
   it('refuses unsafe or broken zips with a clear message and stores nothing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
