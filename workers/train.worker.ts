@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
 import { exportRunJsonl, exportRunZip, importRunArchive } from '../src/services/runArchive';
+import { runInference } from '../src/services/inference';
 
 const api = {
   start: startTraining,
@@ -12,6 +13,7 @@ const api = {
   exportRunZip,
   exportRunJsonl,
   importRunArchive,
+  runInference,
 };
 
 export type TrainWorkerApi = typeof api;

@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import type { TrainWorkerApi } from '../../workers/train.worker';
 import type { ProgressCallback, StartRequest } from '../services/training';
+import type { InferenceRequest } from '../services/inference';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
@@ -31,6 +32,8 @@ export async function startRun(request: StartRequest | { resumeRunId: string }, 
 export const exportRunZip = (runId: string) => start().exportRunZip(runId);
 export const exportRunJsonl = (runId: string) => start().exportRunJsonl(runId);
 export const importRunArchive = (bytes: Uint8Array, fileName: string) => start().importRunArchive(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName);
+
+export const runInference = (request: InferenceRequest) => start().runInference(request);
 
 export const pauseRun = () => start().pause();
 export const resumeRun = () => start().resume();

@@ -83,6 +83,12 @@ describe('Runs section', () => {
     expect(files.some((f) => f.startsWith(`${runId}/tensorboard/events.out.tfevents.`))).toBe(true);
     original = await dump(page);
 
+    // play the best model on the sample's held-out segment
+    await page.click('[data-testid=inference] button[type=submit]');
+    const result = await page.waitForSelector('[data-testid=inference-result]', { timeout: 60_000 });
+    expect((await result.textContent())!.replace(/\s+/g, ' ')).toMatch(/-?\d+\.\d{3} ± \d+\.\d{3} reward over 5 episodes of the held-out segment .* prediction latency p50 \d+\.\d+ ms, p99 \d+\.\d+ ms on wasm/s);
+    await page.waitForSelector('[data-testid=inference] [data-testid=price-chart] canvas');
+
     // compare both runs: curves and the settings that differ
     await page.click('a:text("← Runs")');
     for (const id of rows) await page.check(`tr[data-run="${id}"] input[type=checkbox]`);

@@ -261,6 +261,11 @@ export class PositionEnv implements VecEnv<PositionEpisode> {
     this.totalSteps = total;
   }
 
+  /** Current bar of copy i (for inference views and tests). */
+  currentRow(i: number): number {
+    return this.row[i];
+  }
+
   drainEpisodes(): PositionEpisode[] {
     const out = this.pending;
     this.pending = [];

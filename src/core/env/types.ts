@@ -24,6 +24,8 @@ export interface VecEnv<Episode = unknown> {
   /** Everything needed to continue exactly from here (random state, per-copy state), as plain JSON. */
   getState(): unknown;
   setState(state: unknown): void;
+  /** The bar copy i is at, where the environment can say (inference views mark trades on it). */
+  currentRow?(i: number): number;
 }
 
 /** Which bars an environment may use: training and evaluation segments split by time, never shuffled. */
