@@ -83,6 +83,14 @@ describe('Runs section', () => {
     expect(files.some((f) => f.startsWith(`${runId}/tensorboard/events.out.tfevents.`))).toBe(true);
     original = await dump(page);
 
+    // the markdown report: config table, final metrics, charts as images
+    const [report] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Report (.md)")')]);
+    const md = readFileSync(await report.path(), 'utf8');
+    expect(report.suggestedFilename()).toBe(`${runId}_report.md`);
+    expect(md).toContain('## Final metrics');
+    expect(md).toContain('| learning_rate | 0.0003 |');
+    expect((md.match(/!\[[^\]]*\]\(data:image\/png;base64,/g) ?? []).length).toBe(10);
+
     // play the best model on the sample's held-out segment
     await page.click('[data-testid=inference] button[type=submit]');
     const result = await page.waitForSelector('[data-testid=inference-result]', { timeout: 60_000 });

@@ -3,7 +3,7 @@
 import type { RunConfig } from './record';
 import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
 
-const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\|/g, '\\|');
+const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(+v.toPrecision(6))) : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\|/g, '\\|');
 
 export function runReportMarkdown(config: RunConfig, evaluations: EvaluationRecord[], updates: UpdateMetrics[], charts: { title: string; png: string }[]): string {
   const lines: string[] = [`# ${config.name}`, '', `Run \`${config.run_id}\` · ${config.algorithm} on \`${config.env}\` · data \`${config.data_file}\` · backend ${config.backend} · status **${config.status}**`, ''];
