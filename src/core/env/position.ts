@@ -13,10 +13,7 @@ import { Rng } from '../rng';
 import type { Segment, VecEnv } from './types';
 import {
   annualization,
-  arraysFromJson,
-  arraysToJson,
-  checkState,
-  cloneJson,
+  EnvBookkeeping,
   isoTime,
   sharpeOf,
   usableSegment,
@@ -66,7 +63,7 @@ export const POSITION_ACTIONS = ['hold', 'buy', 'sell'] as const;
 /** tanh(k / 20) for k = 0..TANH_TABLE-1; beyond that it is 1 in float32. */
 const TANH_TABLE = 512;
 
-export class PositionEnv implements VecEnv<PositionEpisode> {
+export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecEnv<PositionEpisode> {
   readonly name = 'position';
   readonly numEnvs: number;
   readonly obsSize = STATE_SIZE;
@@ -90,7 +87,7 @@ export class PositionEnv implements VecEnv<PositionEpisode> {
   private readonly time: Float64Array;
   private readonly sharpeFactor: number;
   private readonly tanhTable: Float32Array;
-  private readonly rng: Rng;
+  protected readonly rng: Rng;
 
   // per-copy state
   private readonly row: Int32Array; // current bar
@@ -112,12 +109,9 @@ export class PositionEnv implements VecEnv<PositionEpisode> {
   private readonly nBuy: Int32Array;
   private readonly nSell: Int32Array;
 
-  private cursor = 0; // next start row when randomStart is false
-  private episodeCount = 0;
-  private totalSteps = 0;
-  private pending: PositionEpisode[] = [];
 
   constructor(opts: PositionEnvOptions) {
+    super();
     const n = opts.numEnvs;
     if (!Number.isInteger(n) || n < 1) throw new Error('numEnvs must be a positive integer');
     this.numEnvs = n;
@@ -266,37 +260,7 @@ export class PositionEnv implements VecEnv<PositionEpisode> {
     return this.row[i];
   }
 
-  drainEpisodes(): PositionEpisode[] {
-    const out = this.pending;
-    this.pending = [];
-    return out;
-  }
-
-  getState(): unknown {
-    return {
-      kind: this.name,
-      version: 1,
-      numEnvs: this.numEnvs,
-      rng: this.rng.getState(),
-      cursor: this.cursor,
-      episodeCount: this.episodeCount,
-      totalSteps: this.totalSteps,
-      arrays: arraysToJson(this.stateArrays()),
-      pending: cloneJson(this.pending),
-    };
-  }
-
-  setState(state: unknown): void {
-    const s = checkState(state, this.name, this.numEnvs);
-    arraysFromJson(this.stateArrays(), s.arrays);
-    this.rng.setState(s.rng as number[]);
-    this.cursor = Number(s.cursor);
-    this.episodeCount = Number(s.episodeCount);
-    this.totalSteps = Number(s.totalSteps);
-    this.pending = cloneJson(s.pending as PositionEpisode[]);
-  }
-
-  private stateArrays(): Record<string, TypedArray> {
+  protected stateArrays(): Record<string, TypedArray> {
     return {
       obs: this.obs, rewards: this.rewards, dones: this.dones, masks: this.masks,
       row: this.row, startRow: this.startRow, steps: this.steps, sinceTrade: this.sinceTrade,

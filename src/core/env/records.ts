@@ -1,6 +1,7 @@
 // Helpers shared by the environments: segment checks, bar interval and annualization, episode
 // start rows, ISO times, and the plain-JSON form of per-copy typed arrays for getState/setState.
 
+import type { Rng } from '../rng';
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { STATE_SIZE } from '../features/layout';
 import type { Segment } from './types';
@@ -11,6 +12,53 @@ export const MS_PER_YEAR = 365.25 * 86_400_000;
  * The rows an environment may use: the segment, moved no earlier than the features' first valid row.
  * Throws when the inputs disagree in size or fewer than two rows remain (one step needs a next bar).
  */
+/**
+ * What both environments keep besides their per-copy arrays (the random state, the walk cursor,
+ * counters, finished episodes not yet drained) and the JSON form of all of it, for checkpoints.
+ */
+export abstract class EnvBookkeeping<Episode> {
+  abstract readonly name: string;
+  abstract readonly numEnvs: number;
+  protected abstract readonly rng: Rng;
+  protected cursor = 0; // next start row when randomStart is false
+  protected episodeCount = 0;
+  protected totalSteps = 0;
+  protected pending: Episode[] = [];
+
+  /** Every per-copy typed array, by name: what getState() saves and setState() restores. */
+  protected abstract stateArrays(): Record<string, TypedArray>;
+
+  drainEpisodes(): Episode[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  getState(): unknown {
+    return {
+      kind: this.name,
+      version: 1,
+      numEnvs: this.numEnvs,
+      rng: this.rng.getState(),
+      cursor: this.cursor,
+      episodeCount: this.episodeCount,
+      totalSteps: this.totalSteps,
+      arrays: arraysToJson(this.stateArrays()),
+      pending: cloneJson(this.pending),
+    };
+  }
+
+  setState(state: unknown): void {
+    const s = checkState(state, this.name, this.numEnvs);
+    arraysFromJson(this.stateArrays(), s.arrays);
+    this.rng.setState(s.rng as number[]);
+    this.cursor = Number(s.cursor);
+    this.episodeCount = Number(s.episodeCount);
+    this.totalSteps = Number(s.totalSteps);
+    this.pending = cloneJson(s.pending as Episode[]);
+  }
+}
+
 export function usableSegment(features: MarketFeatures, candles: CandleColumns, segment: Segment): Segment {
   if (features.values.length !== features.rows * STATE_SIZE) {
     throw new Error(`features.values has ${features.values.length} values, expected rows × ${STATE_SIZE} = ${features.rows * STATE_SIZE}`);

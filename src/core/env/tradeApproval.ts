@@ -12,7 +12,7 @@ import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { SLOT, STATE_SIZE } from '../features/layout';
 import { Rng } from '../rng';
 import type { Segment, VecEnv } from './types';
-import { arraysFromJson, arraysToJson, checkState, cloneJson, usableSegment, type TypedArray } from './records';
+import { EnvBookkeeping, usableSegment, type TypedArray } from './records';
 import {
   EXIT_LIQUIDATION,
   SIGNAL_CONFIDENCE,
@@ -122,7 +122,7 @@ export const TRADE_APPROVAL_OBS_SIZE = STATE_SIZE + CANDIDATE_FEATURES.length;
 
 const TANH_TABLE = 512;
 
-export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
+export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> implements VecEnv<TradeApprovalEpisode> {
   readonly name = 'trade-approval';
   readonly numEnvs: number;
   readonly obsSize = TRADE_APPROVAL_OBS_SIZE;
@@ -145,7 +145,7 @@ export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
 
   private readonly values: Float32Array;
   private readonly tanhTable: Float32Array;
-  private readonly rng: Rng;
+  protected readonly rng: Rng;
 
   // per segment row (index row − segment.start): the proposal and what a full-size approval yields
   private readonly signal: Float64Array; // [SIGNAL_FIELDS] per row
@@ -175,12 +175,9 @@ export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
   private readonly goodRejections: Int32Array;
   private readonly missed: Int32Array;
 
-  private cursor = 0;
-  private episodeCount = 0;
-  private totalSteps = 0;
-  private pending: TradeApprovalEpisode[] = [];
 
   constructor(opts: TradeApprovalEnvOptions) {
+    super();
     const n = opts.numEnvs;
     if (!Number.isInteger(n) || n < 1) throw new Error('numEnvs must be a positive integer');
     this.numEnvs = n;
@@ -368,36 +365,6 @@ export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
     this.totalSteps = total;
   }
 
-  drainEpisodes(): TradeApprovalEpisode[] {
-    const out = this.pending;
-    this.pending = [];
-    return out;
-  }
-
-  getState(): unknown {
-    return {
-      kind: this.name,
-      version: 1,
-      numEnvs: this.numEnvs,
-      rng: this.rng.getState(),
-      cursor: this.cursor,
-      episodeCount: this.episodeCount,
-      totalSteps: this.totalSteps,
-      arrays: arraysToJson(this.stateArrays()),
-      pending: cloneJson(this.pending),
-    };
-  }
-
-  setState(state: unknown): void {
-    const s = checkState(state, this.name, this.numEnvs);
-    arraysFromJson(this.stateArrays(), s.arrays);
-    this.rng.setState(s.rng as number[]);
-    this.cursor = Number(s.cursor);
-    this.episodeCount = Number(s.episodeCount);
-    this.totalSteps = Number(s.totalSteps);
-    this.pending = cloneJson(s.pending as TradeApprovalEpisode[]);
-  }
-
   /** The proposal the copy faces now (allocates; for inspection and tests). */
   candidate(i: number): { side: number; confidence: number; leverage: number; takeProfit: number; stopLoss: number; horizon: number; fullPnlPct: number; liquidates: boolean } {
     const j = this.row[i] - this.segment.start;
@@ -419,7 +386,7 @@ export class TradeApprovalEnv implements VecEnv<TradeApprovalEpisode> {
     return this.row[i];
   }
 
-  private stateArrays(): Record<string, TypedArray> {
+  protected stateArrays(): Record<string, TypedArray> {
     return {
       obs: this.obs, rewards: this.rewards, dones: this.dones, masks: this.masks,
       row: this.row, steps: this.steps, sinceApproval: this.sinceApproval,
