@@ -1,26 +1,17 @@
 // The Data section end to end: the built site, served under a sub-path, in Debian's Chromium.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, serveDist, type Site } from '../support/site';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useSiteInChromium } from './chromium';
 
 const SAMPLES = resolve(import.meta.dirname, '../../public/samples');
-let site: Site;
-let browser: Browser;
+const env = useSiteInChromium();
 let context: BrowserContext;
 let page: Page;
 const requests: string[] = [];
 
-beforeAll(async () => {
-  site = await serveDist();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
 beforeEach(async () => {
-  context = await browser.newContext();
+  context = await env.browser.newContext();
   page = await context.newPage();
   requests.length = 0;
   page.on('request', (r) => requests.push(r.url()));
@@ -48,7 +39,7 @@ const chunkOwners = (p: Page) =>
   }));
 
 async function openFresh(): Promise<void> {
-  await page.goto(site.url);
+  await page.goto(env.site.url);
   // A first visit loads the bundled sample.
   await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
 }
@@ -56,13 +47,13 @@ async function openFresh(): Promise<void> {
 describe('Data section', () => {
   it('serves under a sub-path with a content-security policy and loads the sample on a first visit', async () => {
     await openFresh();
-    expect(site.url).toMatch(/\/rl-trading-lab\/$/);
+    expect(env.site.url).toMatch(/\/rl-trading-lab\/$/);
     const csp = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.getAttribute('content'));
     expect(csp).toContain("connect-src 'self'");
     expect(await page.textContent('[data-testid=import-report]')).toContain('5,760 rows as candles');
     await page.waitForSelector('[data-testid=price-chart] canvas');
     // Nothing is fetched from anywhere but the page's own origin.
-    const origin = new URL(site.url).origin;
+    const origin = new URL(env.site.url).origin;
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
   });
 
@@ -138,7 +129,7 @@ describe('Data section', () => {
     await page.waitForSelector('[role=status] progress');
     await page.close();
     page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(env.site.url);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
     const names = await rowsOf(page);
     const stored = await chunkOwners(page);

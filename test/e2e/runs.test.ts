@@ -4,22 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, strToU8 } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, serveDist, type Site } from '../support/site';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useSiteInChromium } from './chromium';
 
-let site: Site;
-let browser: Browser;
+const env = useSiteInChromium();
 const dir = mkdtempSync(join(tmpdir(), 'rl-lab-runs-'));
 
-beforeAll(async () => {
-  site = await serveDist();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
 
 /** Every record of every run, as stored, without wall-clock-independent differences. */
 const dump = (page: Page) =>
@@ -55,9 +46,9 @@ describe('Runs section', () => {
   let original: Record<string, unknown[]> = {};
 
   it('lists a trained run, opens its charts, and exports it as a zip in seed 000 layout', async () => {
-    const context = await browser.newContext({ acceptDownloads: true });
+    const context = await env.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(env.site.url);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
     await trainOne(page, '4096');
     await trainOne(page, '2048', '0.001');
@@ -109,9 +100,9 @@ describe('Runs section', () => {
   });
 
   it('imports the zip into a fresh browser profile with every record identical', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${site.url}#/runs`);
+    await page.goto(`${env.site.url}#/runs`);
     await page.waitForSelector('[data-testid=run-import]', { state: 'attached' });
     await page.setInputFiles('[data-testid=run-import]', exported);
     await page.waitForSelector('[data-testid=run-list] tbody tr');
@@ -123,9 +114,9 @@ describe('Runs section', () => {
   });
 
   it('shows a run whose tab closed as interrupted, and resumes it from its last checkpoint to the end', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     let page = await context.newPage();
-    await page.goto(site.url);
+    await page.goto(env.site.url);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
     await page.click('nav a[href="#/train"]');
     await page.fill('[data-testid=train-timesteps]', '24576');
@@ -138,7 +129,7 @@ describe('Runs section', () => {
     await page.close(); // the tab closes mid-run: its worker dies with it
 
     page = await context.newPage();
-    await page.goto(`${site.url}#/runs`);
+    await page.goto(`${env.site.url}#/runs`);
     const row = await page.waitForSelector('[data-testid=run-list] tbody tr[data-status="interrupted"]');
     const runId = (await row.getAttribute('data-run'))!;
     await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
@@ -155,9 +146,9 @@ describe('Runs section', () => {
   });
 
   it('refuses unsafe or broken zips with a clear message and stores nothing', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${site.url}#/runs`);
+    await page.goto(`${env.site.url}#/runs`);
     await page.waitForSelector('[data-testid=run-import]', { state: 'attached' });
     const cases: [string, Uint8Array, RegExp][] = [
       ['evil.zip', zipSync({ 'run_20250101_000000/../../evil.txt': strToU8('x'), 'run_20250101_000000/config.json': strToU8('{}') }), /evil\.zip/],

@@ -1,19 +1,10 @@
 // Training end to end: the built site, the training worker, PPO on the bundled sample, the run in IndexedDB.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, serveDist, type Site } from '../support/site';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useSiteInChromium } from './chromium';
 
-let site: Site;
-let browser: Browser;
+const env = useSiteInChromium();
 
-beforeAll(async () => {
-  site = await serveDist();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
 
 interface RunRow { n_envs: number; n_steps: number; run_id: string; status: string; backend: string; backend_trials: { backend: string; ok: boolean; samplesPerSecond?: number; cached?: boolean }[]; final_metrics: { total_episodes: number; mean_reward: number | null }; total_timesteps: number }
 
@@ -37,7 +28,7 @@ const runs = (page: Page) =>
 
 async function openTrain(page: Page) {
   page.on('pageerror', (e) => { throw e; });
-  await page.goto(site.url);
+  await page.goto(env.site.url);
   await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
   await page.click('nav a[href="#/train"]');
   await page.waitForSelector('[data-testid=train-start]');
@@ -58,7 +49,7 @@ async function train(page: Page, settings: Record<string, string>, backend: stri
 
 describe('Train section', () => {
   it('trains PPO on the sample in a worker, measures the backends once, and records the run', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     await openTrain(page);
     await train(page, { total_timesteps: '4096' }, 'auto');
@@ -89,7 +80,7 @@ describe('Train section', () => {
   });
 
   it('trains on the real WebGPU backend (SwiftShader here) when asked', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     await openTrain(page);
     await train(page, { total_timesteps: '512', n_envs: '2', n_steps: '64', batch_size: '64', n_epochs: '2', eval_freq: '512', n_eval_episodes: '2' }, 'webgpu');
@@ -102,7 +93,7 @@ describe('Train section', () => {
   });
 
   it('pauses, resumes, then stops a run on request and keeps it, with a final checkpoint, as stopped', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     await openTrain(page);
     await page.fill('[data-testid=train-timesteps]', '2000000');
