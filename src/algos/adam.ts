@@ -1,7 +1,8 @@
 // Adam as PyTorch writes it (bias-corrected step size, eps added to the corrected root), with the
-// global-norm clipping scale folded into the moment updates. Hand-written rather than
-// tf.train.adam: its per-step scalar constants cost more than the arithmetic on the WASM backend,
-// and its running β^t products drift from recomputed powers, which broke exact resumption.
+// global-norm clipping scale folded into the moment updates, and optional decoupled weight decay
+// (AdamW). Hand-written rather than tf.train.adam: its per-step scalar constants cost more than
+// the arithmetic on the WASM backend, and its running β^t products drift from recomputed powers,
+// which broke exact resumption.
 import * as tf from '@tensorflow/tfjs';
 import type { StoredTensor } from './mlp';
 
@@ -18,7 +19,11 @@ export class Adam {
   private readonly v: tf.Variable[];
   private readonly consts: { b1: tf.Scalar; b2: tf.Scalar; eps: tf.Scalar };
 
-  constructor(private readonly vars: tf.Variable[], learningRate: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, eps = 1e-5) {
+  /**
+   * weightDecay > 0 makes it AdamW (decoupled, as PyTorch's AdamW: w ← w − lr·wd·w before the Adam
+   * step); 0, the default, leaves plain Adam exactly as it was.
+   */
+  constructor(private readonly vars: tf.Variable[], learningRate: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, eps = 1e-5, readonly weightDecay = 0) {
     this.learningRate = learningRate;
     this.m = vars.map((w) => tf.variable(tf.zerosLike(w), false));
     this.v = vars.map((w) => tf.variable(tf.zerosLike(w), false));
@@ -37,13 +42,15 @@ export class Adam {
       const g2 = tf.mul(tf.square(scale), 1 - this.beta2);
       const negStep = tf.scalar(-stepSize);
       const rc = tf.scalar(rootCorrection);
+      const decay = this.weightDecay > 0 ? tf.scalar(1 - this.learningRate * this.weightDecay) : null;
       this.vars.forEach((w, i) => {
         const g = grads[i];
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, g1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), g2));
         this.m[i].assign(m);
         this.v[i].assign(v);
-        w.assign(tf.add(w, tf.mul(tf.div(m, tf.add(tf.mul(tf.sqrt(v), rc), eps)), negStep)));
+        const decayed = decay ? tf.mul(w, decay) : w;
+        w.assign(tf.add(decayed, tf.mul(tf.div(m, tf.add(tf.mul(tf.sqrt(v), rc), eps)), negStep)));
       });
     });
   }

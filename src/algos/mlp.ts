@@ -50,7 +50,8 @@ const matMulExplicitTransposeGrad = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, 
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
-function matMul(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
+/** x · w, with explicit-transpose gradients on WASM (see above). */
+export function matMul(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
   const w2 = w as tf.Tensor2D;
   return tf.getBackend() === 'wasm' ? matMulExplicitTransposeGrad(x, w2) : tf.matMul(x, w2);
 }
