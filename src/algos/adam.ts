@@ -25,8 +25,9 @@ export class Adam {
    */
   constructor(private readonly vars: tf.Variable[], learningRate: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, eps = 1e-5, readonly weightDecay = 0) {
     this.learningRate = learningRate;
-    this.m = vars.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.v = vars.map((w) => tf.variable(tf.zerosLike(w), false));
+    // tidy: the zero tensors the variables start from are not kept
+    this.m = tf.tidy(() => vars.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.v = tf.tidy(() => vars.map((w) => tf.variable(tf.zerosLike(w), false)));
     this.consts = { b1: tf.scalar(beta1), b2: tf.scalar(beta2), eps: tf.scalar(eps) };
   }
 

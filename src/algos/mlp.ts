@@ -26,10 +26,11 @@ export function createMlp(name: string, sizes: number[], outGain: number, rng: R
     const last = i === sizes.length - 2;
     const [inSize, outSize] = [sizes[i], sizes[i + 1]];
     const gain = last ? outGain : Math.SQRT2;
-    layers.push({
+    // tidy: the initial tensors the variables are made from are not kept
+    layers.push(tf.tidy(() => ({
       kernel: tf.variable(tf.tensor2d(orthogonal(inSize, outSize, gain, rng), [inSize, outSize]), true, `${prefix}/dense_${i}/kernel`),
       bias: tf.variable(tf.zeros([outSize]), true, `${prefix}/dense_${i}/bias`),
-    });
+    })));
   }
   return { name, layers };
 }

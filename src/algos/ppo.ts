@@ -126,7 +126,9 @@ export class PpoTrainer {
   bestMeanReward: number | null = null;
   private lastEvalStep = 0;
   private lastSaveStep = 0;
+  /** Training seconds before the current train() call (from a checkpoint when resumed). */
   private elapsedBefore = 0;
+  private trainStartedAt: number | null = null;
 
   // rollout and minibatch buffers, allocated once
   private readonly T: number;
@@ -495,7 +497,7 @@ export class PpoTrainer {
       bestMeanReward: this.bestMeanReward,
       lastEvalStep: this.lastEvalStep,
       lastSaveStep: this.lastSaveStep,
-      elapsedSeconds: this.elapsedBefore,
+      elapsedSeconds: this.elapsedSeconds(),
       timestamp: pythonIsoTime(),
     };
   }
@@ -519,18 +521,23 @@ export class PpoTrainer {
     this.elapsedBefore = c.elapsedSeconds;
   }
 
+  private elapsedSeconds(): number {
+    return this.elapsedBefore + (this.trainStartedAt === null ? 0 : (performance.now() - this.trainStartedAt) / 1000);
+  }
+
   /** Trains until total_timesteps (or a stop); evaluates, checkpoints and reports along the way. */
   async train(control: TrainControl = {}): Promise<'completed' | 'stopped'> {
     const hp = this.hp;
     const startedAt = performance.now();
     const startStep = this.step;
-    const elapsed = () => this.elapsedBefore + (performance.now() - startedAt) / 1000;
+    this.trainStartedAt = startedAt;
+    const elapsed = () => this.elapsedSeconds();
+    const finish = () => { this.elapsedBefore = this.elapsedSeconds(); this.trainStartedAt = null; };
     while (this.step < hp.total_timesteps) {
       await control.waitIfPaused?.();
       if (control.stopRequested?.()) {
-        this.elapsedBefore = elapsed();
         await this.sink.checkpoint(await this.checkpoint('final'));
-        this.elapsedBefore = elapsed();
+        finish();
         return 'stopped';
       }
       this.update += 1;
@@ -558,13 +565,11 @@ export class PpoTrainer {
         await this.sink.evaluation(record);
         if (this.bestMeanReward === null || record.mean_reward > this.bestMeanReward) {
           this.bestMeanReward = record.mean_reward;
-          this.elapsedBefore = elapsed();
           await this.sink.checkpoint(await this.checkpoint('best'));
         }
       }
       if (this.step - this.lastSaveStep >= hp.save_freq && this.step < hp.total_timesteps) {
         this.lastSaveStep = this.step;
-        this.elapsedBefore = elapsed();
         await this.sink.checkpoint(await this.checkpoint('periodic'));
       }
       control.progress?.({
@@ -577,8 +582,8 @@ export class PpoTrainer {
       // let other tasks (pause / stop messages, the page) run between updates
       await new Promise((r) => setTimeout(r, 0));
     }
-    this.elapsedBefore = elapsed();
     await this.sink.checkpoint(await this.checkpoint('final'));
+    finish();
     return 'completed';
   }
 
