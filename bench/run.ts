@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   env: async () => (await import('./env')).run(),
   ppo: async () => (await import('./ppo')).run(),
   runs: async () => (await import('./runs')).run(),
+  bc: async () => (await import('./bc')).run(),
 };
 
 const benchName = process.argv[2];

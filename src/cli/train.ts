@@ -19,7 +19,10 @@ import { trainerStateJson } from '../core/run/exportRun';
 
 const USAGE = `usage: npm run train -- --data <file> --env <trade-approval|position> --algo ppo --timesteps <N> --seed <S> --out <dir>
   optional: --preset conservative|moderate|aggressive  --backend auto|wasm|cpu  --n-envs N  --n-steps N  --batch-size N
-            --learning-rate X  --eval-freq N  --save-freq N  --max-steps N  --leverage X  --quiet`;
+            --learning-rate X  --eval-freq N  --save-freq N  --max-steps N  --leverage X  --quiet
+       npm run train -- --algo bc --data <offline.npz | candles> --seed <S> --out <dir>
+  optional: --epochs N  --batch-size N  --learning-rate X  --hidden-dim N  --num-layers N  --dropout X  --patience N
+            --imbalance none|weighted|oversample|focal  --backend auto|wasm|cpu  --quiet`;
 
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
@@ -33,12 +36,14 @@ const { values: args } = parseArgs({
     preset: { type: 'string' }, backend: { type: 'string', default: 'auto' }, 'n-envs': { type: 'string' }, 'n-steps': { type: 'string' },
     'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' }, 'eval-freq': { type: 'string' }, 'save-freq': { type: 'string' },
     'max-steps': { type: 'string' }, leverage: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    // behavior cloning
+    epochs: { type: 'string' }, 'hidden-dim': { type: 'string' }, 'num-layers': { type: 'string' }, dropout: { type: 'string' }, patience: { type: 'string' }, imbalance: { type: 'string' },
   },
 });
 if (args.help) { console.log(USAGE); process.exit(0); }
 if (!args.data) fail('--data is required');
 if (!isEnvName(args.env!)) fail(`--env must be trade-approval or position, not "${args.env}"`);
-if (args.algo !== 'ppo') fail(`--algo ${args.algo} is not available from the command line yet; use ppo`);
+if (args.algo !== 'ppo' && args.algo !== 'bc') fail(`--algo ${args.algo} is not available from the command line yet; use ppo or bc`);
 if (args.preset && !['conservative', 'moderate', 'aggressive'].includes(args.preset)) fail(`unknown preset "${args.preset}"`);
 if (!['auto', 'wasm', 'cpu'].includes(args.backend!)) fail(`--backend must be auto, wasm or cpu in Node, not "${args.backend}"`);
 const num = (v: string | undefined, name: string) => {
@@ -49,6 +54,16 @@ const num = (v: string | undefined, name: string) => {
 };
 const dataPath = resolve(args.data!);
 if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);
+
+if (args.algo === 'bc') {
+  const { runBehaviorCloningCli } = await import('./trainBc');
+  const hp = Object.fromEntries(Object.entries({
+    max_epochs: num(args.epochs, 'epochs'), batch_size: num(args['batch-size'], 'batch-size'), learning_rate: num(args['learning-rate'], 'learning-rate'),
+    hidden_dim: num(args['hidden-dim'], 'hidden-dim'), num_layers: num(args['num-layers'], 'num-layers'), dropout: num(args.dropout, 'dropout'),
+    patience: num(args.patience, 'patience'), imbalance: args.imbalance,
+  }).filter(([, v]) => v !== undefined));
+  process.exit(await runBehaviorCloningCli({ data: dataPath, out: args.out!, seed: num(args.seed, 'seed') ?? 1, backend: args.backend as BackendChoice, hp, quiet: args.quiet! }));
+}
 
 const ppoOverrides = Object.fromEntries(Object.entries({
   total_timesteps: num(args.timesteps, 'timesteps'), seed: num(args.seed, 'seed'), n_envs: num(args['n-envs'], 'n-envs'),

@@ -1,0 +1,44 @@
+// The command line writes seed 000's run folder (PPO) and a behavior-cloning run folder.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const train = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/train.ts'), ...args, '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('npm run train', () => {
+  it('PPO writes config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl and checkpoints', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rl-cli-'));
+    train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'trade-approval', '--algo', 'ppo', '--timesteps', '2048', '--seed', '4', '--out', out, '--eval-freq', '2048', '--backend', 'cpu', '--n-envs', '4', '--n-steps', '128', '--batch-size', '128', '--max-steps', '64']);
+    const [runId] = readdirSync(out);
+    expect(runId).toMatch(/^run_\d{8}_\d{6}$/);
+    const dir = join(out, runId);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(Object.keys(config).slice(0, 5)).toEqual(['run_id', 'created_at', 'completed_at', 'status', 'algorithm']);
+    expect([config.status, config.algorithm, config.backend, config.total_timesteps, config.data_file]).toEqual(['completed', 'PPO', 'cpu', 2048, 'ETH_BTC-5m.parquet']);
+    const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(metrics.episodes.length).toBe(config.final_metrics.total_episodes);
+    expect(metrics.evaluations).toHaveLength(1);
+    const lines = readFileSync(join(dir, 'detailed_episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.keys(lines[0])).toEqual(['episode', 'reward', 'length', 'timestep', 'timestamp', 'action_counts', 'action_percentages', 'trade_outcomes', 'portfolio', 'reward_breakdown']);
+    expect(readFileSync(join(dir, 'train_metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    for (const f of ['model.json', 'weights.bin', 'trainer_state.json']) expect(existsSync(join(dir, 'checkpoints/final_model', f))).toBe(true);
+  }, 60_000);
+
+  it('behavior cloning learns from the teacher on candles and reports a held-out backtest', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rl-cli-'));
+    const stdout = train(['--algo', 'bc', '--data', 'public/samples/STOCKS_GOOGL.csv', '--seed', '2', '--out', out, '--epochs', '4', '--backend', 'cpu']);
+    expect(stdout).toMatch(/held-out backtest: policy -?\d+\.\d+ %, teacher -?\d+\.\d+ %, buy and hold -?\d+\.\d+ %/);
+    const [runId] = readdirSync(out);
+    const evaluation = JSON.parse(readFileSync(join(out, runId, 'evaluation.json'), 'utf8'));
+    expect(evaluation.validation.confusion).toHaveLength(3);
+    expect(evaluation.validation.perClass.map((c: { label: string }) => c.label)).toEqual(['HOLD', 'BUY', 'SELL']);
+    expect(JSON.parse(readFileSync(join(out, runId, 'config.json'), 'utf8')).algorithm).toBe('BC');
+  }, 60_000);
+
+  it('refuses bad arguments with a clear message', () => {
+    expect(() => train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'nope'])).toThrow(/--env must be trade-approval or position, not "nope"/);
+  });
+});
