@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
 import { exportRunJsonl, exportRunZip, importRunArchive } from '../src/services/runArchive';
 import { runInference } from '../src/services/inference';
+import { stopBc, trainBc } from '../src/services/bcTraining';
 
 const api = {
   start: startTraining,
@@ -14,6 +15,8 @@ const api = {
   exportRunJsonl,
   importRunArchive,
   runInference,
+  trainBc,
+  stopBc,
 };
 
 export type TrainWorkerApi = typeof api;

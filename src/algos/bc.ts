@@ -19,86 +19,11 @@ import { assignVariables, createMlp, disposeMlp, matMul, readVariables, variable
 import { Adam, type AdamState } from './adam';
 
 export { evaluateClassifier, overfittingSigns };
+import { DEFAULT_BC, validateBc, type BcHyperparameters, type BcValSplit } from '../core/offline/bcConfig';
 
 export const NUM_ACTIONS = 3;
 
-export type BcOptimizer = 'adam' | 'adamw';
-export type BcImbalance = 'none' | 'weighted' | 'oversample' | 'focal';
-export type BcValSplit = 'chronological' | 'random';
-
-/** Hyperparameters under seed 002's names. */
-export interface BcHyperparameters {
-  batch_size: number;
-  /** Epochs at most (early stopping may end sooner); the seed's --epochs / max_epochs. */
-  max_epochs: number;
-  learning_rate: number;
-  hidden_dim: number;
-  num_layers: number;
-  /** Dropout rate after each hidden layer, in training only. */
-  dropout: number;
-  /** Weight of the action cross-entropy. */
-  alpha: number;
-  /** Weight of the strength MSE. */
-  beta: number;
-  /** AdamW: decoupled decay (w ← w − lr·wd·w); Adam: L2, wd·w added to the gradient (PyTorch's Adam weight_decay). */
-  weight_decay: number;
-  optimizer: BcOptimizer;
-  imbalance: BcImbalance;
-  /** γ of the focal loss (imbalance 'focal'). */
-  focal_gamma: number;
-  /** Fraction of the samples held out for validation; 0 trains on all (no early stopping). */
-  val_fraction: number;
-  /** 'chronological': the last val_fraction of the samples; 'random': a seeded random subset. */
-  val_split: BcValSplit;
-  /** Epochs without a lower validation loss before training stops. */
-  patience: number;
-  /** Global gradient-norm clipping; null leaves gradients as they are. */
-  max_grad_norm: number | null;
-  /** Standardize inputs with the training split's mean and variance (saved with the model). */
-  normalize_inputs: boolean;
-  seed: number;
-}
-
-export const DEFAULT_BC: BcHyperparameters = {
-  batch_size: 256,
-  max_epochs: 20,
-  learning_rate: 1e-3,
-  hidden_dim: 128,
-  num_layers: 2,
-  dropout: 0.1,
-  alpha: 1,
-  beta: 1,
-  weight_decay: 0,
-  optimizer: 'adam',
-  imbalance: 'none',
-  focal_gamma: 2,
-  val_fraction: 0.1,
-  val_split: 'chronological',
-  patience: 5,
-  max_grad_norm: null,
-  normalize_inputs: true,
-  seed: 1,
-};
-
-/** Checks hyperparameters and says plainly what is wrong. */
-export function validateBc(h: BcHyperparameters): string[] {
-  const problems: string[] = [];
-  for (const k of ['batch_size', 'max_epochs', 'hidden_dim', 'num_layers', 'patience'] as const) {
-    if (!Number.isInteger(h[k]) || h[k] <= 0) problems.push(`${k} must be a positive whole number (got ${h[k]})`);
-  }
-  if (!(h.learning_rate > 0)) problems.push('learning_rate must be positive');
-  if (!(h.dropout >= 0 && h.dropout < 1)) problems.push('dropout must be in [0, 1)');
-  if (!(h.alpha >= 0) || !(h.beta >= 0) || h.alpha + h.beta === 0) problems.push('alpha and beta must be non-negative and not both 0');
-  if (!(h.weight_decay >= 0)) problems.push('weight_decay must be non-negative');
-  if (h.optimizer !== 'adam' && h.optimizer !== 'adamw') problems.push(`optimizer must be 'adam' or 'adamw' (got ${h.optimizer})`);
-  if (!['none', 'weighted', 'oversample', 'focal'].includes(h.imbalance)) problems.push(`imbalance must be 'none', 'weighted', 'oversample' or 'focal' (got ${h.imbalance})`);
-  if (!(h.focal_gamma >= 0)) problems.push('focal_gamma must be non-negative');
-  if (!(h.val_fraction >= 0 && h.val_fraction < 1)) problems.push('val_fraction must be in [0, 1)');
-  if (h.val_split !== 'chronological' && h.val_split !== 'random') problems.push(`val_split must be 'chronological' or 'random' (got ${h.val_split})`);
-  if (h.max_grad_norm !== null && !(h.max_grad_norm > 0)) problems.push('max_grad_norm must be positive or null');
-  if (!Number.isInteger(h.seed) || h.seed === 0) problems.push('seed must be a non-zero whole number (0 would mean unseeded)');
-  return problems;
-}
+export { DEFAULT_BC, validateBc, type BcHyperparameters, type BcImbalance, type BcOptimizer, type BcValSplit } from '../core/offline/bcConfig';
 
 /** An offline dataset: states [N, width] row-major, actions [N] (0 HOLD, 1 BUY, 2 SELL), strengths [N] in 0..1. */
 export interface BcData {

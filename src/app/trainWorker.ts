@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { TrainWorkerApi } from '../../workers/train.worker';
 import type { ProgressCallback, StartRequest } from '../services/training';
 import type { InferenceRequest } from '../services/inference';
+import type { BcProgress, BcRequest } from '../services/bcTraining';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
@@ -34,6 +35,9 @@ export const exportRunJsonl = (runId: string) => start().exportRunJsonl(runId);
 export const importRunArchive = (bytes: Uint8Array, fileName: string) => start().importRunArchive(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName);
 
 export const runInference = (request: InferenceRequest) => start().runInference(request);
+
+export const trainBc = (request: BcRequest, onProgress: (p: BcProgress) => void) => start().trainBc(request, Comlink.proxy(onProgress));
+export const stopBc = () => start().stopBc();
 
 export const pauseRun = () => start().pause();
 export const resumeRun = () => start().resume();
