@@ -13,6 +13,12 @@ import { trySetBackend } from '../src/algos/backend';
 import { BcTrainer, type BcEpochMetrics } from '../src/algos/bc';
 import { STATE_SIZE } from '../src/core/features/layout';
 import { Rng } from '../src/core/rng';
+import { execSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNpz } from '../src/core/data/npz';
+import { launchChromium, serveDist } from '../test/support/site';
 
 const SAMPLES = 50_000;
 const TIMED_EPOCHS = 3;
@@ -83,15 +89,69 @@ async function nodeRun(backend: 'wasm' | 'cpu', data: ReturnType<typeof syntheti
   };
 }
 
+/**
+ * In headless Chromium, per backend, through the lab's own path: the same samples as an .npz
+ * imported under Data, then Train → Behavior cloning with the backend forced; the page reports
+ * the mean samples/s of the epochs after the first and the one-state predict latency.
+ */
+async function chromiumRuns(data: ReturnType<typeof syntheticData>) {
+  const dir = mkdtempSync(join(tmpdir(), 'rl-lab-bc-'));
+  const npz = join(dir, 'bench_offline.npz');
+  writeFileSync(npz, writeNpz({
+    states: { values: data.states, shape: [data.actions.length, STATE_SIZE], dtype: '<f4' },
+    actions: { values: data.actions, shape: [data.actions.length], dtype: '<i8' },
+    strengths: { values: data.strengths, shape: [data.actions.length], dtype: '<f4' },
+  }, false));
+  execSync('npx vite build', { stdio: 'ignore' });
+  const site = await serveDist();
+  const browser = await launchChromium();
+  const results = [];
+  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => localStorage.setItem('rl-trading-lab:sample-offered', 'bench'));
+    await page.goto(site.url);
+    await page.setInputFiles('[data-testid=file-input]', npz);
+    await page.waitForSelector(`tr[data-name="bench_offline"][data-rows="${data.actions.length}"]`, { timeout: 120_000 });
+    await page.click('nav a[href="#/train"]');
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+    await page.waitForSelector('[data-testid=bc-form]');
+    await page.click('summary:text("PolicyNet and training")');
+    // fewer epochs on the slow backends: the figure is a per-epoch rate either way
+    await page.fill('input[data-field="max_epochs"]', backend === 'wasm' ? String(1 + TIMED_EPOCHS) : '2');
+    await page.selectOption('[data-testid=bc-form] select >> nth=1', backend);
+    await page.click('[data-testid=bc-start]');
+    const result = await page.waitForSelector('[data-testid=bc-result], [data-testid=bc-error]', { timeout: 600_000 });
+    if ((await result.getAttribute('data-testid')) === 'bc-error') {
+      results.push({ where: 'chromium' as const, backend, samples_per_s: null, error: await result.textContent() });
+    } else {
+      const attr = async (name: string) => Number(await result.getAttribute(name));
+      results.push({
+        where: 'chromium' as const,
+        backend: (await result.getAttribute('data-backend'))!,
+        samples_per_s: await attr('data-samples-per-s'),
+        predict_p50_ms: Number((await attr('data-predict-p50')).toFixed(3)),
+        predict_p99_ms: Number((await attr('data-predict-p99')).toFixed(3)),
+      });
+    }
+    console.log(`chromium ${backend}: ${JSON.stringify(results[results.length - 1])}`);
+    await context.close();
+  }
+  await browser.close();
+  await site.close();
+  return results;
+}
+
 export async function run() {
   const data = syntheticData(SAMPLES);
-  const results = [];
+  const results: Record<string, unknown>[] = [];
   for (const backend of NODE_BACKENDS as ('wasm' | 'cpu')[]) {
     const r = await nodeRun(backend, data);
     console.log(`node ${backend}: ${r.samples_per_s} samples/s, predict p50 ${r.predict_p50_ms} ms, p99 ${r.predict_p99_ms} ms`);
     results.push(r);
   }
   tf.disposeVariables();
+  results.push(...(await chromiumRuns(data)));
   return {
     bench: 'bc',
     settings: { samples: SAMPLES, timed_epochs: TIMED_EPOCHS, hidden_dim: 128, num_layers: 2, dropout: 0.1, optimizer: 'adam', batch_size: 256, val_fraction: 0.1 },

@@ -29,6 +29,9 @@ export interface BcResult {
   report: ClassifierReport;
   overfitting: string[];
   backtest: { policy: BacktestResult; teacher: BacktestResult } | null;
+  /** Training speed (mean over the epochs after the first, which warms up) and one-state predict latency. */
+  samplesPerSecond: number;
+  predictMs: { p50: number; p99: number };
 }
 
 export interface BcProgress {
@@ -101,7 +104,20 @@ export async function trainBc(req: BcRequest, onProgress: (p: BcProgress) => voi
     try {
       const members = ensemble.members.map((m) => ({ predictBatch: (s: Float32Array) => m.predictBatch(s) }));
       const policy = async (state: Float32Array) => (await ensemblePredict(members, state)).actions[0];
+      // speed: the epochs after each member's first; latency: one state through the first member
+      const speeds = ensemble.members.flatMap((m) => m.history.slice(1).map((h) => h.samples_per_s));
+      const first = ensemble.members[0];
+      const state = data.states.subarray(0, data.width);
+      const times: number[] = [];
+      for (let k = 0; k < 520; k++) {
+        const t0 = performance.now();
+        await first.predict(state);
+        if (k >= 20) times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
       const result: BcResult = {
+        samplesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : first.history[0]?.samples_per_s ?? 0,
+        predictMs: { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] },
         source,
         backend: selection.backend,
         members: ensemble.reports,
