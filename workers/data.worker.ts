@@ -1,8 +1,9 @@
 // The data worker: parsing and storing datasets off the main thread.
 import * as Comlink from 'comlink';
 import { importFile } from '../src/services/dataImport';
+import { makeTeacherDataset } from '../src/services/offlineData';
 
-const api = { importFile };
+const api = { importFile, makeTeacherDataset };
 
 export type DataWorkerApi = typeof api;
 

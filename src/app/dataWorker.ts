@@ -42,3 +42,7 @@ export async function importInWorker(
       .finally(() => { crashed = crashed.filter((r) => r !== reject); });
   });
 }
+
+export async function makeTeacherDatasetInWorker(datasetId: string) {
+  return start().makeTeacherDataset(datasetId);
+}

@@ -1,5 +1,8 @@
 // The Data section end to end: the built site, served under a sub-path, in Debian's Chromium.
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readNpz } from '../../src/core/data/npz';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { useSiteInChromium } from './chromium';
@@ -11,7 +14,7 @@ let page: Page;
 const requests: string[] = [];
 
 beforeEach(async () => {
-  context = await env.browser.newContext();
+  context = await env.browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
   requests.length = 0;
   page.on('request', (r) => requests.push(r.url()));
@@ -118,6 +121,24 @@ describe('Data section', () => {
     await page.waitForSelector('nav a[aria-current="page"]:text("Runs")');
     await page.keyboard.press('Alt+1');
     await page.waitForSelector('[data-testid=dataset-list]');
+  });
+
+  it('makes a teacher-labelled offline dataset from candles and downloads it as an .npz NumPy reads', async () => {
+    await openFresh();
+    await page.click('[data-testid=teacher-dataset]');
+    const row = await page.waitForSelector('tr[data-name="ETH_BTC-5m (teacher)"]');
+    const rows = Number(await row.getAttribute('data-rows'));
+    expect(rows).toBeGreaterThan(5000);
+    expect(await page.textContent('[data-testid=dataset-detail]')).toMatch(/actions: HOLD [\d,]+ \(\d+\.\d%\), BUY [\d,]+ \(\d+\.\d%\), SELL [\d,]+ \(\d+\.\d%\)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-npz]')]);
+    const path = await download.path();
+    const arrays = readNpz(new Uint8Array(readFileSync(path)), 'teacher.npz');
+    expect(arrays.states.shape).toEqual([rows, 34]);
+    expect(arrays.actions.shape).toEqual([rows]);
+    expect(arrays.strengths.shape).toEqual([rows]);
+    // and NumPy itself, where it is installed
+    const numpy = spawnSync('python3', ['-c', `import numpy as np; d = np.load(${JSON.stringify(path)}); print(d['states'].shape, d['actions'].dtype, int(d['actions'].max()), float(d['strengths'].min()) >= 0)`], { encoding: 'utf8' });
+    if (numpy.status === 0) expect(numpy.stdout.trim()).toBe(`(${rows}, 34) int64 2 True`);
   });
 
   it('leaves nothing behind when the tab closes mid-import', async () => {

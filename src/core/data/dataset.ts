@@ -98,6 +98,14 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
 
   if (kind === 'offline') {
     const columns = table.columns;
+    const actions = columns[1];
+    if (actions?.type === 'number') {
+      // seed 002 prints the action distribution of every offline dataset
+      const counts = [0, 0, 0];
+      for (const a of actions.values) counts[a]++;
+      const n = actions.values.length;
+      issues.push({ level: 'info', message: `actions: ${['HOLD', 'BUY', 'SELL'].map((name, i) => `${name} ${counts[i].toLocaleString('en-US')} (${((100 * counts[i]) / n).toFixed(1)}%)`).join(', ')}` });
+    }
     return {
       meta: makeMeta(table, mapping, source, columns, table.names, issues, null, table.columns[0].type === 'matrix' ? { states: table.columns[0].width } : undefined),
       columns,

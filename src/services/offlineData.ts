@@ -1,0 +1,48 @@
+// Offline (state, action, strength) datasets made from stored candles by the teacher ensemble,
+// in the data worker: the new dataset is stored like an imported .npz.
+import { buildDataset } from '../core/data/dataset';
+import { sha256Hex } from '../core/data/importer';
+import { writeNpz } from '../core/data/npz';
+import type { Column, DatasetMeta, Table } from '../core/data/types';
+import { candleColumnsFrom, computeMarketFeatures } from '../core/features/market';
+import { STATE_SIZE } from '../core/features/layout';
+import { generateOfflineDataset } from '../core/offline/teacher';
+import { openLabDb, type LabDb } from '../store/db';
+import { getDatasetMeta, loadColumn, saveDataset } from '../store/datasets';
+
+let dbPromise: Promise<LabDb> | null = null;
+const db = () => (dbPromise ??= openLabDb());
+
+export async function makeTeacherDataset(datasetId: string): Promise<DatasetMeta> {
+  const database = await db();
+  const meta = await getDatasetMeta(database, datasetId);
+  if (!meta || meta.kind !== 'candles') throw new Error('The teacher ensemble labels candle datasets only.');
+  const columns = new Map<string, Float64Array>();
+  for (const name of meta.columns) {
+    const col = await loadColumn(database, meta, name);
+    if (col.type === 'number' || col.type === 'time') columns.set(name, col.values);
+  }
+  const candles = candleColumnsFrom((n) => columns.get(n) ?? null);
+  const features = computeMarketFeatures(candles);
+  const offline = generateOfflineDataset(features, candles);
+  const n = offline.actions.length;
+  if (n === 0) throw new Error(`"${meta.name}" is too short for the indicators to warm up (${features.firstValidRow} rows needed).`);
+  const fileName = `${meta.name}-teacher.npz`;
+  // the same bytes a download gives, so the stored hash and size describe a real file
+  const npz = writeNpz({
+    states: { values: offline.states, shape: [n, STATE_SIZE], dtype: '<f4' },
+    actions: { values: offline.actions, shape: [n], dtype: '<i8' },
+    strengths: { values: offline.strengths, shape: [n], dtype: '<f4' },
+  }, false);
+  const cols: Column[] = [
+    { type: 'matrix', values: offline.states, width: STATE_SIZE },
+    { type: 'number', values: Float64Array.from(offline.actions) },
+    { type: 'number', values: Float64Array.from(offline.strengths) },
+  ];
+  const table: Table = { fileName, format: 'npz', rowCount: n, names: ['states', 'actions', 'strengths'], columns: cols, hasHeader: true, where: (r) => `row ${r + 1}` };
+  const dataset = buildDataset(table, { kind: 'offline', roles: {} }, { fileName, format: 'npz', size: npz.length, sha256: await sha256Hex(npz) });
+  dataset.meta.name = `${meta.name} (teacher)`;
+  dataset.meta.issues.unshift({ level: 'info', message: `labelled by the teacher ensemble (technical, regime / risk and momentum analysts) from "${meta.name}", rows ${features.firstValidRow + 1}–${features.firstValidRow + n}` });
+  await saveDataset(database, dataset);
+  return dataset.meta;
+}
