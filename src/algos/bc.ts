@@ -19,6 +19,7 @@ import { assignVariables, createMlp, disposeMlp, matMul, readVariables, variable
 import { Adam, type AdamState } from './adam';
 
 export { evaluateClassifier, overfittingSigns };
+import type { InitialPolicy } from './ppo';
 import { DEFAULT_BC, validateBc, type BcHyperparameters, type BcValSplit } from '../core/offline/bcConfig';
 
 export const NUM_ACTIONS = 3;
@@ -851,4 +852,23 @@ function argmax3(v: ArrayLike<number>, offset: number): number {
   if (v[offset + 1] > v[offset + best]) best = 1;
   if (v[offset + 2] > v[offset + best]) best = 2;
   return best;
+}
+
+/**
+ * A PolicyNet as the starting policy of a PPO run (seed 002's fine-tuning): its ReLU hidden layers
+ * as they are, the action head's three logit columns as PPO's output layer (the strength column is
+ * dropped), and its input normalizer. PPO then needs activation 'relu' and net_arch
+ * [hidden_dim × num_layers].
+ */
+export function ppoPolicyFromBc(c: BcCheckpoint): InitialPolicy {
+  const weights = c.bestWeights ?? c.weights;
+  const hidden = weights.slice(0, 2 * c.num_layers);
+  const [kernel, bias] = weights.slice(2 * c.num_layers);
+  const H = c.hidden_dim, heads = NUM_ACTIONS + 1;
+  const logits = new Float32Array(H * NUM_ACTIONS);
+  for (let r = 0; r < H; r++) for (let a = 0; a < NUM_ACTIONS; a++) logits[r * NUM_ACTIONS + a] = kernel.values[r * heads + a];
+  return {
+    weights: [...hidden, { name: `${kernel.name}:actions`, shape: [H, NUM_ACTIONS], values: logits }, { name: `${bias.name}:actions`, shape: [NUM_ACTIONS], values: bias.values.slice(0, NUM_ACTIONS) }],
+    normalizer: c.normalizer,
+  };
 }

@@ -9,9 +9,13 @@ export interface Dense {
   bias: tf.Variable;
 }
 
+export type Activation = 'tanh' | 'relu';
+
 export interface Mlp {
   name: string;
   layers: Dense[];
+  /** Of the hidden layers; the last layer is linear. */
+  activation: Activation;
 }
 
 // TensorFlow.js variable names are global: each network gets its own prefix, so two runs (or a
@@ -19,7 +23,7 @@ export interface Mlp {
 let instances = 0;
 
 /** tanh hidden layers with orthogonal(√2) kernels, an output layer with orthogonal(outGain), zero biases. */
-export function createMlp(name: string, sizes: number[], outGain: number, rng: Rng): Mlp {
+export function createMlp(name: string, sizes: number[], outGain: number, rng: Rng, activation: Activation = 'tanh'): Mlp {
   const layers: Dense[] = [];
   const prefix = `${name}_${++instances}`;
   for (let i = 0; i < sizes.length - 1; i++) {
@@ -32,7 +36,7 @@ export function createMlp(name: string, sizes: number[], outGain: number, rng: R
       bias: tf.variable(tf.zeros([outSize]), true, `${prefix}/dense_${i}/bias`),
     })));
   }
-  return { name, layers };
+  return { name, layers, activation };
 }
 
 /**
@@ -78,7 +82,7 @@ export function forward(mlp: Mlp, x: tf.Tensor2D): tf.Tensor2D {
   let h = x;
   mlp.layers.forEach((layer, i) => {
     const z = tf.add(matMul(h, layer.kernel), layer.bias) as tf.Tensor2D;
-    h = i < mlp.layers.length - 1 ? tanh(z) : z;
+    h = i < mlp.layers.length - 1 ? (mlp.activation === 'relu' ? tf.relu(z) : tanh(z)) : z;
   });
   return h;
 }

@@ -92,6 +92,12 @@ export interface TrainControl {
   progress?(p: { step: number; total: number; update: number; fps: number; secondsLeft: number | null }): void;
 }
 
+/** A policy network's weights (kernels and biases, layer by layer, the last giving the action logits) and its input normalizer. */
+export interface InitialPolicy {
+  weights: StoredTensor[];
+  normalizer: NormalizerState | null;
+}
+
 export class NonFiniteLossError extends Error {
   constructor(update: number, what: string) {
     super(`training diverged at update ${update}: ${what} is not a finite number (NaN or Infinity); the run stopped and its last good checkpoint is kept`);
@@ -155,11 +161,20 @@ export class PpoTrainer {
   private readonly mbVal: Float32Array;
 
   /** A trainer with fresh networks, or continuing from a checkpoint exactly where it was taken. */
-  static async create(opts: { hp: PpoHyperparameters; env: VecEnv; makeEvalEnv: (copies: number, seed: number) => VecEnv; sink: RunSink; resume?: PpoCheckpoint }): Promise<PpoTrainer> {
+  static async create(opts: { hp: PpoHyperparameters; env: VecEnv; makeEvalEnv: (copies: number, seed: number) => VecEnv; sink: RunSink; resume?: PpoCheckpoint; initialPolicy?: InitialPolicy }): Promise<PpoTrainer> {
     const trainer = new PpoTrainer(opts);
     if (opts.resume) await trainer.restore(opts.resume);
-    else opts.env.reset();
+    else {
+      if (opts.initialPolicy) trainer.startFrom(opts.initialPolicy);
+      opts.env.reset();
+    }
     return trainer;
+  }
+
+  /** Starts from a trained policy (a behavior-cloning PolicyNet's weights and input normalizer); the value network stays fresh. */
+  private startFrom(p: InitialPolicy): void {
+    assignVariables(variablesOf(this.policy), p.weights);
+    if (this.normalizer && p.normalizer) this.normalizer.setState(p.normalizer);
   }
 
   private constructor(opts: { hp: PpoHyperparameters; env: VecEnv; makeEvalEnv: (copies: number, seed: number) => VecEnv; sink: RunSink }) {
@@ -173,8 +188,9 @@ export class PpoTrainer {
     if (env.numEnvs !== hp.n_envs) throw new Error(`the environment has ${env.numEnvs} copies, n_envs is ${hp.n_envs}`);
     this.rng = new Rng(hp.seed);
     const D = this.obsSize, A = this.numActions;
-    this.policy = createMlp('policy', [D, ...hp.net_arch, A], 0.01, this.rng);
-    this.value = createMlp('value', [D, ...hp.net_arch, 1], 1, this.rng);
+    const activation = hp.activation ?? 'tanh';
+    this.policy = createMlp('policy', [D, ...hp.net_arch, A], 0.01, this.rng, activation);
+    this.value = createMlp('value', [D, ...hp.net_arch, 1], 1, this.rng, activation);
     this.vars = variablesOf(this.policy, this.value);
     this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-5);
     const M0 = hp.batch_size;

@@ -3,7 +3,8 @@
 // vote, the classifier report, and a backtest on the held-out segment beside the teacher.
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
-import { bcPolicy, ensemblePredict, trainEnsemble, type BcEpochMetrics, type BcHyperparameters, type EnsembleMemberReport } from '../algos/bc';
+import { bcPolicy, ensemblePredict, ppoPolicyFromBc, trainEnsemble, type BcEpochMetrics, type BcHyperparameters, type EnsembleMemberReport } from '../algos/bc';
+import type { InitialPolicy } from '../algos/ppo';
 import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
 import { STATE_SIZE } from '../core/features/layout';
 import { splitByTime } from '../core/env/types';
@@ -46,6 +47,21 @@ let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
 let stopRequested = false;
 let running = false;
+
+/** The last PolicyNet trained in this worker, kept for a PPO run to start from (fine-tuning). */
+export interface BcPolicyForPpo {
+  datasetId: string;
+  seed: number;
+  bestEpoch: number;
+  hiddenDim: number;
+  numLayers: number;
+  policy: InitialPolicy;
+}
+let lastPolicy: BcPolicyForPpo | null = null;
+
+export function latestBcPolicy(): BcPolicyForPpo | null {
+  return lastPolicy;
+}
 
 export function stopBc(): void {
   stopRequested = true;
@@ -107,6 +123,8 @@ export async function trainBc(req: BcRequest, onProgress: (p: BcProgress) => voi
       // speed: the epochs after each member's first; latency: one state through the first member
       const speeds = ensemble.members.flatMap((m) => m.history.slice(1).map((h) => h.samples_per_s));
       const first = ensemble.members[0];
+      const checkpoint = await first.checkpoint('best', 'completed');
+      lastPolicy = { datasetId: req.datasetId, seed: seeds[0], bestEpoch: first.bestEpoch, hiddenDim: checkpoint.hidden_dim, numLayers: checkpoint.num_layers, policy: ppoPolicyFromBc(checkpoint) };
       const state = data.states.subarray(0, data.width);
       const times: number[] = [];
       for (let k = 0; k < 520; k++) {

@@ -13,6 +13,7 @@ import { getDatasetMeta, loadColumn } from '../store/datasets';
 import { appendRunRecords, getRun, latestCheckpoint, putRun, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
 import { runLockName } from '../store/locks';
+import { latestBcPolicy, type BcPolicyForPpo } from './bcTraining';
 
 export interface StartRequest {
   datasetId: string;
@@ -23,6 +24,8 @@ export interface StartRequest {
   name?: string;
   /** This machine's earlier backend measurements for the same network, to skip measuring again. */
   backendTrials?: BackendTrial[];
+  /** Start the policy from the PolicyNet behavior cloning last trained in this tab (fine-tuning). */
+  initFromBc?: boolean;
 }
 
 export interface TrainingProgress {
@@ -143,6 +146,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   let config: RunConfig;
   let resume: PpoCheckpoint | undefined;
   let previous: StoredEpisode[] = [];
+  let initialPolicy: BcPolicyForPpo | null = null;
   if ('resumeRunId' in req) {
     const found = await getRun(database, req.resumeRunId);
     if (!found) throw new Error(`Run ${req.resumeRunId} no longer exists.`);
@@ -152,6 +156,12 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
     resume = latest.checkpoint;
     previous = (await runEpisodes(database, found.run_id)).filter((e) => e.summary.timestep <= latest.step);
   } else {
+    if (req.initFromBc) {
+      initialPolicy = latestBcPolicy();
+      if (!initialPolicy) throw new Error('Train a PolicyNet with behavior cloning first: fine-tuning starts from it.');
+      if (initialPolicy.datasetId !== req.datasetId) throw new Error('Fine-tune on the dataset the PolicyNet learned from.');
+      req = { ...req, ppo: { ...req.ppo, activation: 'relu', net_arch: Array<number>(initialPolicy.numLayers).fill(initialPolicy.hiddenDim) } };
+    }
     const { hp, env } = resolveSettings(req.preset, req.ppo, req.env);
     const now = new Date();
     const base = makeRunId(now);
@@ -178,6 +188,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
       backend_requested: req.backend,
       backend_trials: [],
       error: null,
+      init_from: initialPolicy ? `behavior cloning PolicyNet (seed ${initialPolicy.seed}, best epoch ${initialPolicy.bestEpoch})` : null,
       progress_timesteps: 0,
       updated_at: pythonIsoTime(now),
     };
@@ -198,7 +209,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   sink.rewards = previous.map((e) => e.summary.reward);
   sink.bestEval = resume?.bestMeanReward ?? null;
   await sink.flush('running');
-  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume });
+  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume, initialPolicy: initialPolicy?.policy });
   current = session;
   const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
     onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, total: hp.total_timesteps, ...p, message, ...sink.takeLive() });

@@ -63,6 +63,7 @@ function makeConfig(runId: string, overrides: Partial<RunConfig> = {}): RunConfi
     target_kl: 0.05,
     normalize_advantage: true,
     normalize_observations: true,
+    activation: 'tanh',
     net_arch: [8, 8],
     eval_freq: 1000,
     n_eval_episodes: 5,

@@ -29,6 +29,8 @@ export interface PpoHyperparameters {
   normalize_observations: boolean;
   /** Hidden layer sizes of the policy and value networks. */
   net_arch: number[];
+  /** Activation of the hidden layers (tanh as SB3 and CleanRL; relu to continue a behavior-cloning PolicyNet). */
+  activation: 'tanh' | 'relu';
   eval_freq: number;
   n_eval_episodes: number;
   save_freq: number;
@@ -68,6 +70,7 @@ export const DEFAULT_PPO: PpoHyperparameters = {
   normalize_advantage: true,
   normalize_observations: true,
   net_arch: [128, 128],
+  activation: 'tanh',
   eval_freq: 10_000,
   n_eval_episodes: 5,
   save_freq: 50_000,
@@ -120,6 +123,7 @@ export function validatePpo(h: PpoHyperparameters): string[] {
   if (h.target_kl !== null && !(h.target_kl > 0)) problems.push('target_kl must be positive or null');
   if (!Number.isInteger(h.seed) || h.seed === 0) problems.push('seed must be a non-zero whole number (0 would mean unseeded)');
   if (!h.net_arch.length || h.net_arch.some((n) => !Number.isInteger(n) || n <= 0)) problems.push('net_arch must list positive layer sizes');
+  if (h.activation !== 'tanh' && h.activation !== 'relu') problems.push(`activation must be tanh or relu (got ${h.activation})`);
   const rollout = h.n_steps * h.n_envs;
   if (Number.isInteger(rollout) && h.batch_size > rollout) problems.push(`batch_size (${h.batch_size}) must not exceed n_steps × n_envs (${rollout})`);
   else if (Number.isInteger(rollout) && rollout % h.batch_size !== 0) problems.push(`n_steps × n_envs (${rollout}) must be a multiple of batch_size (${h.batch_size}) so every minibatch has the same shape`);

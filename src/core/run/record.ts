@@ -34,6 +34,8 @@ export interface RunConfig extends PpoHyperparameters {
   backend_requested: string;
   backend_trials: BackendTrial[];
   error: string | null;
+  /** Where the policy's initial weights came from (a behavior-cloning PolicyNet), or null for a fresh start. */
+  init_from?: string | null;
   /** Progress while running, so a list can show it without reading the metrics. */
   progress_timesteps: number;
   updated_at: string;
