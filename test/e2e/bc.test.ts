@@ -26,6 +26,22 @@ describe('Behavior cloning', () => {
     expect(await page.$$eval('[data-testid=bc-confusion] tbody tr', (r) => r.length)).toBe(3);
     expect(await page.textContent('[data-testid=bc-result]')).toContain('majority vote');
     expect(await page.$$eval('[data-testid=bc-backtest] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent))).toEqual(['policy', 'teacher ensemble', 'buy and hold']);
+
+    // fine-tune with PPO from the PolicyNet, then the same PPO from scratch, and compare them
+    await page.fill('label:has-text("total_timesteps") input', '4096');
+    await page.click('[data-testid=bc-finetune]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+    await page.waitForSelector('[data-testid=bc-result]'); // the result is still there
+    await page.fill('label:has-text("total_timesteps") input', '4096');
+    await page.click('[data-testid=bc-scratch]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=train-progress]')?.textContent?.includes('completed') && document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step') === '4096', null, { timeout: 120_000 });
+    await page.click('nav a[href="#/runs"]');
+    await page.waitForSelector('[data-testid=run-list] tbody tr >> nth=1');
+    for (const id of await page.$$eval('[data-testid=run-list] tbody tr', (r) => r.map((x) => x.getAttribute('data-run')!))) await page.check(`tr[data-run="${id}"] input[type=checkbox]`);
+    await page.click('[data-testid=compare]');
+    const diff = await page.waitForSelector('[data-testid=config-diff]');
+    expect(await diff.textContent()).toContain('behavior cloning PolicyNet (seed 1');
     await context.close();
   });
 });
