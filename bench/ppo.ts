@@ -11,7 +11,7 @@ import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
 import { PpoTrainer, type RunSink, type UpdateMetrics } from '../src/algos/ppo';
 import { importBytes } from '../src/core/data/importer';
-import { candleColumnsFrom, computeMarketFeatures } from '../src/core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../src/core/features/market';
 import { buildEnvironments, resolveSettings } from '../src/services/engine';
 import { launchChromium, serveDist } from '../test/support/site';
 
@@ -23,7 +23,7 @@ async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
   const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'ETH_BTC-5m.parquet');
   if (imported.status !== 'ready') throw new Error('sample did not import');
   const ds = imported.dataset;
-  const candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+  const candles = candleColumnsOfDataset(ds);
   const { hp, env } = resolveSettings(null, SETTINGS, { env: 'position' });
   const envs = buildEnvironments(candles, computeMarketFeatures(candles), env, hp);
   const error = await trySetBackend(backend);

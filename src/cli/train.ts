@@ -10,7 +10,7 @@ import { selectBackend } from '../algos/backend';
 import { policyModelFiles } from '../algos/export';
 import { PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
 import { importBytes } from '../core/data/importer';
-import { candleColumnsFrom, computeMarketFeatures } from '../core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
 import { isEnvName } from '../core/env';
 import type { BackendChoice, PresetName } from '../core/run/config';
 import { checkpointPath, finalMetrics, makeRunId, pythonIsoTime, type CheckpointSummary, type EpisodeSummary, type RunConfig, type RunStatus } from '../core/run/record';
@@ -85,10 +85,7 @@ const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basen
 if (imported.status !== 'ready') fail(`could not tell which column is which in ${basename(dataPath)}: ${imported.preview.reason}`);
 const dataset = imported.dataset;
 if (dataset.meta.kind !== 'candles') fail(`${basename(dataPath)} holds ${dataset.meta.kind} data; training needs candles`);
-const candles = candleColumnsFrom((name) => {
-  const col = dataset.columns[dataset.meta.columns.indexOf(name)];
-  return col && (col.type === 'number' || col.type === 'time') ? col.values : null;
-});
+const candles = candleColumnsOfDataset(dataset);
 const features = computeMarketFeatures(candles);
 const envs: Environments = (() => {
   try {

@@ -11,7 +11,7 @@ import { NODE_BACKENDS } from '../algos/backends-node';
 import { selectBackend } from '../algos/backend';
 import { BcTrainer, bcPolicy, validateBc, DEFAULT_BC, type BcCheckpoint, type BcEpochMetrics, type BcHyperparameters } from '../algos/bc';
 import { importBytes } from '../core/data/importer';
-import { candleColumnsFrom, computeMarketFeatures } from '../core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
 import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
 import { backtestPolicy } from '../core/offline/metrics';
 import { splitByTime } from '../core/env/types';
@@ -46,7 +46,7 @@ export async function runBehaviorCloningCli(args: BcCliArgs): Promise<number> {
     states = s.values; width = s.width; actions = Int32Array.from(a.values); strengths = Float32Array.from(st.values);
     source = `${ds.meta.rows} samples from ${basename(dataPath)}`;
   } else if (ds.meta.kind === 'candles') {
-    const candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+    const candles = candleColumnsOfDataset(ds);
     const features = computeMarketFeatures(candles);
     const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
     // the teacher labels the training segment only: the later segment stays unseen for the backtest

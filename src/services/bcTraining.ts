@@ -5,14 +5,14 @@ import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
 import { bcPolicy, ensemblePredict, ppoPolicyFromBc, trainEnsemble, type BcEpochMetrics, type BcHyperparameters, type EnsembleMemberReport } from '../algos/bc';
 import type { InitialPolicy } from '../algos/ppo';
-import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
+import { marketFeaturesCached } from '../core/features/market';
 import { STATE_SIZE } from '../core/features/layout';
 import { splitByTime } from '../core/env/types';
 import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
 import { backtestPolicy, overfittingSigns, type BacktestResult, type ClassifierReport } from '../core/offline/metrics';
 import type { BackendChoice } from '../core/run/config';
 import { openLabDb, type LabDb } from '../store/db';
-import { getDatasetMeta, loadColumn } from '../store/datasets';
+import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
 
 export interface BcRequest {
   datasetId: string;
@@ -76,20 +76,18 @@ export async function trainBc(req: BcRequest, onProgress: (p: BcProgress) => voi
     const meta = await getDatasetMeta(database, req.datasetId);
     if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
     onProgress({ status: 'starting', message: 'Loading the data…' });
-    const columns = new Map<string, import('../core/data/types').Column>();
-    for (const name of meta.columns) columns.set(name, await loadColumn(database, meta, name));
     let data: { states: Float32Array; actions: Int32Array; strengths: Float32Array; width: number };
     let source: BcResult['source'];
     let backtest: ((policy: (s: Float32Array, row: number) => Promise<number>) => Promise<BcResult['backtest']>) | null = null;
     if (meta.kind === 'offline') {
-      const states = columns.get('states'), actions = columns.get('actions'), strengths = columns.get('strengths');
+      const [states, actions, strengths] = await Promise.all(['states', 'actions', 'strengths'].map((name) => loadColumn(database, meta, name)));
       if (states?.type !== 'matrix' || actions?.type !== 'number' || strengths?.type !== 'number') throw new Error(`"${meta.name}" is not a states / actions / strengths dataset.`);
       data = { states: states.values, width: states.width, actions: Int32Array.from(actions.values), strengths: Float32Array.from(strengths.values) };
       const counts = [0, 0, 0];
       for (const a of data.actions) counts[a]++;
       source = { kind: 'offline', samples: data.actions.length, actionCounts: counts };
     } else if (meta.kind === 'candles') {
-      const candles = candleColumnsFrom((n) => { const c = columns.get(n); return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+      const candles = await loadCandleColumns(database, meta);
       const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
       const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
       onProgress({ status: 'starting', message: 'The teacher ensemble labels the training segment…' });

@@ -6,9 +6,9 @@ import { assignVariables, createMlp, disposeMlp, forward } from '../algos/mlp';
 import { trySetBackend } from '../algos/backend';
 import { ObservationNormalizer } from '../core/normalizer';
 import { Rng } from '../core/rng';
-import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
+import { marketFeaturesCached } from '../core/features/market';
 import { openLabDb, type LabDb } from '../store/db';
-import { getDatasetMeta, loadColumn } from '../store/datasets';
+import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
 import { getRun, runCheckpoints } from '../store/runs';
 import { buildEnvironments } from './engine';
 import { trainingStatus } from './training';
@@ -55,12 +55,7 @@ export async function runInference(req: InferenceRequest): Promise<InferenceResu
   const c = stored.checkpoint;
   const meta = await getDatasetMeta(database, req.datasetId);
   if (!meta || meta.kind !== 'candles') throw new Error('Choose a candle dataset to play the policy on.');
-  const columns = new Map<string, Float64Array>();
-  for (const name of meta.columns) {
-    const col = await loadColumn(database, meta, name);
-    if (col.type === 'number' || col.type === 'time') columns.set(name, col.values);
-  }
-  const candles = candleColumnsFrom((n) => columns.get(n) ?? null);
+  const candles = await loadCandleColumns(database, meta);
   const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
   const n = Math.max(1, Math.min(64, Math.floor(req.episodes)));
   const envs = buildEnvironments(candles, features, run.env_settings, { ...run, n_envs: n });

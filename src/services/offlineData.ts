@@ -4,11 +4,11 @@ import { buildDataset } from '../core/data/dataset';
 import { sha256Hex } from '../core/data/importer';
 import { writeNpz } from '../core/data/npz';
 import type { Column, DatasetMeta, Table } from '../core/data/types';
-import { candleColumnsFrom, computeMarketFeatures } from '../core/features/market';
+import { computeMarketFeatures } from '../core/features/market';
 import { STATE_SIZE } from '../core/features/layout';
 import { generateOfflineDataset } from '../core/offline/teacher';
 import { openLabDb, type LabDb } from '../store/db';
-import { getDatasetMeta, loadColumn, saveDataset } from '../store/datasets';
+import { getDatasetMeta, loadCandleColumns, saveDataset } from '../store/datasets';
 
 let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
@@ -17,12 +17,7 @@ export async function makeTeacherDataset(datasetId: string): Promise<DatasetMeta
   const database = await db();
   const meta = await getDatasetMeta(database, datasetId);
   if (!meta || meta.kind !== 'candles') throw new Error('The teacher ensemble labels candle datasets only.');
-  const columns = new Map<string, Float64Array>();
-  for (const name of meta.columns) {
-    const col = await loadColumn(database, meta, name);
-    if (col.type === 'number' || col.type === 'time') columns.set(name, col.values);
-  }
-  const candles = candleColumnsFrom((n) => columns.get(n) ?? null);
+  const candles = await loadCandleColumns(database, meta);
   const features = computeMarketFeatures(candles);
   const offline = generateOfflineDataset(features, candles);
   const n = offline.actions.length;

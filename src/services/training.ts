@@ -5,11 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
 import { NonFiniteLossError, PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
-import { candleColumnsFrom, marketFeaturesCached } from '../core/features/market';
+import { marketFeaturesCached } from '../core/features/market';
 import type { BackendChoice, EnvSettings, PpoHyperparameters, PresetName } from '../core/run/config';
 import { finalMetrics, makeRunId, pythonIsoTime, type RunConfig, type RunStatus } from '../core/run/record';
 import { openLabDb, type LabDb, type StoredCheckpoint, type StoredEpisode, type StoredEvaluation, type StoredUpdate } from '../store/db';
-import { getDatasetMeta, loadColumn } from '../store/datasets';
+import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
 import { appendRunRecords, getRun, latestCheckpoint, putRun, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
 import { runLockName } from '../store/locks';
@@ -128,14 +128,7 @@ async function candlesOf(datasetId: string) {
   const meta = await getDatasetMeta(database, datasetId);
   if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
   if (meta.kind !== 'candles') throw new Error(`"${meta.name}" is ${meta.kind} data; training needs candles (time, open, high, low, close).`);
-  const columns = new Map<string, Float64Array>();
-  for (const name of meta.columns) {
-    const type = meta.columnTypes[meta.columns.indexOf(name)];
-    if (type !== 'number' && type !== 'time') continue;
-    const col = await loadColumn(database, meta, name);
-    if (col.type === 'number' || col.type === 'time') columns.set(name, col.values);
-  }
-  const candles = candleColumnsFrom((name) => columns.get(name) ?? null);
+  const candles = await loadCandleColumns(database, meta);
   return { meta, candles, features: marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles) };
 }
 

@@ -3,6 +3,8 @@
 // disk or a closed tab aborts the transaction and leaves no trace.
 
 import type { Column, Dataset, DatasetMeta } from '../core/data/types';
+import type { CandleColumns } from '../core/features/layout';
+import { candleColumnsFrom } from '../core/features/market';
 import { isQuotaError, storageEstimate, StorageFullError, type LabDb, type StoredChunk } from './db';
 import { formatBytes } from '../core/data/format';
 
@@ -146,4 +148,15 @@ export async function purgeDeleted(db: LabDb, olderThanMs: number): Promise<numb
   const chunkOwners = new Set(await db.getAllKeysFromIndex('chunks', 'byDataset').then((keys) => keys.map((k) => k[0])));
   for (const owner of chunkOwners) if (!owned.has(owner)) await purgeDataset(db, owner);
   return purged;
+}
+
+/** A stored candle dataset's columns, as the features and environments take them. */
+export async function loadCandleColumns(db: LabDb, meta: DatasetMeta): Promise<CandleColumns> {
+  const columns = new Map<string, Float64Array>();
+  for (let c = 0; c < meta.columns.length; c++) {
+    if (meta.columnTypes[c] !== 'number' && meta.columnTypes[c] !== 'time') continue;
+    const col = await loadColumn(db, meta, meta.columns[c]);
+    if (col.type === 'number' || col.type === 'time') columns.set(meta.columns[c], col.values);
+  }
+  return candleColumnsFrom((name) => columns.get(name) ?? null);
 }

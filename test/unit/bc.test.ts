@@ -13,7 +13,7 @@ import {
 import { importBytes } from '../../src/core/data/importer';
 import { splitByTime } from '../../src/core/env/types';
 import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
-import { candleColumnsFrom, computeMarketFeatures } from '../../src/core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { backtestPolicy, evaluateClassifier, overfittingSigns } from '../../src/core/offline/metrics';
 import { generateOfflineDataset, teacherPolicy } from '../../src/core/offline/teacher';
 import { Rng } from '../../src/core/rng';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const imported = await importBytes(new Uint8Array(readFileSync(GOOGL)), 'STOCKS_GOOGL.csv');
   if (imported.status !== 'ready') throw new Error('GOOGL did not import');
   const ds = imported.dataset;
-  candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+  candles = candleColumnsOfDataset(ds);
   features = computeMarketFeatures(candles);
 });
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BcTrainer, ppoPolicyFromBc, type BcCheckpoint } from '../../src/algos/bc';
 import { PpoTrainer, type RunSink } from '../../src/algos/ppo';
 import { importBytes } from '../../src/core/data/importer';
-import { candleColumnsFrom, computeMarketFeatures } from '../../src/core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { generateOfflineDataset } from '../../src/core/offline/teacher';
 import { STATE_SIZE } from '../../src/core/features/layout';
 import { buildEnvironments, resolveSettings } from '../../src/services/engine';
@@ -20,7 +20,7 @@ describe('fine-tuning PPO from behavior cloning', () => {
     const imported = await importBytes(new Uint8Array(readFileSync(resolve(__dirname, '../../public/samples/STOCKS_GOOGL.csv'))), 'STOCKS_GOOGL.csv');
     if (imported.status !== 'ready') throw new Error('sample did not import');
     const ds = imported.dataset;
-    const candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+    const candles = candleColumnsOfDataset(ds);
     const features = computeMarketFeatures(candles);
     const offline = generateOfflineDataset(features, candles);
     const checkpoints: BcCheckpoint[] = [];

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PpoTrainer, type EvaluationRecord, type RunSink, type UpdateMetrics } from '../../src/algos/ppo';
 import { importBytes } from '../../src/core/data/importer';
-import { candleColumnsFrom, computeMarketFeatures } from '../../src/core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import type { CandleColumns } from '../../src/core/features/layout';
 import { Rng } from '../../src/core/rng';
 import { buildEnvironments, resolveSettings } from '../../src/services/engine';
@@ -109,7 +109,7 @@ describe('PPO on trading environments', () => {
     const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'ETH_BTC-5m.parquet');
     if (imported.status !== 'ready') throw new Error('sample did not import');
     const ds = imported.dataset;
-    const candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+    const candles = candleColumnsOfDataset(ds);
     const features = computeMarketFeatures(candles);
     for (const name of ['position', 'trade-approval'] as const) {
       const { hp, env } = resolveSettings('moderate', { ...SMALL, total_timesteps: 4096, eval_freq: 2048 }, { env: name });

@@ -9,7 +9,7 @@ import { parseOfflineNpz } from '../../src/core/data/npz';
 import { PositionEnv } from '../../src/core/env/position';
 import { splitByTime } from '../../src/core/env/types';
 import { SLOT, STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
-import { candleColumnsFrom, computeMarketFeatures } from '../../src/core/features/market';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { backtestPolicy } from '../../src/core/offline/metrics';
 import {
   BUY, HOLD, SELL, TEACHER_RULES, generateOfflineDataset, momentumAnalyst, offlineDatasetNpz, riskAnalyst,
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const imported = await importBytes(new Uint8Array(readFileSync(GOOGL)), 'STOCKS_GOOGL.csv');
   if (imported.status !== 'ready') throw new Error('GOOGL did not import');
   const ds = imported.dataset;
-  candles = candleColumnsFrom((n) => { const c = ds.columns[ds.meta.columns.indexOf(n)]; return c && (c.type === 'number' || c.type === 'time') ? c.values : null; });
+  candles = candleColumnsOfDataset(ds);
   features = computeMarketFeatures(candles);
 });
 

@@ -2,6 +2,7 @@
 // over the candle columns. Portfolio slots (24..27) are left at 0 for the environments to fill.
 // Plain TypeScript over typed arrays: no DOM, no TensorFlow.js, no allocation per bar.
 
+import type { Dataset } from '../data/types';
 import type { CandleColumns, MarketFeatures } from './layout';
 import { SLOT, STATE_SIZE } from './layout';
 
@@ -437,4 +438,12 @@ function sameSeries(a: Float64Array, b: Float64Array): boolean {
 /** Empties the marketFeaturesCached cache (tests, or when memory is short). */
 export function clearMarketFeatureCache(): void {
   cache.clear();
+}
+
+/** The candle columns of a parsed dataset (the command line and tests read files without the store). */
+export function candleColumnsOfDataset(dataset: Dataset): CandleColumns {
+  return candleColumnsFrom((name) => {
+    const col = dataset.columns[dataset.meta.columns.indexOf(name)];
+    return col && (col.type === 'number' || col.type === 'time') ? col.values : null;
+  });
 }
