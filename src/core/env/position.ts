@@ -160,16 +160,6 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
     this.reset();
   }
 
-  reset(): void {
-    this.cursor = this.segment.start;
-    for (let i = 0; i < this.numEnvs; i++) {
-      this.startEpisode(i);
-      this.writeObs(i);
-    }
-    this.rewards.fill(0);
-    this.dones.fill(0);
-  }
-
   step(actions: ArrayLike<number>): void {
     const n = this.numEnvs;
     if (actions.length < n) throw new Error(`step needs ${n} actions, got ${actions.length}`);
@@ -284,7 +274,7 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
     return s;
   }
 
-  private startEpisode(i: number): void {
+  protected startEpisode(i: number): void {
     const s = this.nextStart();
     this.row[i] = s;
     this.startRow[i] = s;
@@ -306,7 +296,7 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
     this.nSell[i] = 0;
   }
 
-  private writeObs(i: number): void {
+  protected writeObs(i: number): void {
     const o = i * STATE_SIZE;
     const src = this.row[i] * STATE_SIZE;
     for (let k = 0; k < STATE_SIZE; k++) this.obs[o + k] = this.values[src + k];

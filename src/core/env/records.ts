@@ -27,6 +27,23 @@ export abstract class EnvBookkeeping<Episode> {
 
   /** Every per-copy typed array, by name: what getState() saves and setState() restores. */
   protected abstract stateArrays(): Record<string, TypedArray>;
+  abstract readonly rewards: Float32Array;
+  abstract readonly dones: Uint8Array;
+  abstract readonly segment: Segment;
+  /** Puts copy i at the start of a new episode, and writes its observation. */
+  protected abstract startEpisode(i: number): void;
+  protected abstract writeObs(i: number): void;
+
+  /** A new episode in every copy; with randomStart false, the walk starts over at the segment's start. */
+  reset(): void {
+    this.cursor = this.segment.start;
+    for (let i = 0; i < this.numEnvs; i++) {
+      this.startEpisode(i);
+      this.writeObs(i);
+    }
+    this.rewards.fill(0);
+    this.dones.fill(0);
+  }
 
   drainEpisodes(): Episode[] {
     const out = this.pending;

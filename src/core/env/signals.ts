@@ -7,6 +7,7 @@
 
 import type { MarketFeatures } from '../features/layout';
 import { SLOT, STATE_SIZE } from '../features/layout';
+import { rowReturnVolatility } from '../features/market';
 
 export interface TradeSignal {
   /** +1 long, −1 short. */
@@ -59,14 +60,7 @@ const VOTES = 4;
  */
 export function proposeTradeInto(values: Float32Array, row: number, out: Float64Array, offset: number): void {
   const base = row * STATE_SIZE;
-  let sum = 0, sumSq = 0;
-  for (let k = 0; k < 20; k++) {
-    const r = values[base + SLOT.returns + k];
-    sum += r;
-    sumSq += r * r;
-  }
-  const mean = sum / 20;
-  let vol = Math.sqrt(Math.max(0, sumSq / 20 - mean * mean));
+  let vol = rowReturnVolatility(values, row);
   if (!(vol > SIGNAL_RULES.minVol)) vol = SIGNAL_RULES.minVol;
 
   // momentum: the last five returns, scaled by what noise alone would give

@@ -249,16 +249,6 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.reset();
   }
 
-  reset(): void {
-    this.cursor = this.segment.start;
-    for (let i = 0; i < this.numEnvs; i++) {
-      this.startEpisode(i);
-      this.writeObs(i);
-    }
-    this.rewards.fill(0);
-    this.dones.fill(0);
-  }
-
   step(actions: ArrayLike<number>): void {
     const n = this.numEnvs;
     if (actions.length < n) throw new Error(`step needs ${n} actions, got ${actions.length}`);
@@ -411,7 +401,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     return s;
   }
 
-  private startEpisode(i: number): void {
+  protected startEpisode(i: number): void {
     const sb = this.startingBalance;
     this.row[i] = this.nextStart();
     this.steps[i] = 0;
@@ -436,7 +426,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.missed[i] = 0;
   }
 
-  private writeObs(i: number): void {
+  protected writeObs(i: number): void {
     const o = i * TRADE_APPROVAL_OBS_SIZE;
     const t = this.row[i];
     const src = t * STATE_SIZE;

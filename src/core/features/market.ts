@@ -447,3 +447,16 @@ export function candleColumnsOfDataset(dataset: Dataset): CandleColumns {
     return col && (col.type === 'number' || col.type === 'time') ? col.values : null;
   });
 }
+
+/** Population standard deviation of a state row's 20 return slots: the recent per-bar volatility. */
+export function rowReturnVolatility(values: Float32Array, row: number): number {
+  const base = row * STATE_SIZE + SLOT.returns;
+  let sum = 0, sumSq = 0;
+  for (let k = 0; k < RETURN_LAGS; k++) {
+    const r = values[base + k];
+    sum += r;
+    sumSq += r * r;
+  }
+  const mean = sum / RETURN_LAGS;
+  return Math.sqrt(Math.max(0, sumSq / RETURN_LAGS - mean * mean));
+}

@@ -16,6 +16,7 @@
 
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { SLOT, STATE_SIZE } from '../features/layout';
+import { rowReturnVolatility } from '../features/market';
 import { usableSegment } from '../env/records';
 import { writeNpz } from '../data/npz';
 
@@ -74,16 +75,9 @@ export const TEACHER_RULES = {
   minVol: 1e-6,
 } as const;
 
-/** Population standard deviation of the 20 return slots of a row (the per-bar volatility). */
+/** The row's recent per-bar volatility, floored so that thresholds scaled by it stay meaningful. */
 function returnVolatility(values: Float32Array, base: number): number {
-  let sum = 0, sumSq = 0;
-  for (let k = 0; k < 20; k++) {
-    const r = values[base + SLOT.returns + k];
-    sum += r;
-    sumSq += r * r;
-  }
-  const mean = sum / 20;
-  const vol = Math.sqrt(Math.max(0, sumSq / 20 - mean * mean));
+  const vol = rowReturnVolatility(values, base / STATE_SIZE);
   return vol > TEACHER_RULES.minVol ? vol : TEACHER_RULES.minVol;
 }
 
