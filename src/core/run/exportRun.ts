@@ -83,11 +83,6 @@ function orderedConfig(config: RunConfig): Record<string, unknown> {
   return out;
 }
 
-/** JSON with typed arrays (Float32Array weights, Adam moments) written as plain number arrays. */
-export function jsonWithPlainArrays(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float32Array) : v), indent);
-}
-
 /** Base64 of a Float32Array's little-endian bytes. */
 export function float32ToBase64(values: Float32Array): string {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
