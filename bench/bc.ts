@@ -13,12 +13,11 @@ import { trySetBackend } from '../src/algos/backend';
 import { BcTrainer, type BcEpochMetrics } from '../src/algos/bc';
 import { STATE_SIZE } from '../src/core/features/layout';
 import { Rng } from '../src/core/rng';
-import { execSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpz } from '../src/core/data/npz';
-import { launchChromium, serveDist } from '../test/support/site';
+import { perBackendInChromium } from './chromium';
 
 const SAMPLES = 50_000;
 const TIMED_EPOCHS = 3;
@@ -102,15 +101,9 @@ async function chromiumRuns(data: ReturnType<typeof syntheticData>) {
     actions: { values: data.actions, shape: [data.actions.length], dtype: '<i8' },
     strengths: { values: data.strengths, shape: [data.actions.length], dtype: '<f4' },
   }, false));
-  execSync('npx vite build', { stdio: 'ignore' });
-  const site = await serveDist();
-  const browser = await launchChromium();
-  const results = [];
-  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+  return perBackendInChromium(async (page, siteUrl, backend) => {
     await page.addInitScript(() => localStorage.setItem('rl-trading-lab:sample-offered', 'bench'));
-    await page.goto(site.url);
+    await page.goto(siteUrl);
     await page.setInputFiles('[data-testid=file-input]', npz);
     await page.waitForSelector(`tr[data-name="bench_offline"][data-rows="${data.actions.length}"]`, { timeout: 120_000 });
     await page.click('nav a[href="#/train"]');
@@ -123,23 +116,18 @@ async function chromiumRuns(data: ReturnType<typeof syntheticData>) {
     await page.click('[data-testid=bc-start]');
     const result = await page.waitForSelector('[data-testid=bc-result], [data-testid=bc-error]', { timeout: 600_000 });
     if ((await result.getAttribute('data-testid')) === 'bc-error') {
-      results.push({ where: 'chromium' as const, backend, samples_per_s: null, error: await result.textContent() });
+      return { where: 'chromium' as const, backend, samples_per_s: null, error: await result.textContent() };
     } else {
       const attr = async (name: string) => Number(await result.getAttribute(name));
-      results.push({
+      return {
         where: 'chromium' as const,
         backend: (await result.getAttribute('data-backend'))!,
         samples_per_s: await attr('data-samples-per-s'),
         predict_p50_ms: Number((await attr('data-predict-p50')).toFixed(3)),
         predict_p99_ms: Number((await attr('data-predict-p99')).toFixed(3)),
-      });
+      };
     }
-    console.log(`chromium ${backend}: ${JSON.stringify(results[results.length - 1])}`);
-    await context.close();
-  }
-  await browser.close();
-  await site.close();
-  return results;
+  });
 }
 
 export async function run() {

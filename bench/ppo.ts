@@ -2,7 +2,6 @@
 // 256 steps, 4 epochs, minibatch 256, [128, 128] networks, the position environment on the
 // ETH/BTC 5-minute sample. In Node for each Node backend, and in headless Chromium for each
 // backend there, through the lab's own Train view and training worker.
-import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +12,7 @@ import { PpoTrainer, type RunSink, type UpdateMetrics } from '../src/algos/ppo';
 import { importBytes } from '../src/core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../src/core/features/market';
 import { buildEnvironments, resolveSettings } from '../src/services/engine';
-import { launchChromium, serveDist } from '../test/support/site';
+import { perBackendInChromium } from './chromium';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
 const UPDATES = 5; // the first one warms up (wasm tiering, shader compilation) and is not counted
@@ -38,14 +37,8 @@ async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
 }
 
 async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: number | null; error?: string }[]> {
-  execSync('npx vite build', { stdio: 'ignore' });
-  const site = await serveDist();
-  const browser = await launchChromium();
-  const results: { backend: string; env_steps_per_s: number | null; error?: string }[] = [];
-  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(site.url);
+  return perBackendInChromium(async (page, siteUrl, backend) => {
+    await page.goto(siteUrl);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
     await page.click('nav a[href="#/train"]');
     await page.waitForSelector('[data-testid=train-start]');
@@ -67,14 +60,9 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
       };
     }));
     const first = updates[0], last = updates[updates.length - 1];
-    if (!last || last.backend !== backend) results.push({ backend, env_steps_per_s: null, error: `ran on ${last?.backend ?? 'nothing'}` });
-    else results.push({ backend, env_steps_per_s: Math.round((last.step - first.step) / (last.t - first.t)) });
-    console.log(`chromium ${backend}: ${JSON.stringify(results[results.length - 1])}`);
-    await context.close();
-  }
-  await browser.close();
-  await site.close();
-  return results;
+    if (!last || last.backend !== backend) return { backend, env_steps_per_s: null, error: `ran on ${last?.backend ?? "nothing"}` };
+    return { backend, env_steps_per_s: Math.round((last.step - first.step) / (last.t - first.t)) };
+  });
 }
 
 export async function run() {

@@ -37,7 +37,8 @@ function onProgress(p: TrainingProgress) {
   live.status = p.status;
   // a finished run keeps showing the speed it had
   live.progress = { step: p.step, total: p.total, fps: p.fps || live.progress.fps, secondsLeft: p.secondsLeft };
-  if (p.message) live.message = p.message;
+  // a message describes the moment it came with: start-up steps, pause, the end
+  live.message = p.message ?? '';
   if (p.backend) live.backend = p.backend;
   if (p.status === 'failed') live.error = p.message ?? 'Training failed.';
   const { episodes, evals, health } = liveCharts;

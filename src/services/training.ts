@@ -187,11 +187,14 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
     };
   }
   const runId = config.run_id;
-  onProgress({ runId, status: 'starting', step: 0, total: config.total_timesteps, fps: 0, secondsLeft: null, message: 'Loading the dataset and computing features…' });
+  // PPO runs whole rollouts, as SB3 does: the step count ends at the next multiple of n_steps × n_envs
+  const rollout = config.n_steps * config.n_envs;
+  const plannedSteps = Math.ceil(config.total_timesteps / rollout) * rollout;
+  onProgress({ runId, status: 'starting', step: 0, total: plannedSteps, fps: 0, secondsLeft: null, message: 'Loading the dataset and computing features…' });
   const { candles, features } = await candlesOf(config.dataset_id);
   const hp: PpoHyperparameters = { ...config };
   const envs = buildEnvironments(candles, features, config.env_settings, hp);
-  onProgress({ runId, status: 'starting', step: 0, total: config.total_timesteps, fps: 0, secondsLeft: null, message: 'Choosing the fastest backend…' });
+  onProgress({ runId, status: 'starting', step: 0, total: plannedSteps, fps: 0, secondsLeft: null, message: 'Choosing the fastest backend…' });
   const choice = 'resumeRunId' in req ? config.backend : req.backend;
   const selection = await selectBackend(choice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, BROWSER_BACKENDS, 'resumeRunId' in req ? [] : req.backendTrials);
   config.backend = selection.backend;
@@ -205,7 +208,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume, initialPolicy: initialPolicy?.policy });
   current = session;
   const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
-    onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, total: hp.total_timesteps, ...p, message, ...sink.takeLive() });
+    onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, ...p, total: plannedSteps, secondsLeft: p.fps > 0 ? (plannedSteps - p.step) / p.fps : p.secondsLeft, message, ...sink.takeLive() });
 
   const train = async () => {
     let status: RunStatus = 'completed';

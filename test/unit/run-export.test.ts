@@ -1,3 +1,5 @@
+import { DEFAULT_PPO } from '../../src/core/run/config';
+import { pythonIsoTime } from '../../src/core/clock';
 import { describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../src/store/db';
@@ -29,12 +31,7 @@ function mulberry32(seed: number) {
   };
 }
 
-const isoAt = (seconds: number) => {
-  // Python's isoformat(): local time, six fraction digits, no zone, as seed 000 writes
-  const d = new Date(seconds * 1000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
-};
+const isoAt = (seconds: number) => pythonIsoTime(new Date(seconds * 1000));
 
 const START = new Date(2025, 0, 16, 14, 30, 22).getTime() / 1000;
 const MAX_STEPS = 100;
@@ -46,27 +43,14 @@ function makeConfig(runId: string, overrides: Partial<RunConfig> = {}): RunConfi
     completed_at: isoAt(START + 3600),
     status: 'completed',
     algorithm: 'PPO',
+    // the lab's defaults, but for a small run's sizes
+    ...DEFAULT_PPO,
     total_timesteps: 5000,
-    learning_rate: 3e-4,
-    anneal_lr: true,
     batch_size: 64,
     n_steps: 512,
     n_envs: 1,
-    n_epochs: 4,
-    gamma: 0.99,
-    gae_lambda: 0.95,
-    clip_range: 0.2,
-    clip_range_vf: null,
-    ent_coef: 0.01,
-    vf_coef: 0.5,
-    max_grad_norm: 0.5,
-    target_kl: 0.05,
-    normalize_advantage: true,
-    normalize_observations: true,
-    activation: 'tanh',
     net_arch: [8, 8],
     eval_freq: 1000,
-    n_eval_episodes: 5,
     save_freq: 2500,
     max_steps: MAX_STEPS,
     seed: 7,
