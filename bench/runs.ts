@@ -6,11 +6,11 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { policyModelFiles } from '../src/algos/export';
+import { checkpointModelFiles } from '../src/algos/export';
 import { PpoTrainer, type PpoCheckpoint } from '../src/algos/ppo';
 import { DEFAULT_PPO } from '../src/core/run/config';
 import { runFiles, zipRun } from '../src/core/run/exportRun';
-import { pythonIsoTime, type RunConfig } from '../src/core/run/record';
+import { pythonIsoTime, type PpoRunConfig } from '../src/core/run/record';
 import { Rng } from '../src/core/rng';
 import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../src/store/db';
 import type { VecEnv } from '../src/core/env/types';
@@ -73,13 +73,13 @@ async function syntheticRun(): Promise<Uint8Array> {
   }
   trainer.dispose();
   const rewards = episodes.map((e) => e.summary.reward);
-  const config: RunConfig = {
+  const config: PpoRunConfig = {
     run_id: RUN_ID, created_at: t(0), completed_at: t(820), status: 'completed', algorithm: 'PPO', ...hp, data_file: 'ETH_BTC-5m.parquet',
     final_metrics: { mean_reward: rewards.reduce((a, b) => a + b, 0) / rewards.length, final_100_mean: rewards.slice(-100).reduce((a, b) => a + b, 0) / 100, total_episodes: EPISODES, best_eval_mean_reward: 2.5, total_timesteps_done: hp.total_timesteps },
     name: 'benchmark run', tags: ['bench'], dataset_id: 'bench', dataset_name: 'ETH_BTC-5m', env: 'trade-approval', env_settings: { env: 'trade-approval', leverage: 1, fee: 0.0006, allow_short: true, starting_balance: 10000, eval_fraction: 0.2 },
     preset: null, backend: 'wasm', backend_requested: 'auto', backend_trials: [], error: null, progress_timesteps: hp.total_timesteps, updated_at: t(820),
   };
-  const files = await runFiles({ config, episodes, evaluations, updates, checkpoints }, (c) => policyModelFiles(c.checkpoint, { actionNames: ['reject', 'approve_warning', 'approve'], env: 'trade-approval', step: c.step }));
+  const files = await runFiles({ config, episodes, evaluations, updates, checkpoints, epochs: [] }, (c) => checkpointModelFiles(config, c.checkpoint, c.step));
   return zipRun(files);
 }
 

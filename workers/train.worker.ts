@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
 import { exportRunJsonl, exportRunZip, importRunArchive } from '../src/services/runArchive';
 import { runInference } from '../src/services/inference';
-import { stopBc, trainBc } from '../src/services/bcTraining';
+import { bcTrainingStatus, pauseBc, resumeBc, stopBc, trainBc } from '../src/services/bcTraining';
 
 const api = {
   start: startTraining,
@@ -17,6 +17,9 @@ const api = {
   runInference,
   trainBc,
   stopBc,
+  pauseBc,
+  resumeBc,
+  bcStatus: bcTrainingStatus,
 };
 
 export type TrainWorkerApi = typeof api;

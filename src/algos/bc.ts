@@ -737,7 +737,15 @@ export interface EnsembleResult {
  */
 export async function trainEnsemble(
   seeds: readonly number[],
-  opts: { hp?: Partial<BcHyperparameters>; data: BcData; sink?: (seed: number) => BcSink; control?: BcTrainControl; evaluation?: Int32Array },
+  opts: {
+    hp?: Partial<BcHyperparameters>;
+    data: BcData;
+    sink?: (seed: number) => BcSink;
+    control?: BcTrainControl;
+    evaluation?: Int32Array;
+    /** A member's checkpoint to continue from; a final one of a member that finished is used as it is. */
+    resume?: (seed: number) => BcCheckpoint | undefined;
+  },
 ): Promise<EnsembleResult> {
   if (seeds.length === 0) throw new Error('trainEnsemble needs at least one seed');
   if (new Set(seeds).size !== seeds.length) throw new Error(`ensemble seeds must differ (got ${seeds.join(', ')})`);
@@ -756,9 +764,11 @@ export async function trainEnsemble(
   const predictions: BatchPrediction[] = [];
   for (const seed of seeds) {
     const sink = opts.sink?.(seed) ?? { epoch() {}, checkpoint() {} };
-    const trainer = await BcTrainer.create({ hp: { ...hp, seed }, data: opts.data, sink });
+    const resume = opts.resume?.(seed);
+    const trainer = await BcTrainer.create({ hp: { ...hp, seed }, data: opts.data, sink, resume });
     members.push(trainer);
-    const outcome = await trainer.train(opts.control);
+    const done = resume?.kind === 'final' && (resume.status === 'completed' || resume.status === 'early_stopped') ? resume.status : null;
+    const outcome = done ?? (await trainer.train(opts.control));
     if (outcome === 'stopped') trainer.useBestWeights();
     const predicted = await trainer.predictBatch(evalStates);
     predictions.push(predicted);

@@ -1,8 +1,11 @@
-// The behavior-cloning session of this tab, as the page sees it; module state, so the result stays
-// while the Train view shows a PPO fine-tuning run and comes back.
-import type { BcProgress, BcResult } from '../services/bcTraining';
+// The behavior-cloning run training in this tab, as the page sees it; module state, so the result
+// stays while the Train view shows a PPO fine-tuning run and comes back, and the Runs view can
+// continue an interrupted run here.
+import type { BcProgress, BcRequest, BcResult } from '../services/bcTraining';
+import { onWorkerCrash, pauseBc, resumeBc, stopBc, trainBc } from './trainWorker';
 
 export const bcSession = $state({
+  runId: null as string | null,
   status: null as BcProgress['status'] | null,
   message: '',
   error: null as string | null,
@@ -12,4 +15,47 @@ export const bcSession = $state({
   version: 0,
 });
 
+/** Live curves: one point per epoch, members one after another. */
 export const bcCurves = { x: [] as number[], trainLoss: [] as (number | null)[], valLoss: [] as (number | null)[], trainAcc: [] as (number | null)[], valAcc: [] as (number | null)[] };
+
+export function isBcActive(): boolean {
+  return bcSession.status === 'starting' || bcSession.status === 'training' || bcSession.status === 'paused';
+}
+
+onWorkerCrash((m) => {
+  if (!isBcActive()) return;
+  bcSession.error = m;
+  bcSession.status = 'failed';
+});
+
+/** Trains a new behavior-cloning run, or continues a stored one; resolves when it ends. */
+export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string): Promise<void> {
+  Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting' });
+  for (const arr of Object.values(bcCurves)) arr.length = 0;
+  bcSession.version++;
+  try {
+    await trainBc(request, (p) => {
+      if (p.runId) bcSession.runId = p.runId;
+      bcSession.status = p.status;
+      if (p.message !== undefined) bcSession.message = p.message;
+      if (p.status === 'failed') bcSession.error = p.message ?? 'Behavior cloning failed.';
+      if (p.member) bcSession.member = p.member;
+      if (p.epoch && p.member) {
+        bcCurves.x.push(bcCurves.x.length + 1);
+        bcCurves.trainLoss.push(p.epoch.train_loss);
+        bcCurves.valLoss.push(p.epoch.val_loss);
+        bcCurves.trainAcc.push(p.epoch.train_acc);
+        bcCurves.valAcc.push(p.epoch.val_acc);
+        bcSession.version++;
+      }
+      if (p.result) bcSession.result = p.result;
+    });
+  } catch (e) {
+    bcSession.error = (e as Error).message;
+    bcSession.status = 'failed';
+  }
+}
+
+export const pauseBcRun = () => pauseBc();
+export const resumeBcRun = () => resumeBc();
+export const stopBcRun = () => stopBc();

@@ -2,7 +2,7 @@
 // Module state, so the Train and Runs views share it and it survives switching sections.
 import { healthWarnings } from '../core/run/health';
 import type { StartRequest, TrainingProgress } from '../services/training';
-import { pauseRun, resumeRun, setCrashHandler, startRun, stopRun } from './trainWorker';
+import { onWorkerCrash, pauseRun, resumeRun, startRun, stopRun } from './trainWorker';
 
 export const live = $state({
   runId: null as string | null,
@@ -67,7 +67,7 @@ function onProgress(p: TrainingProgress) {
   live.version++;
 }
 
-setCrashHandler((m) => {
+onWorkerCrash((m) => {
   live.error = m;
   live.status = 'interrupted';
 });

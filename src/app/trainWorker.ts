@@ -7,13 +7,14 @@ import type { BcProgress, BcRequest } from '../services/bcTraining';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
-let onCrash: ((message: string) => void) | null = null;
+const crashHandlers: ((message: string) => void)[] = [];
 
 function start(): Comlink.Remote<TrainWorkerApi> {
   if (api) return api;
   worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
   worker.addEventListener('error', (ev) => {
-    onCrash?.(`The training worker stopped: ${ev.message || 'unknown error'}. Everything up to the last save is kept; the run can be resumed from its last checkpoint.`);
+    const message = `The training worker stopped: ${ev.message || 'unknown error'}. Everything up to the last save is kept; the run can be resumed from its last checkpoint.`;
+    for (const handler of crashHandlers) handler(message);
     worker?.terminate();
     worker = null;
     api = null;
@@ -22,8 +23,9 @@ function start(): Comlink.Remote<TrainWorkerApi> {
   return api;
 }
 
-export function setCrashHandler(handler: (message: string) => void) {
-  onCrash = handler;
+/** Called when the worker dies (the PPO and the behavior-cloning session each listen). */
+export function onWorkerCrash(handler: (message: string) => void) {
+  crashHandlers.push(handler);
 }
 
 export async function startRun(request: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
@@ -36,8 +38,10 @@ export const importRunArchive = (bytes: Uint8Array, fileName: string) => start()
 
 export const runInference = (request: InferenceRequest) => start().runInference(request);
 
-export const trainBc = (request: BcRequest, onProgress: (p: BcProgress) => void) => start().trainBc(request, Comlink.proxy(onProgress));
+export const trainBc = (request: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void) => start().trainBc(request, Comlink.proxy(onProgress));
 export const stopBc = () => start().stopBc();
+export const pauseBc = () => start().pauseBc();
+export const resumeBc = () => start().resumeBc();
 
 export const pauseRun = () => start().pause();
 export const resumeRun = () => start().resume();

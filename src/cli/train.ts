@@ -13,7 +13,7 @@ import { importBytes } from '../core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
 import { isEnvName } from '../core/env';
 import type { BackendChoice, PresetName } from '../core/run/config';
-import { checkpointPath, finalMetrics, makeRunId, pythonIsoTime, type CheckpointSummary, type EpisodeSummary, type RunConfig, type RunStatus } from '../core/run/record';
+import { checkpointPath, finalMetrics, makeRunId, pythonIsoTime, type CheckpointSummary, type EpisodeSummary, type PpoRunConfig, type RunStatus } from '../core/run/record';
 import { buildEnvironments, resolveSettings, type Environments } from '../services/engine';
 import { trainerStateJson } from '../core/run/exportRun';
 
@@ -102,7 +102,7 @@ const outDir = resolve(args.out!);
 const runId = makeRunId(now, (id) => existsSync(join(outDir, id)));
 const runDir = join(outDir, runId);
 mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-const config: RunConfig = {
+const config: PpoRunConfig = {
   run_id: runId, created_at: pythonIsoTime(now), completed_at: null, status: 'running', algorithm: 'PPO', ...hp,
   data_file: basename(dataPath), final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
   name: runId, tags: [], dataset_id: dataset.meta.source.sha256, dataset_name: dataset.meta.name, env: envSettings.env, env_settings: envSettings,

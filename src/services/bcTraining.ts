@@ -1,18 +1,25 @@
-// Behavior cloning in the training worker: the offline data (a stored offline dataset, or one the
-// teacher ensemble labels from stored candles), one PolicyNet per seed, the ensemble's majority
-// vote, the classifier report, and a backtest on the held-out segment beside the teacher.
+// Behavior cloning in the training worker, stored as a run like PPO's: the offline data (a stored
+// offline dataset, or one the teacher ensemble labels from stored candles), one PolicyNet per seed,
+// the ensemble's majority vote, the classifier report, and a backtest on the held-out segment
+// beside the teacher. Every epoch and checkpoint is written to IndexedDB as it happens, under a
+// Web Lock, so a closed tab leaves an interrupted run that continues from its checkpoints.
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
-import { bcPolicy, ensemblePredict, ppoPolicyFromBc, trainEnsemble, type BcEpochMetrics, type BcHyperparameters, type EnsembleMemberReport } from '../algos/bc';
-import type { InitialPolicy } from '../algos/ppo';
+import { BcDivergedError, bcPolicy, ensemblePredict, trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
 import { marketFeaturesCached } from '../core/features/market';
 import { STATE_SIZE } from '../core/features/layout';
 import { splitByTime } from '../core/env/types';
 import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
-import { backtestPolicy, overfittingSigns, type BacktestResult, type ClassifierReport } from '../core/offline/metrics';
+import { backtestPolicy, overfittingSigns } from '../core/offline/metrics';
+import { DEFAULT_BC, validateBc } from '../core/offline/bcConfig';
 import type { BackendChoice } from '../core/run/config';
+import { makeRunId, pythonIsoTime, type BcEvaluation, type BcRunConfig, type RunStatus } from '../core/run/record';
+import { bcCheckpointName, epochIndex } from '../core/run/exportRun';
+import type { BcEpochMetrics } from '../algos/bc';
 import { openLabDb, type LabDb } from '../store/db';
 import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
+import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runIdTaken } from '../store/runs';
+import { runLockName } from '../store/locks';
 
 export interface BcRequest {
   datasetId: string;
@@ -20,23 +27,20 @@ export interface BcRequest {
   seeds: number[];
   backend: BackendChoice;
   backendTrials?: BackendTrial[];
+  name?: string;
 }
 
 export interface BcResult {
-  source: { kind: 'offline' | 'teacher'; samples: number; actionCounts: number[] };
+  runId: string;
+  /** What a PPO run needs to start from this run's PolicyNet. */
+  run: Pick<BcRunConfig, 'run_id' | 'name' | 'seeds' | 'hidden_dim' | 'num_layers'>;
   backend: string;
-  members: EnsembleMemberReport[];
-  ensembleAccuracy: number;
-  report: ClassifierReport;
-  overfitting: string[];
-  backtest: { policy: BacktestResult; teacher: BacktestResult } | null;
-  /** Training speed (mean over the epochs after the first, which warms up) and one-state predict latency. */
-  samplesPerSecond: number;
-  predictMs: { p50: number; p99: number };
+  evaluation: BcEvaluation;
 }
 
 export interface BcProgress {
-  status: 'starting' | 'training' | 'completed' | 'stopped' | 'failed';
+  runId?: string;
+  status: 'starting' | 'training' | 'paused' | 'completed' | 'stopped' | 'failed';
   message?: string;
   member?: { seed: number; index: number; of: number };
   epoch?: BcEpochMetrics;
@@ -45,112 +49,253 @@ export interface BcProgress {
 
 let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
-let stopRequested = false;
-let running = false;
 
-/** The last PolicyNet trained in this worker, kept for a PPO run to start from (fine-tuning). */
-export interface BcPolicyForPpo {
-  datasetId: string;
-  seed: number;
-  bestEpoch: number;
-  hiddenDim: number;
-  numLayers: number;
-  policy: InitialPolicy;
+interface Session {
+  runId: string;
+  stop: boolean;
+  paused: boolean;
+  resumeWaiters: (() => void)[];
 }
-let lastPolicy: BcPolicyForPpo | null = null;
-
-export function latestBcPolicy(): BcPolicyForPpo | null {
-  return lastPolicy;
-}
+let current: Session | null = null;
 
 export function stopBc(): void {
-  stopRequested = true;
+  if (!current) return;
+  current.stop = true;
+  resumeBc();
 }
 
-export async function trainBc(req: BcRequest, onProgress: (p: BcProgress) => void): Promise<BcResult> {
-  if (running) throw new Error('Behavior cloning is already running in this tab.');
-  running = true;
-  stopRequested = false;
+export function pauseBc(): void {
+  if (current) current.paused = true;
+}
+
+export function resumeBc(): void {
+  if (!current) return;
+  current.paused = false;
+  for (const w of current.resumeWaiters.splice(0)) w();
+}
+
+export function bcTrainingStatus(): { runId: string | null; paused: boolean } {
+  return { runId: current?.runId ?? null, paused: current?.paused ?? false };
+}
+
+/** The samples to learn from, and, from candles, a backtest of a policy beside the teacher's on the held-out segment. */
+async function offlineData(database: LabDb, datasetId: string) {
+  const meta = await getDatasetMeta(database, datasetId);
+  if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
+  if (meta.kind === 'offline') {
+    const [states, actions, strengths] = await Promise.all(['states', 'actions', 'strengths'].map((name) => loadColumn(database, meta, name)));
+    if (states?.type !== 'matrix' || actions?.type !== 'number' || strengths?.type !== 'number') throw new Error(`"${meta.name}" is not a states / actions / strengths dataset.`);
+    const data = { states: states.values, width: states.width, actions: Int32Array.from(actions.values), strengths: Float32Array.from(strengths.values) };
+    const counts = [0, 0, 0];
+    for (const a of data.actions) counts[a]++;
+    return { meta, data, source: { kind: 'offline' as const, samples: data.actions.length, actionCounts: counts }, backtest: null };
+  }
+  if (meta.kind === 'candles') {
+    const candles = await loadCandleColumns(database, meta);
+    const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
+    const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
+    // the teacher labels the training segment only: the later one stays unseen, for the backtest
+    const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
+    const data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
+    const backtest = async (policy: (s: Float32Array, row: number) => Promise<number>) => ({
+      policy: await backtestPolicy(features, candles, segments.eval, policy),
+      teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
+    });
+    return { meta, data, source: { kind: 'teacher' as const, samples: offline.actions.length, actionCounts: offline.actionCounts }, backtest };
+  }
+  throw new Error(`"${meta.name}" holds ${meta.kind} data; behavior cloning needs candles or an offline dataset.`);
+}
+
+/**
+ * Trains a new behavior-cloning run, or continues `resumeRunId` (interrupted or stopped) from its
+ * checkpoints: members that finished are restored as they were, the member that was training
+ * continues from its latest checkpoint, the rest train from scratch. Resolves when training ends.
+ */
+export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void): Promise<BcResult> {
+  if (current) throw new Error(`Behavior cloning (${current.runId}) is already running in this tab.`);
+  const session: Session = { runId: '', stop: false, paused: false, resumeWaiters: [] };
+  current = session;
+  let config: BcRunConfig | null = null;
   try {
     const database = await db();
-    const meta = await getDatasetMeta(database, req.datasetId);
-    if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
-    onProgress({ status: 'starting', message: 'Loading the data…' });
-    let data: { states: Float32Array; actions: Int32Array; strengths: Float32Array; width: number };
-    let source: BcResult['source'];
-    let backtest: ((policy: (s: Float32Array, row: number) => Promise<number>) => Promise<BcResult['backtest']>) | null = null;
-    if (meta.kind === 'offline') {
-      const [states, actions, strengths] = await Promise.all(['states', 'actions', 'strengths'].map((name) => loadColumn(database, meta, name)));
-      if (states?.type !== 'matrix' || actions?.type !== 'number' || strengths?.type !== 'number') throw new Error(`"${meta.name}" is not a states / actions / strengths dataset.`);
-      data = { states: states.values, width: states.width, actions: Int32Array.from(actions.values), strengths: Float32Array.from(strengths.values) };
-      const counts = [0, 0, 0];
-      for (const a of data.actions) counts[a]++;
-      source = { kind: 'offline', samples: data.actions.length, actionCounts: counts };
-    } else if (meta.kind === 'candles') {
-      const candles = await loadCandleColumns(database, meta);
-      const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
-      const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
-      onProgress({ status: 'starting', message: 'The teacher ensemble labels the training segment…' });
-      // the later segment stays unseen: it is where the policy and the teacher are backtested
-      const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
-      data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
-      source = { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts };
-      backtest = async (policy) => ({
-        policy: await backtestPolicy(features, candles, segments.eval, policy),
-        teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
-      });
-    } else {
-      throw new Error(`"${meta.name}" holds ${meta.kind} data; behavior cloning needs candles or an offline dataset.`);
-    }
-    onProgress({ status: 'starting', message: 'Choosing the backend…' });
-    const hidden = Array<number>(req.hp.num_layers ?? 2).fill(req.hp.hidden_dim ?? 128);
-    const selection = await selectBackend(req.backend, { obsSize: data.width, numActions: 3, hidden, batch: req.hp.batch_size ?? 256 }, BROWSER_BACKENDS, req.backendTrials);
-    const seeds = req.seeds.length ? req.seeds : [1];
-    const ensemble = await trainEnsemble(seeds, {
-      hp: req.hp,
-      data,
-      sink: (seed) => ({
-        epoch: (m) => onProgress({ status: 'training', member: { seed, index: seeds.indexOf(seed) + 1, of: seeds.length }, epoch: m }),
-        checkpoint() {},
-      }),
-      control: { stopRequested: () => stopRequested },
-    });
-    try {
-      const members = ensemble.members.map((m) => ({ predictBatch: (s: Float32Array) => m.predictBatch(s) }));
-      const policy = async (state: Float32Array) => (await ensemblePredict(members, state)).actions[0];
-      // speed: the epochs after each member's first; latency: one state through the first member
-      const speeds = ensemble.members.flatMap((m) => m.history.slice(1).map((h) => h.samples_per_s));
-      const first = ensemble.members[0];
-      const checkpoint = await first.checkpoint('best', 'completed');
-      lastPolicy = { datasetId: req.datasetId, seed: seeds[0], bestEpoch: first.bestEpoch, hiddenDim: checkpoint.hidden_dim, numLayers: checkpoint.num_layers, policy: ppoPolicyFromBc(checkpoint) };
-      const state = data.states.subarray(0, data.width);
-      const times: number[] = [];
-      for (let k = 0; k < 520; k++) {
-        const t0 = performance.now();
-        await first.predict(state);
-        if (k >= 20) times.push(performance.now() - t0);
+    const resumes = new Map<number, BcCheckpoint>();
+    if ('resumeRunId' in req) {
+      const found = await getRun(database, req.resumeRunId);
+      if (!found) throw new Error(`Run ${req.resumeRunId} no longer exists.`);
+      if (found.algorithm !== 'BC') throw new Error(`Run ${req.resumeRunId} is a PPO run; resume it from the run list.`);
+      config = { ...found, status: 'running', completed_at: null, error: null, evaluation: null };
+      // each member's latest checkpoint: a finished member's final one, else the one furthest along
+      for (const c of await runCheckpoints(database, found.run_id)) {
+        const checkpoint = c.checkpoint as BcCheckpoint;
+        const seed = found.seeds.length > 1 ? Number(/^seed_(-?\d+)_/.exec(c.name)?.[1]) : found.seeds[0];
+        const had = resumes.get(seed);
+        if (!had || checkpoint.epoch > had.epoch || (checkpoint.epoch === had.epoch && checkpoint.kind === 'final')) resumes.set(seed, checkpoint);
       }
-      times.sort((a, b) => a - b);
-      const result: BcResult = {
-        samplesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : first.history[0]?.samples_per_s ?? 0,
-        predictMs: { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] },
-        source,
-        backend: selection.backend,
-        members: ensemble.reports,
-        ensembleAccuracy: ensemble.ensemble.eval_acc,
-        report: ensemble.ensemble.report,
-        overfitting: overfittingSigns(ensemble.members[0].history),
-        backtest: backtest ? await backtest(ensemble.members.length === 1 ? bcPolicy(ensemble.members[0]) : policy) : null,
+    } else {
+      const hp: BcHyperparameters = { ...DEFAULT_BC, ...req.hp, seed: req.seeds[0] ?? 1 };
+      const problems = validateBc(hp);
+      if (problems.length) throw new Error(`Check the settings: ${problems.join('; ')}.`);
+      const seeds = req.seeds.length ? req.seeds : [1];
+      if (new Set(seeds).size !== seeds.length) throw new Error(`The seeds must differ (got ${seeds.join(', ')}).`);
+      const meta = await getDatasetMeta(database, req.datasetId);
+      const now = new Date();
+      const base = makeRunId(now);
+      let runId = base;
+      for (let k = 2; await runIdTaken(database, runId); k++) runId = `${base}_${k}`;
+      config = {
+        run_id: runId,
+        created_at: pythonIsoTime(now),
+        completed_at: null,
+        status: 'running',
+        algorithm: 'BC',
+        ...hp,
+        data_file: meta?.source.fileName ?? req.datasetId,
+        final_metrics: { best_epoch: null, best_val_loss: null, val_acc: null, macro_f1: null, epochs_done: 0 },
+        name: req.name?.trim() || `${runId} (behavior cloning${seeds.length > 1 ? `, ${seeds.length} seeds` : ''})`,
+        tags: [],
+        dataset_id: req.datasetId,
+        dataset_name: meta?.name ?? '',
+        seeds,
+        source_kind: meta?.kind === 'offline' ? 'offline' : 'teacher',
+        samples: 0,
+        state_width: 0,
+        backend: 'cpu',
+        backend_requested: req.backend,
+        backend_trials: [],
+        error: null,
+        progress_epochs: 0,
+        updated_at: pythonIsoTime(now),
+        evaluation: null,
       };
-      onProgress({ status: stopRequested ? 'stopped' : 'completed', result });
-      return result;
-    } finally {
-      for (const m of ensemble.members) m.dispose();
     }
+    const run = config;
+    session.runId = run.run_id;
+    const report = (p: Omit<BcProgress, 'runId'>) => onProgress({ runId: run.run_id, ...p });
+    report({ status: 'starting', message: 'Loading the data…' });
+    const { data, source, backtest } = await offlineData(database, run.dataset_id);
+    run.samples = data.actions.length;
+    run.state_width = data.width;
+    report({ status: 'starting', message: 'Choosing the backend…' });
+    const selection = await selectBackend(
+      'resumeRunId' in req ? run.backend : req.backend,
+      { obsSize: data.width, numActions: 3, hidden: Array<number>(run.num_layers).fill(run.hidden_dim), batch: run.batch_size },
+      BROWSER_BACKENDS,
+      'resumeRunId' in req ? [] : req.backendTrials,
+    );
+    run.backend = selection.backend;
+    if (!('resumeRunId' in req)) run.backend_trials = selection.trials;
+    const save = async (batch: Parameters<typeof appendRunRecords>[1] = {}) => {
+      run.updated_at = pythonIsoTime();
+      await appendRunRecords(database, { ...batch, config: { ...run } });
+    };
+    await save();
+
+    // Hold the run's lock while training: a run marked "running" whose lock is free was interrupted.
+    const train = async (): Promise<BcResult> => {
+      const ensemble = run.seeds.length > 1;
+      let finished = 0; // epochs of the members done before the one training
+      // a member continuing from a checkpoint trains its later epochs again: drop their old rows
+      for (const [seed, c] of resumes) {
+        if (c.kind !== 'final' || c.status === 'stopped') await deleteEpochsBetween(database, run.run_id, epochIndex(run, seed, c.epoch) + 1, epochIndex(run, seed, run.max_epochs));
+      }
+      let result: Awaited<ReturnType<typeof trainEnsemble>>;
+      try {
+        result = await trainEnsemble(run.seeds, {
+          hp: run,
+          data,
+          resume: (seed) => resumes.get(seed),
+          sink: (seed) => {
+            const restored = resumes.get(seed);
+            if (restored?.kind === 'final' && restored.status !== 'stopped') finished += restored.epoch; // done before: not trained again
+            return {
+              async epoch(m) {
+                run.progress_epochs = finished + m.epoch;
+                report({ status: 'training', member: { seed, index: run.seeds.indexOf(seed) + 1, of: run.seeds.length }, epoch: m });
+                await save({ epochs: [{ ...m, runId: run.run_id, seed, index: epochIndex(run, seed, m.epoch) }] });
+              },
+              async checkpoint(c) {
+                if (c.kind === 'final') finished += c.epoch;
+                const name = bcCheckpointName(c.kind, seed, ensemble);
+                await save({ checkpoints: [{ runId: run.run_id, name, step: c.epoch, kind: c.kind, timestamp: c.timestamp, checkpoint: c }] });
+              },
+            };
+          },
+          control: {
+            stopRequested: () => session.stop,
+            waitIfPaused: async () => {
+              if (!session.paused) return;
+              report({ status: 'paused', message: 'Paused' });
+              await new Promise<void>((resolve) => session.resumeWaiters.push(resolve));
+              if (!session.stop) report({ status: 'training', message: '' });
+            },
+          },
+        });
+      } catch (e) {
+        throw e instanceof BcDivergedError ? e : new Error(`Training failed: ${(e as Error).message}`);
+      }
+      try {
+        report({ status: 'training', message: 'Evaluating…' });
+        const members = result.members.map((m) => ({ predictBatch: (s: Float32Array) => m.predictBatch(s) }));
+        const vote = async (state: Float32Array) => (await ensemblePredict(members, state)).actions[0];
+        // speed: the epochs after each member's first (the first warms up); latency: one state through the first member
+        const speeds = result.members.flatMap((m) => m.history.slice(1).map((h) => h.samples_per_s));
+        const first = result.members[0];
+        const state = data.states.subarray(0, data.width);
+        const times: number[] = [];
+        for (let k = 0; k < 520; k++) {
+          const t0 = performance.now();
+          await first.predict(state);
+          if (k >= 20) times.push(performance.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        const evaluation: BcEvaluation = {
+          source,
+          members: result.reports,
+          ensemble_accuracy: result.ensemble.eval_acc,
+          report: result.ensemble.report,
+          overfitting_signs: overfittingSigns(first.history),
+          backtest: backtest ? await backtest(result.members.length === 1 ? bcPolicy(first) : vote) : null,
+          samples_per_s: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : first.history[0]?.samples_per_s ?? 0,
+          predict_ms: { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] },
+        };
+        const stopped = result.reports.length < run.seeds.length || result.reports.some((r) => r.outcome === 'stopped');
+        run.evaluation = evaluation;
+        run.final_metrics = {
+          best_epoch: first.bestEpoch || null,
+          best_val_loss: first.bestValLoss,
+          val_acc: evaluation.ensemble_accuracy,
+          macro_f1: evaluation.report.macroF1,
+          epochs_done: result.members.reduce((n, m) => n + m.epoch, 0),
+        };
+        run.progress_epochs = run.final_metrics.epochs_done;
+        await finish(stopped ? 'stopped' : 'completed', null);
+        const out: BcResult = { runId: run.run_id, run: { run_id: run.run_id, name: run.name, seeds: run.seeds, hidden_dim: run.hidden_dim, num_layers: run.num_layers }, backend: selection.backend, evaluation };
+        report({ status: stopped ? 'stopped' : 'completed', result: out });
+        return out;
+      } finally {
+        for (const m of result.members) m.dispose();
+      }
+    };
+    const finish = async (status: RunStatus, error: string | null) => {
+      run.status = status;
+      run.error = error;
+      run.completed_at = pythonIsoTime();
+      await save();
+    };
+    const guarded = async () => {
+      try {
+        return await train();
+      } catch (e) {
+        await finish('failed', (e as Error).message).catch(() => {});
+        throw e;
+      }
+    };
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    return await (locks ? locks.request(runLockName(run.run_id), guarded) : guarded());
   } catch (e) {
-    onProgress({ status: 'failed', message: (e as Error).message });
+    onProgress({ runId: config?.run_id, status: 'failed', message: (e as Error).message });
     throw e;
   } finally {
-    running = false;
+    current = null;
   }
 }

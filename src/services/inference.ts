@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assignVariables, createMlp, disposeMlp, forward } from '../algos/mlp';
 import { trySetBackend } from '../algos/backend';
+import type { PpoCheckpoint } from '../algos/ppo';
 import { ObservationNormalizer } from '../core/normalizer';
 import { Rng } from '../core/rng';
 import { marketFeaturesCached } from '../core/features/market';
@@ -12,6 +13,7 @@ import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
 import { getRun, runCheckpoints } from '../store/runs';
 import { buildEnvironments } from './engine';
 import { trainingStatus } from './training';
+import { bcTrainingStatus } from './bcTraining';
 
 export interface InferenceRequest {
   runId: string;
@@ -43,16 +45,17 @@ let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
 
 export async function runInference(req: InferenceRequest): Promise<InferenceResult> {
-  if (!trainingStatus().runId) {
+  if (!trainingStatus().runId && !bcTrainingStatus().runId) {
     const error = (await trySetBackend('wasm')) && (await trySetBackend('cpu'));
     if (error) throw new Error(`No TensorFlow.js backend could start: ${error}`);
   }
   const database = await db();
   const run = await getRun(database, req.runId);
   if (!run) throw new Error(`Run ${req.runId} is not in this browser.`);
+  if (run.algorithm !== 'PPO') throw new Error(`Run ${req.runId} is a behavior-cloning run: its policy was backtested on the held-out segment when it trained; playing episodes needs a PPO run.`);
   const stored = (await runCheckpoints(database, req.runId)).find((c) => c.name === req.checkpoint);
   if (!stored) throw new Error(`Run ${req.runId} has no ${req.checkpoint} checkpoint.`);
-  const c = stored.checkpoint;
+  const c = stored.checkpoint as PpoCheckpoint;
   const meta = await getDatasetMeta(database, req.datasetId);
   if (!meta || meta.kind !== 'candles') throw new Error('Choose a candle dataset to play the policy on.');
   const candles = await loadCandleColumns(database, meta);
@@ -63,7 +66,8 @@ export async function runInference(req: InferenceRequest): Promise<InferenceResu
   const env = envs.makeEvalEnv(n, run.seed + 1000);
   if (env.obsSize !== c.obsSize || env.numActions !== c.numActions) throw new Error(`The checkpoint expects ${c.obsSize} observations and ${c.numActions} actions; this environment has ${env.obsSize} and ${env.numActions}.`);
 
-  const policy = createMlp('inference', [c.obsSize, ...c.netArch, c.numActions], 0.01, new Rng(1));
+  // the run's own activation: a PPO run fine-tuned from behavior cloning has ReLU layers
+  const policy = createMlp('inference', [c.obsSize, ...c.netArch, c.numActions], 0.01, new Rng(1), run.activation ?? 'tanh');
   assignVariables(policy.layers.flatMap((l) => [l.kernel, l.bias]), c.weights.slice(0, 2 * policy.layers.length));
   const normalizer = c.normalizer ? new ObservationNormalizer(c.obsSize) : null;
   if (normalizer && c.normalizer) normalizer.setState(c.normalizer);

@@ -1,18 +1,14 @@
 // Exporting and importing runs, inside the training worker (it has TensorFlow.js for the model
 // files, and zipping a large run would stall the page).
 import * as Comlink from 'comlink';
-import { policyModelFiles } from '../algos/export';
+import { checkpointModelFiles } from '../algos/export';
 import { detailedEpisodesJsonl, runFiles, zipRun } from '../core/run/exportRun';
 import { importRunZip } from '../core/run/importRun';
 import { openLabDb, type LabDb } from '../store/db';
 import { appendRunRecords, runEpisodes, runIdTaken, runRecords } from '../store/runs';
 import { trySetBackend } from '../algos/backend';
 import { trainingStatus } from './training';
-
-const ACTION_NAMES: Record<string, readonly string[]> = {
-  position: ['hold', 'buy', 'sell'],
-  'trade-approval': ['reject', 'approve_warning', 'approve'],
-};
+import { bcTrainingStatus } from './bcTraining';
 
 let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
@@ -21,12 +17,12 @@ const db = () => (dbPromise ??= openLabDb());
 export async function exportRunZip(runId: string): Promise<Uint8Array> {
   // Writing model.json needs a TensorFlow.js backend: a training run in this worker has one;
   // otherwise the CPU backend starts at once and is plenty for a few small models.
-  if (!trainingStatus().runId) {
+  if (!trainingStatus().runId && !bcTrainingStatus().runId) {
     const error = await trySetBackend('cpu');
     if (error) throw new Error(`Cannot write the model files: ${error}`);
   }
   const records = await runRecords(await db(), runId);
-  const files = await runFiles(records, (c) => policyModelFiles(c.checkpoint, { actionNames: ACTION_NAMES[records.config.env] ?? [], env: records.config.env, step: c.step }));
+  const files = await runFiles(records, (c) => checkpointModelFiles(records.config, c.checkpoint, c.step));
   const zip = zipRun(files);
   return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
 }

@@ -7,13 +7,15 @@ import { selectBackend, type BackendTrial } from '../algos/backend';
 import { NonFiniteLossError, PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
 import { marketFeaturesCached } from '../core/features/market';
 import type { BackendChoice, EnvSettings, PpoHyperparameters, PresetName } from '../core/run/config';
-import { finalMetrics, makeRunId, pythonIsoTime, type RunConfig, type RunStatus } from '../core/run/record';
+import { finalMetrics, makeRunId, pythonIsoTime, type PpoRunConfig, type RunStatus } from '../core/run/record';
 import { openLabDb, type LabDb, type StoredCheckpoint, type StoredEpisode, type StoredEvaluation, type StoredUpdate } from '../store/db';
 import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
-import { appendRunRecords, getRun, latestCheckpoint, putRun, runEpisodes, runIdTaken } from '../store/runs';
+import { appendRunRecords, getRun, latestCheckpoint, putRun, runCheckpoints, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
 import { runLockName } from '../store/locks';
-import { latestBcPolicy, type BcPolicyForPpo } from './bcTraining';
+import { ppoPolicyFromBc, type BcCheckpoint } from '../algos/bc';
+import type { InitialPolicy } from '../algos/ppo';
+import { bcCheckpointName } from '../core/run/exportRun';
 
 export interface StartRequest {
   datasetId: string;
@@ -24,8 +26,8 @@ export interface StartRequest {
   name?: string;
   /** This machine's earlier backend measurements for the same network, to skip measuring again. */
   backendTrials?: BackendTrial[];
-  /** Start the policy from the PolicyNet behavior cloning last trained in this tab (fine-tuning). */
-  initFromBc?: boolean;
+  /** Start the policy from this behavior-cloning run's PolicyNet (its first seed's), to fine-tune it. */
+  initFromBc?: string;
 }
 
 export interface TrainingProgress {
@@ -62,7 +64,7 @@ class IdbRunSink implements RunSink {
   // what the page has not seen yet
   live: { updates: UpdateMetrics[]; evaluations: EvaluationRecord[]; episodes: { episode: number; reward: number; timestep: number }[] } = { updates: [], evaluations: [], episodes: [] };
 
-  constructor(private readonly config: RunConfig, private readonly onFlush: () => void) {}
+  constructor(private readonly config: PpoRunConfig, private readonly onFlush: () => void) {}
 
   episodes(records: unknown[]) {
     for (const r of records as Record<string, unknown>[]) {
@@ -132,28 +134,44 @@ async function candlesOf(datasetId: string) {
   return { meta, candles, features: marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles) };
 }
 
+/** A behavior-cloning run's PolicyNet (its first seed's final checkpoint, else its best) as PPO's starting policy. */
+async function bcPolicyOf(database: LabDb, runId: string): Promise<{ policy: InitialPolicy; checkpoint: BcCheckpoint; description: string }> {
+  const run = await getRun(database, runId);
+  if (!run || run.algorithm !== 'BC') throw new Error(`Behavior-cloning run ${runId} is not in this browser; fine-tuning starts from one.`);
+  const seed = run.seeds[0];
+  const checkpoints = await runCheckpoints(database, runId);
+  const ensemble = run.seeds.length > 1;
+  const stored = checkpoints.find((c) => c.name === bcCheckpointName('final', seed, ensemble)) ?? checkpoints.find((c) => c.name === bcCheckpointName('best', seed, ensemble));
+  if (!stored) throw new Error(`Behavior-cloning run ${run.name} has no checkpoint yet.`);
+  const checkpoint = stored.checkpoint as BcCheckpoint;
+  return { policy: ppoPolicyFromBc(checkpoint), checkpoint, description: `behavior-cloning run ${run.name} (seed ${seed}, best epoch ${checkpoint.bestEpoch})` };
+}
+
 /** Starts a new run, or continues `resumeRunId` from its latest checkpoint. Resolves once training has begun. */
 export async function startTraining(req: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
   if (current) throw new Error(`A run (${current.runId}) is already training in this tab; stop it first.`);
   const database = await db();
-  let config: RunConfig;
+  let config: PpoRunConfig;
   let resume: PpoCheckpoint | undefined;
   let previous: StoredEpisode[] = [];
-  let initialPolicy: BcPolicyForPpo | null = null;
+  let initialPolicy: InitialPolicy | undefined;
   if ('resumeRunId' in req) {
     const found = await getRun(database, req.resumeRunId);
     if (!found) throw new Error(`Run ${req.resumeRunId} no longer exists.`);
+    if (found.algorithm !== 'PPO') throw new Error(`Run ${req.resumeRunId} is a behavior-cloning run; continue it under Train → Behavior cloning.`);
     const latest = await latestCheckpoint(database, found.run_id);
     if (!latest) throw new Error(`Run ${found.run_id} has no checkpoint to continue from.`);
     config = { ...found, status: 'running', completed_at: null, error: null };
-    resume = latest.checkpoint;
+    resume = latest.checkpoint as PpoCheckpoint;
     previous = (await runEpisodes(database, found.run_id)).filter((e) => e.summary.timestep <= latest.step);
   } else {
+    let initFrom: string | null = null;
     if (req.initFromBc) {
-      initialPolicy = latestBcPolicy();
-      if (!initialPolicy) throw new Error('Train a PolicyNet with behavior cloning first: fine-tuning starts from it.');
-      if (initialPolicy.datasetId !== req.datasetId) throw new Error('Fine-tune on the dataset the PolicyNet learned from.');
-      req = { ...req, ppo: { ...req.ppo, activation: 'relu', net_arch: Array<number>(initialPolicy.numLayers).fill(initialPolicy.hiddenDim) } };
+      const source = await bcPolicyOf(database, req.initFromBc);
+      initialPolicy = source.policy;
+      initFrom = source.description;
+      // PPO's policy network takes the PolicyNet's shape: ReLU layers of hidden_dim, num_layers deep
+      req = { ...req, ppo: { ...req.ppo, activation: 'relu', net_arch: Array<number>(source.checkpoint.num_layers).fill(source.checkpoint.hidden_dim) } };
     }
     const { hp, env } = resolveSettings(req.preset, req.ppo, req.env);
     const now = new Date();
@@ -181,7 +199,8 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
       backend_requested: req.backend,
       backend_trials: [],
       error: null,
-      init_from: initialPolicy ? `behavior cloning PolicyNet (seed ${initialPolicy.seed}, best epoch ${initialPolicy.bestEpoch})` : null,
+      init_from: initFrom,
+      init_from_run: req.initFromBc ?? null,
       progress_timesteps: 0,
       updated_at: pythonIsoTime(now),
     };
@@ -205,7 +224,10 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   sink.rewards = previous.map((e) => e.summary.reward);
   sink.bestEval = resume?.bestMeanReward ?? null;
   await sink.flush('running');
-  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume, initialPolicy: initialPolicy?.policy });
+  if (initialPolicy && initialPolicy.weights[0].shape[0] !== envs.env.obsSize) {
+    throw new Error(`The PolicyNet takes ${initialPolicy.weights[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
+  }
+  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume, initialPolicy });
   current = session;
   const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
     onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, ...p, total: plannedSteps, secondsLeft: p.fps > 0 ? (plannedSteps - p.step) / p.fps : p.secondsLeft, message, ...sink.takeLive() });

@@ -4,6 +4,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DatasetMeta } from '../core/data/types';
 import type { EpisodeSummary, RunConfig } from '../core/run/record';
 import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../algos/ppo';
+import type { BcCheckpoint, BcEpochMetrics } from '../algos/bc';
 
 export interface StoredChunk {
   datasetId: string;
@@ -32,14 +33,24 @@ export interface StoredUpdate extends UpdateMetrics {
   runId: string;
 }
 
+/** One epoch of one PolicyNet of a behavior-cloning run (train_metrics.jsonl's line). */
+export interface StoredEpoch extends BcEpochMetrics {
+  runId: string;
+  /** The member's seed (an ensemble trains one PolicyNet per seed). */
+  seed: number;
+  /** Position in the run: member index × max_epochs + epoch, so a resumed member rewrites its own rows. */
+  index: number;
+}
+
 export interface StoredCheckpoint {
   runId: string;
-  /** 'step_N', 'best' or 'final' */
+  /** PPO: 'step_N', 'best' or 'final'. Behavior cloning: 'best' and 'final', or 'seed_S_best' and 'seed_S_final' per ensemble member. */
   name: string;
+  /** PPO: the timestep; behavior cloning: the epoch. */
   step: number;
   kind: PpoCheckpoint['kind'];
   timestamp: string;
-  checkpoint: PpoCheckpoint;
+  checkpoint: PpoCheckpoint | BcCheckpoint;
 }
 
 export interface LabSchema extends DBSchema {
@@ -50,12 +61,13 @@ export interface LabSchema extends DBSchema {
   evaluations: { key: [string, number]; value: StoredEvaluation };
   updates: { key: [string, number]; value: StoredUpdate };
   checkpoints: { key: [string, string]; value: StoredCheckpoint };
+  epochs: { key: [string, number]; value: StoredEpoch };
 }
 
 export type LabDb = IDBPDatabase<LabSchema>;
 
 export const DB_NAME = 'rl-trading-lab';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export function openLabDb(name = DB_NAME): Promise<LabDb> {
   return openDB<LabSchema>(name, DB_VERSION, {
@@ -71,6 +83,9 @@ export function openLabDb(name = DB_NAME): Promise<LabDb> {
         db.createObjectStore('evaluations', { keyPath: ['runId', 'step'] });
         db.createObjectStore('updates', { keyPath: ['runId', 'update'] });
         db.createObjectStore('checkpoints', { keyPath: ['runId', 'name'] });
+      }
+      if (oldVersion < 3) {
+        db.createObjectStore('epochs', { keyPath: ['runId', 'index'] });
       }
     },
     blocking() {

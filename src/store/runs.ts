@@ -2,9 +2,9 @@
 // per-update metrics and checkpoints, each keyed by run id. Writers batch: a run's worker calls
 // appendRunRecords about once a second with everything since the last call, in one transaction.
 import type { RunConfig } from '../core/run/record';
-import type { LabDb, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from './db';
+import type { LabDb, StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from './db';
 
-const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'] as const;
+const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints', 'epochs'] as const;
 
 export async function putRun(db: LabDb, config: RunConfig): Promise<void> {
   await db.put('runs', config);
@@ -26,7 +26,7 @@ export async function runIdTaken(db: LabDb, runId: string): Promise<boolean> {
 /** Writes a batch of a run's records, and its updated config, in one transaction. */
 export async function appendRunRecords(
   db: LabDb,
-  batch: { config?: RunConfig; episodes?: StoredEpisode[]; evaluations?: StoredEvaluation[]; updates?: StoredUpdate[]; checkpoints?: StoredCheckpoint[] },
+  batch: { config?: RunConfig; episodes?: StoredEpisode[]; evaluations?: StoredEvaluation[]; updates?: StoredUpdate[]; checkpoints?: StoredCheckpoint[]; epochs?: StoredEpoch[] },
 ): Promise<void> {
   const tx = db.transaction([...RUN_STORES], 'readwrite');
   const writes: Promise<unknown>[] = [];
@@ -34,6 +34,7 @@ export async function appendRunRecords(
   for (const e of batch.evaluations ?? []) writes.push(tx.objectStore('evaluations').put(e));
   for (const u of batch.updates ?? []) writes.push(tx.objectStore('updates').put(u));
   for (const c of batch.checkpoints ?? []) writes.push(tx.objectStore('checkpoints').put(c));
+  for (const e of batch.epochs ?? []) writes.push(tx.objectStore('epochs').put(e));
   if (batch.config) writes.push(tx.objectStore('runs').put(batch.config));
   await Promise.all([...writes, tx.done]);
 }
@@ -57,8 +58,19 @@ export async function runUpdatesFrom(db: LabDb, runId: string, from: number): Pr
 export async function runRecords(db: LabDb, runId: string) {
   const config = await getRun(db, runId);
   if (!config) throw new Error(`Run ${runId} is not in this browser.`);
-  const [episodes, evaluations, updates, checkpoints] = await Promise.all([runEpisodes(db, runId), runEvaluations(db, runId), runUpdates(db, runId), runCheckpoints(db, runId)]);
-  return { config, episodes, evaluations, updates, checkpoints };
+  const [episodes, evaluations, updates, checkpoints, epochs] = await Promise.all([runEpisodes(db, runId), runEvaluations(db, runId), runUpdates(db, runId), runCheckpoints(db, runId), runEpochs(db, runId)]);
+  return { config, episodes, evaluations, updates, checkpoints, epochs };
+}
+
+/** Removes a run's epochs with index from..to (inclusive): rows a member continuing from a checkpoint writes again. */
+export async function deleteEpochsBetween(db: LabDb, runId: string, from: number, to: number): Promise<void> {
+  if (to < from) return;
+  await db.delete('epochs', IDBKeyRange.bound([runId, from], [runId, to]));
+}
+
+/** A behavior-cloning run's epochs, members one after another. */
+export async function runEpochs(db: LabDb, runId: string): Promise<StoredEpoch[]> {
+  return db.getAll('epochs', range(runId));
 }
 
 export async function runEvaluations(db: LabDb, runId: string): Promise<StoredEvaluation[]> {
@@ -88,6 +100,7 @@ export async function deleteRun(db: LabDb, runId: string): Promise<void> {
     tx.objectStore('evaluations').delete(range(runId)),
     tx.objectStore('updates').delete(range(runId)),
     tx.objectStore('checkpoints').delete(IDBKeyRange.bound([runId, ''], [runId, '\uffff'])),
+    tx.objectStore('epochs').delete(range(runId)),
     tx.done,
   ]);
 }

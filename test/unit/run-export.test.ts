@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../src/store/db';
 import type { PpoCheckpoint } from '../../src/algos/ppo';
-import type { RunConfig } from '../../src/core/run/record';
+import type { PpoRunConfig } from '../../src/core/run/record';
 import {
   SEED_CONFIG_KEYS,
   checkpointDir,
@@ -36,7 +36,7 @@ const isoAt = (seconds: number) => pythonIsoTime(new Date(seconds * 1000));
 const START = new Date(2025, 0, 16, 14, 30, 22).getTime() / 1000;
 const MAX_STEPS = 100;
 
-function makeConfig(runId: string, overrides: Partial<RunConfig> = {}): RunConfig {
+function makeConfig(runId: string, overrides: Partial<PpoRunConfig> = {}): PpoRunConfig {
   return {
     run_id: runId,
     created_at: isoAt(START),
@@ -194,7 +194,7 @@ function makeRun(runId = 'run_20250116_143022', rewardShift = 0): RunRecords {
     { runId, name: 'step_2500', step: 2500, kind: 'periodic', timestamp: isoAt(START + 2500), checkpoint: makeCheckpoint(2500, 'periodic', rand) },
     { runId, name: 'final', step: 5000, kind: 'final', timestamp: isoAt(START + 5000), checkpoint: makeCheckpoint(5000, 'final', rand) },
   ];
-  return { config, episodes, evaluations, updates, checkpoints };
+  return { config, episodes, evaluations, updates, checkpoints, epochs: [] };
 }
 
 /** Stands in for the TensorFlow.js model writer. */

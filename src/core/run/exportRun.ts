@@ -9,14 +9,25 @@
 //     checkpoints/best_model/, final_model/    the same for the best and the final checkpoint
 //     tensorboard/events.out.tfevents.<s>.<host>
 //
+// A behavior-cloning run (algorithm "BC") has the same folder with its own contents:
+//
+//     config.json                              the BcRunConfig (without its evaluation)
+//     metrics.json                             { checkpoints }
+//     train_metrics.jsonl                      one epoch a line, with the member's seed
+//     evaluation.json                          classifier report, ensemble, backtest, speed
+//     checkpoints/best_model/, final_model/    model.json + weights.bin + trainer_state.json;
+//                                              an ensemble has checkpoints/seed_S/best_model/ ... per member
+//     tensorboard/events.out.tfevents.<s>.<host>
+//
 // Pure: no DOM, no IndexedDB, no TensorFlow.js. The model files come from a callback.
 //
 // Non-finite numbers: JSON has no NaN or Infinity, so JSON.stringify writes them as null;
 // pandas reads null as NaN. (A NaN therefore comes back from an import as null, and -0 as 0.)
 import { zipSync, type Zippable } from 'fflate';
-import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../store/db';
+import type { StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from '../../store/db';
 import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
-import { checkpointPath, type CheckpointSummary, type EpisodeSummary, type RunConfig } from './record';
+import type { BcEpochMetrics } from '../../algos/bc';
+import { checkpointPath, type BcRunConfig, type CheckpointSummary, type EpisodeSummary, type PpoRunConfig, type RunConfig } from './record';
 import { eventFileName, tensorboardEventFile, type TensorboardScalar } from './tensorboard';
 
 export interface RunRecords {
@@ -25,6 +36,8 @@ export interface RunRecords {
   evaluations: StoredEvaluation[];
   updates: StoredUpdate[];
   checkpoints: StoredCheckpoint[];
+  /** A behavior-cloning run's epochs (none for PPO). */
+  epochs: StoredEpoch[];
 }
 
 export interface ModelFiles {
@@ -52,20 +65,32 @@ export const SEED_CONFIG_KEYS = [
 
 const CHECKPOINT_KIND_ORDER: Record<string, number> = { periodic: 0, best: 1, final: 2 };
 
-/** Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N, 'best' → checkpoints/best_model. */
+/** A behavior-cloning checkpoint's name: 'best' / 'final', or 'seed_S_best' / 'seed_S_final' for an ensemble's member. */
+export function bcCheckpointName(kind: 'best' | 'final', seed: number, ensemble: boolean): string {
+  return ensemble ? `seed_${seed}_${kind}` : kind;
+}
+
+/**
+ * Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N,
+ * 'best' → checkpoints/best_model, 'seed_S_best' → checkpoints/seed_S/best_model.
+ */
 export function checkpointDir(name: string): string {
   const periodic = /^step_(\d+)$/.exec(name);
   if (periodic) return checkpointPath(Number(periodic[1]));
   if (name === 'best' || name === 'final') return `checkpoints/${name}_model`;
-  throw new Error(`checkpoint name "${name}" is none of step_N, best, final`);
+  const member = /^seed_(-?\d+)_(best|final)$/.exec(name);
+  if (member) return `checkpoints/seed_${member[1]}/${member[2]}_model`;
+  throw new Error(`checkpoint name "${name}" is none of step_N, best, final, seed_S_best, seed_S_final`);
 }
 
-/** The inverse of checkpointDir for the folder's last part: 'model_step_N' → 'step_N'; null when unknown. */
+/** The inverse of checkpointDir: 'checkpoints/model_step_N' → 'step_N'; null when unknown. */
 export function checkpointNameOfDir(dir: string): string | null {
-  const periodic = /^model_step_(\d+)$/.exec(dir);
+  const periodic = /^checkpoints\/model_step_(\d+)$/.exec(dir);
   if (periodic) return `step_${periodic[1]}`;
-  if (dir === 'best_model') return 'best';
-  if (dir === 'final_model') return 'final';
+  const plain = /^checkpoints\/(best|final)_model$/.exec(dir);
+  if (plain) return plain[1];
+  const member = /^checkpoints\/seed_(-?\d+)\/(best|final)_model$/.exec(dir);
+  if (member) return `seed_${member[1]}_${member[2]}`;
   return null;
 }
 
@@ -75,11 +100,12 @@ function withoutRunId<T extends { runId: string }>(record: T): Omit<T, 'runId'> 
   return copy as Omit<T, 'runId'>;
 }
 
+/** config.json's object: seed 000's keys first; a behavior-cloning run's evaluation goes to evaluation.json instead. */
 function orderedConfig(config: RunConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const source = config as unknown as Record<string, unknown>;
   for (const key of SEED_CONFIG_KEYS) if (key in source) out[key] = source[key];
-  for (const [key, value] of Object.entries(source)) if (!(key in out)) out[key] = value;
+  for (const [key, value] of Object.entries(source)) if (!(key in out) && !(config.algorithm === 'BC' && key === 'evaluation')) out[key] = value;
   return out;
 }
 
@@ -134,13 +160,18 @@ export function isoToSeconds(iso: string): number {
 
 const NOT_SCALARS = new Set(['update', 'step', 'timestamp', 'runId']);
 
-/** The scalars TensorBoard shows: every update's metrics, evaluations, and episode rewards, by step. */
-export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'evaluations' | 'updates'>): TensorboardScalar[] {
-  const fallbackTime = isoToSeconds(records.config.created_at);
-  const wallTime = (iso: unknown) => {
+/** Seconds since the epoch of a record's ISO timestamp, or of the run's start when it has none. */
+function wallTimeOf(config: RunConfig): (iso: unknown) => number {
+  const fallbackTime = isoToSeconds(config.created_at);
+  return (iso: unknown) => {
     const seconds = typeof iso === 'string' ? isoToSeconds(iso) : NaN;
     return Number.isFinite(seconds) ? seconds : Number.isFinite(fallbackTime) ? fallbackTime : 0;
   };
+}
+
+/** The scalars TensorBoard shows: every update's metrics, evaluations, and episode rewards, by step. */
+export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'evaluations' | 'updates'>): TensorboardScalar[] {
+  const wallTime = wallTimeOf(records.config);
   const scalars: TensorboardScalar[] = [];
   for (const u of [...records.updates].sort(byUpdate)) {
     for (const [tag, value] of Object.entries(u)) {
@@ -160,32 +191,49 @@ export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'ev
   return scalars.sort(byStep);
 }
 
+const BC_SCALARS: [keyof BcEpochMetrics, string][] = [
+  ['train_loss', 'train/loss'], ['val_loss', 'val/loss'], ['train_acc', 'train/accuracy'], ['val_acc', 'val/accuracy'],
+  ['train_ce', 'train/ce'], ['train_mse', 'train/mse'], ['val_ce', 'val/ce'], ['val_mse', 'val/mse'],
+  ['learning_rate', 'train/learning_rate'], ['samples_per_s', 'time/samples_per_s'],
+];
+
+/** A behavior-cloning run's scalars by epoch; an ensemble's members each under seed_S/. */
+export function bcScalars(config: BcRunConfig, epochs: StoredEpoch[]): TensorboardScalar[] {
+  const wallTime = wallTimeOf(config);
+  const ensemble = config.seeds.length > 1;
+  const scalars: TensorboardScalar[] = [];
+  for (const e of [...epochs].sort(byIndex)) {
+    for (const [key, tag] of BC_SCALARS) {
+      const value = e[key];
+      if (typeof value === 'number') scalars.push({ tag: ensemble ? `seed_${e.seed}/${tag}` : tag, step: e.epoch, value, wallTime: wallTime(e.timestamp) });
+    }
+  }
+  return scalars.sort(byStep);
+}
+
+const byIndex = (a: StoredEpoch, b: StoredEpoch) => a.index - b.index;
+
+/** train_metrics.jsonl's line for an epoch: the member's seed, then the epoch's figures. */
+export function epochLine(e: StoredEpoch): Record<string, unknown> {
+  const row: Record<string, unknown> = { seed: e.seed };
+  for (const [key, value] of Object.entries(e)) if (key !== 'runId' && key !== 'index' && key !== 'seed') row[key] = value;
+  return row;
+}
+
+/** Where an epoch goes in the run's order of epochs (members one after another). */
+export function epochIndex(config: Pick<BcRunConfig, 'seeds' | 'max_epochs'>, seed: number, epoch: number): number {
+  return Math.max(0, config.seeds.indexOf(seed)) * config.max_epochs + epoch;
+}
+
 /** Every file of the run folder, each path under `${config.run_id}/`. */
 export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>): Promise<Record<string, Uint8Array>> {
-  const { config } = input;
-  const root = `${config.run_id}/`;
+  const root = `${input.config.run_id}/`;
   const encoder = new TextEncoder();
   const files: Record<string, Uint8Array> = {};
   const put = (path: string, content: string | Uint8Array) => {
     files[root + path] = typeof content === 'string' ? encoder.encode(content) : content;
   };
-
-  const episodes = [...input.episodes].sort(byEpisode);
-  const evaluations = [...input.evaluations].sort(byStep);
-  const updates = [...input.updates].sort(byUpdate);
   const checkpoints = [...input.checkpoints].sort(byCheckpoint);
-
-  put('config.json', JSON.stringify(orderedConfig(config), null, 2));
-
-  const metrics: { episodes: EpisodeSummary[]; evaluations: EvaluationRecord[]; checkpoints: CheckpointSummary[] } = {
-    episodes: episodes.map((e) => e.summary),
-    evaluations: evaluations.map((e) => withoutRunId(e)),
-    checkpoints: checkpoints.map((c) => ({ step: c.step, path: checkpointDir(c.name), timestamp: c.timestamp, kind: c.kind })),
-  };
-  put('metrics.json', JSON.stringify(metrics)); // compact: a 10,000-episode run's metrics.json is a third smaller
-  put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
-  put('train_metrics.jsonl', jsonl(updates.map((u): UpdateMetrics => withoutRunId(u))));
-
   for (const c of checkpoints) {
     const dir = checkpointDir(c.name);
     const model = await modelFiles(c);
@@ -194,12 +242,38 @@ export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoi
     // The whole trainer state, weights and Adam moments included, so a resumed or re-imported run is exact.
     put(`${dir}/trainer_state.json`, trainerStateJson(c.checkpoint));
   }
-
-  const scalars = runScalars({ config, episodes, evaluations, updates });
+  const checkpointList: CheckpointSummary[] = checkpoints.map((c) => ({ step: c.step, path: checkpointDir(c.name), timestamp: c.timestamp, kind: c.kind }));
+  const config = input.config;
+  put('config.json', JSON.stringify(orderedConfig(config), null, 2));
+  let scalars: TensorboardScalar[];
+  if (config.algorithm === 'BC') {
+    put('metrics.json', JSON.stringify({ checkpoints: checkpointList }));
+    put('train_metrics.jsonl', jsonl([...input.epochs].sort(byIndex).map(epochLine)));
+    if (config.evaluation) put('evaluation.json', JSON.stringify(config.evaluation, null, 2));
+    scalars = bcScalars(config, input.epochs);
+  } else {
+    scalars = ppoFiles(put, { ...input, config }, checkpointList);
+  }
   const startTime = isoToSeconds(config.created_at);
   const fileTime = Number.isFinite(startTime) ? startTime : scalars.length ? scalars[0].wallTime : 0;
   put(`tensorboard/${eventFileName(fileTime)}`, tensorboardEventFile(scalars, { startWallTime: fileTime }));
   return files;
+}
+
+/** A PPO run's metrics.json, detailed_episodes.jsonl and train_metrics.jsonl; returns its TensorBoard scalars. */
+function ppoFiles(put: (path: string, content: string) => void, input: RunRecords & { config: PpoRunConfig }, checkpointList: CheckpointSummary[]): TensorboardScalar[] {
+  const episodes = [...input.episodes].sort(byEpisode);
+  const evaluations = [...input.evaluations].sort(byStep);
+  const updates = [...input.updates].sort(byUpdate);
+  const metrics: { episodes: EpisodeSummary[]; evaluations: EvaluationRecord[]; checkpoints: CheckpointSummary[] } = {
+    episodes: episodes.map((e) => e.summary),
+    evaluations: evaluations.map((e) => withoutRunId(e)),
+    checkpoints: checkpointList,
+  };
+  put('metrics.json', JSON.stringify(metrics)); // compact: a 10,000-episode run's metrics.json is a third smaller
+  put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
+  put('train_metrics.jsonl', jsonl(updates.map((u): UpdateMetrics => withoutRunId(u))));
+  return runScalars({ config: input.config, episodes, evaluations, updates });
 }
 
 /**

@@ -4,10 +4,11 @@
 //
 // Pure: no DOM, no IndexedDB, no TensorFlow.js.
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../store/db';
+import type { StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from '../../store/db';
 import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../../algos/ppo';
-import type { EpisodeSummary, RunConfig } from './record';
-import { checkpointNameOfDir, type RunRecords } from './exportRun';
+import type { BcCheckpoint, BcEpochMetrics } from '../../algos/bc';
+import type { BcEvaluation, BcRunConfig, EpisodeSummary, RunConfig } from './record';
+import { checkpointNameOfDir, epochIndex, type RunRecords } from './exportRun';
 
 /** A zip-bomb guard: the sum of the entries' uncompressed sizes, checked before anything is inflated. */
 export const MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
@@ -17,11 +18,12 @@ export interface ImportOptions {
 }
 
 const RUN_FOLDER = /^run_\w+$/;
-const TOP_LEVEL_FILES = new Set(['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl']);
-const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
+const TOP_LEVEL_FILES = new Set(['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', 'evaluation.json']);
+// seed_S/ folders hold a behavior-cloning ensemble's members
+const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model|seed_-?\d+\/(?:best|final)_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
 // TensorBoard event files, directly in tensorboard/ or one folder down (SB3 writes tensorboard/PPO_1/).
 const TENSORBOARD_FILE = /^tensorboard\/(?:[\w.-]+\/)?[^/]*tfevents[^/]*$/;
-const KNOWN_FOLDER = /^(?:checkpoints|tensorboard|checkpoints\/(?:model_step_\d+|best_model|final_model)|tensorboard\/[\w.-]+)$/;
+const KNOWN_FOLDER = /^(?:checkpoints|tensorboard|checkpoints\/(?:model_step_\d+|best_model|final_model|seed_-?\d+|seed_-?\d+\/(?:best|final)_model)|tensorboard\/[\w.-]+)$/;
 
 class RunImportError extends Error {
   constructor(message: string) {
@@ -156,7 +158,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
       continue;
     }
     if (!TOP_LEVEL_FILES.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
-      fail(`entry "${name}" is not a file of a run folder (config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl, checkpoints/<model_step_N|best_model|final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
+      fail(`entry "${name}" is not a file of a run folder (config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl, evaluation.json, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
     }
     if (wanted.has(name)) fail(`entry "${name}" appears twice`);
     wanted.set(name, { relative, size: entry.originalSize });
@@ -231,7 +233,15 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     if (typeof config[key] !== 'string' || config[key] === '') fail(`${entryName('config.json')}: "${key}" is missing`);
   }
   if (config.run_id !== folder) fail(`${entryName('config.json')}: run_id "${String(config.run_id)}" differs from the folder name "${folder}"`);
+  if (config.algorithm !== 'PPO' && config.algorithm !== 'BC') fail(`${entryName('config.json')}: algorithm "${String(config.algorithm)}" is neither PPO nor BC`);
   const runId = folder;
+  const isBc = config.algorithm === 'BC';
+  if (isBc) {
+    if (!Array.isArray(config.seeds) || config.seeds.length === 0 || !config.seeds.every((x) => Number.isInteger(x))) fail(`${entryName('config.json')}: "seeds" is not a list of whole numbers`);
+    if (!Number.isInteger(config.max_epochs) || (config.max_epochs as number) < 1) fail(`${entryName('config.json')}: "max_epochs" is not a positive whole number`);
+  } else if (text('evaluation.json') !== null) {
+    fail(`${entryName('evaluation.json')}: a PPO run has no evaluation.json (it belongs to behavior-cloning runs)`);
+  }
 
   // metrics.json (optional: a run that has only just started may lack it)
   const metricsText = text('metrics.json');
@@ -278,12 +288,34 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     .map((e) => ({ runId, ...(e as unknown as EvaluationRecord) }))
     .sort((a, b) => a.step - b.step);
 
-  const updates: StoredUpdate[] = parseJsonl('train_metrics.jsonl')
-    .map(({ line, row }) => {
-      if (typeof row.update !== 'number' || typeof row.step !== 'number') fail(`${entryName('train_metrics.jsonl')}: line ${line}: no update or step number`);
-      return { runId, ...(row as unknown as UpdateMetrics) };
-    })
-    .sort((a, b) => a.update - b.update);
+  // train_metrics.jsonl: PPO's updates, or behavior cloning's epochs (with the member's seed)
+  let updates: StoredUpdate[] = [];
+  let epochs: StoredEpoch[] = [];
+  if (isBc) {
+    const bcConfig = config as unknown as BcRunConfig;
+    epochs = parseJsonl('train_metrics.jsonl')
+      .map(({ line, row }) => {
+        if (typeof row.epoch !== 'number' || !Number.isInteger(row.seed)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: no epoch or seed number`);
+        if (!bcConfig.seeds.includes(row.seed as number)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: seed ${String(row.seed)} is not one of config.json's seeds (${bcConfig.seeds.join(', ')})`);
+        return { ...(row as unknown as BcEpochMetrics), runId, seed: row.seed as number, index: epochIndex(bcConfig, row.seed as number, row.epoch as number) };
+      })
+      .sort((a, b) => a.index - b.index);
+    const evaluationText = text('evaluation.json');
+    let evaluation: BcEvaluation | null = null;
+    if (evaluationText !== null) {
+      const parsed = parseJson('evaluation.json', evaluationText);
+      if (!isObject(parsed) || !isObject(parsed.report) || !Array.isArray(parsed.members)) fail(`${entryName('evaluation.json')}: not a behavior-cloning evaluation (no report or members)`);
+      evaluation = parsed as unknown as BcEvaluation;
+    }
+    config.evaluation = evaluation;
+  } else {
+    updates = parseJsonl('train_metrics.jsonl')
+      .map(({ line, row }) => {
+        if (typeof row.update !== 'number' || typeof row.step !== 'number') fail(`${entryName('train_metrics.jsonl')}: line ${line}: no update or step number`);
+        return { runId, ...(row as unknown as UpdateMetrics) };
+      })
+      .sort((a, b) => a.update - b.update);
+  }
 
   // Checkpoints: one per folder holding trainer_state.json. (A folder with only model files can
   // run a policy but not be stored as a checkpoint, which needs the trainer's state.)
@@ -291,18 +323,18 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
   for (const c of metricsList('checkpoints', 'step')) if (typeof c.path === 'string') listed.set(c.path, c);
   const checkpoints: StoredCheckpoint[] = [];
   for (const relative of files.keys()) {
-    const match = /^(checkpoints\/([^/]+))\/trainer_state\.json$/.exec(relative);
+    const match = /^(checkpoints\/.+)\/trainer_state\.json$/.exec(relative);
     if (!match) continue;
-    const [, dir, dirName] = match;
-    const name = checkpointNameOfDir(dirName)!;
+    const dir = match[1];
+    const name = checkpointNameOfDir(dir)!;
     const state = parseJson(relative, text(relative)!);
-    const checkpoint = trainerStateFromJson(state, (what) => fail(`${entryName(relative)}: ${what}`));
+    const checkpoint = trainerStateFromJson(state, isBc, (what) => fail(`${entryName(relative)}: ${what}`));
     const summary = listed.get(dir);
     const kind = summary && ['periodic', 'best', 'final'].includes(summary.kind as string) ? (summary.kind as PpoCheckpoint['kind']) : checkpoint.kind;
     checkpoints.push({
       runId,
       name,
-      step: typeof summary?.step === 'number' ? summary.step : checkpoint.step,
+      step: typeof summary?.step === 'number' ? summary.step : 'epoch' in checkpoint ? checkpoint.epoch : checkpoint.step,
       kind,
       timestamp: typeof summary?.timestamp === 'string' ? summary.timestamp : checkpoint.timestamp,
       checkpoint,
@@ -311,7 +343,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
   const kindOrder: Record<string, number> = { periodic: 0, best: 1, final: 2 };
   checkpoints.sort((a, b) => a.step - b.step || (kindOrder[a.kind] ?? 9) - (kindOrder[b.kind] ?? 9));
 
-  return { config: config as unknown as RunConfig, episodes, evaluations, updates, checkpoints };
+  return { config: config as unknown as RunConfig, episodes, evaluations, updates, checkpoints, epochs };
 }
 
 /** Float32Array from base64 of its little-endian bytes. */
@@ -322,10 +354,11 @@ function float32FromBase64(text: string): Float32Array {
   return new Float32Array(bytes.buffer, 0, bytes.length >> 2);
 }
 
-/** trainer_state.json back to a PpoCheckpoint: tensor values (base64 float32, or number arrays) become Float32Arrays again. */
-function trainerStateFromJson(state: unknown, fail: (what: string) => never): PpoCheckpoint {
+/** trainer_state.json back to a PpoCheckpoint or BcCheckpoint: tensor values (base64 float32, or number arrays) become Float32Arrays again. */
+function trainerStateFromJson(state: unknown, isBc: boolean, fail: (what: string) => never): PpoCheckpoint | BcCheckpoint {
   if (!isObject(state)) return fail('not a JSON object');
-  if (typeof state.step !== 'number' || typeof state.kind !== 'string') fail('no step or kind');
+  if (isBc ? typeof state.epoch !== 'number' : typeof state.step !== 'number') fail(`no ${isBc ? 'epoch' : 'step'}`);
+  if (typeof state.kind !== 'string') fail('no kind');
   const tensors = (list: unknown, what: string) => {
     if (!Array.isArray(list)) return fail(`${what} is not a list`);
     return list.map((t, i) => {
@@ -346,9 +379,10 @@ function trainerStateFromJson(state: unknown, fail: (what: string) => never): Pp
   };
   const optimizer = state.optimizer;
   if (!isObject(optimizer)) return fail('no optimizer state');
-  return {
-    ...(state as unknown as PpoCheckpoint),
+  const common = {
     weights: tensors(state.weights, 'weights'),
     optimizer: { ...(optimizer as unknown as PpoCheckpoint['optimizer']), m: tensors(optimizer.m, 'optimizer.m'), v: tensors(optimizer.v, 'optimizer.v') },
   };
+  if (!isBc) return { ...(state as unknown as PpoCheckpoint), ...common };
+  return { ...(state as unknown as BcCheckpoint), ...common, bestWeights: state.bestWeights == null ? null : tensors(state.bestWeights, 'bestWeights') };
 }
