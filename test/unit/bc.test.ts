@@ -16,7 +16,7 @@ import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/c
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { backtestPolicy, evaluateClassifier, overfittingSigns } from '../../src/core/offline/metrics';
 import { generateOfflineDataset, teacherPolicy } from '../../src/core/offline/teacher';
-import { Rng } from '../../src/core/rng';
+import { gaussianData } from './helpers';
 
 const GOOGL = resolve(__dirname, '../../public/samples/STOCKS_GOOGL.csv');
 
@@ -41,21 +41,6 @@ class MemorySink implements BcSink {
 }
 
 const SMALL: Partial<BcHyperparameters> = { hidden_dim: 32, num_layers: 1, batch_size: 64, max_epochs: 4, seed: 5 };
-
-/** Gaussian states of `width` features; the class (by `priors`) shifts feature 0 by `shift[c]`. */
-function gaussianData(n: number, width: number, priors: number[], shift: number[], seed: number): BcData & { actions: Int32Array } {
-  const rng = new Rng(seed);
-  const states = new Float32Array(n * width), actions = new Int32Array(n), strengths = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = rng.next();
-    const c = u < priors[0] ? 0 : u < priors[0] + priors[1] ? 1 : 2;
-    actions[i] = c;
-    for (let k = 0; k < width; k++) states[i * width + k] = rng.normal();
-    states[i * width] += shift[c];
-    strengths[i] = c === 0 ? 0.3 : 0.8;
-  }
-  return { states, actions, strengths, width };
-}
 
 /** Random labels: nothing to learn, so a network only memorizes and validation loss soon rises. */
 function noiseData(n: number, seed: number): BcData {

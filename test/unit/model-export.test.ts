@@ -12,16 +12,17 @@ beforeAll(async () => {
 });
 
 describe('model export', () => {
-  it('loads with tf.loadLayersModel and matches the trained policy', async () => {
+  it.each(['tanh', 'relu'] as const)('loads with tf.loadLayersModel and matches the trained policy (%s layers)', async (activation) => {
     const checkpoints: PpoCheckpoint[] = [];
     const sink: RunSink = { episodes() {}, update() {}, evaluation() {}, checkpoint: (c) => { checkpoints.push(c); } };
-    const hp = { ...DEFAULT_PPO, n_envs: 2, n_steps: 64, batch_size: 64, net_arch: [16, 16], total_timesteps: 256, eval_freq: 1e9, save_freq: 1e9, seed: 3 };
+    const hp = { ...DEFAULT_PPO, n_envs: 2, n_steps: 64, batch_size: 64, net_arch: [16, 16], total_timesteps: 256, eval_freq: 1e9, save_freq: 1e9, seed: 3, activation };
     const trainer = await PpoTrainer.create({ hp, env: new SignalEnv(2, 4), makeEvalEnv: (n, s) => new SignalEnv(n, s), sink });
     await trainer.train();
     const final = checkpoints.at(-1)!;
-    const files = await policyModelFiles(final, { actionNames: ['a', 'b', 'c'], env: 'signal', step: final.step });
+    const files = await policyModelFiles(final, { actionNames: ['a', 'b', 'c'], env: 'signal', step: final.step, activation });
     const json = JSON.parse(files.modelJson);
     expect(json.format).toBe('layers-model');
+    expect(json.modelTopology.config.layers[0].config.activation).toBe(activation);
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
     expect(json.userDefinedMetadata.observation_normalizer.mean).toHaveLength(4);
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files.weightsBin.slice().buffer as ArrayBuffer }));
