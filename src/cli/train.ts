@@ -21,7 +21,7 @@ const USAGE = `usage: npm run train -- --data <file> --env <trade-approval|posit
   optional: --preset conservative|moderate|aggressive  --backend auto|wasm|cpu  --n-envs N  --n-steps N  --batch-size N
             --learning-rate X  --eval-freq N  --save-freq N  --max-steps N  --leverage X  --quiet
        npm run train -- --algo bc --data <offline.npz | candles> --seed <S> --out <dir>
-  optional: --epochs N  --batch-size N  --learning-rate X  --hidden-dim N  --num-layers N  --dropout X  --patience N
+  optional: --seeds S1,S2,...  (an ensemble: one PolicyNet per seed, majority vote)  --epochs N  --batch-size N  --learning-rate X  --hidden-dim N  --num-layers N  --dropout X  --patience N
             --imbalance none|weighted|oversample|focal  --backend auto|wasm|cpu  --quiet`;
 
 function fail(message: string): never {
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' }, 'eval-freq': { type: 'string' }, 'save-freq': { type: 'string' },
     'max-steps': { type: 'string' }, leverage: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     // behavior cloning
-    epochs: { type: 'string' }, 'hidden-dim': { type: 'string' }, 'num-layers': { type: 'string' }, dropout: { type: 'string' }, patience: { type: 'string' }, imbalance: { type: 'string' },
+    epochs: { type: 'string' }, seeds: { type: 'string' }, 'hidden-dim': { type: 'string' }, 'num-layers': { type: 'string' }, dropout: { type: 'string' }, patience: { type: 'string' }, imbalance: { type: 'string' },
   },
 });
 if (args.help) { console.log(USAGE); process.exit(0); }
@@ -62,7 +62,8 @@ if (args.algo === 'bc') {
     hidden_dim: num(args['hidden-dim'], 'hidden-dim'), num_layers: num(args['num-layers'], 'num-layers'), dropout: num(args.dropout, 'dropout'),
     patience: num(args.patience, 'patience'), imbalance: args.imbalance,
   }).filter(([, v]) => v !== undefined));
-  process.exit(await runBehaviorCloningCli({ data: dataPath, out: args.out!, seed: num(args.seed, 'seed') ?? 1, backend: args.backend as BackendChoice, hp, quiet: args.quiet! }));
+  const seeds = args.seeds ? args.seeds.split(',').map((s) => num(s.trim(), 'seeds')!) : [num(args.seed, 'seed') ?? 1];
+  process.exit(await runBehaviorCloningCli({ data: dataPath, out: args.out!, seeds, backend: args.backend as BackendChoice, hp, quiet: args.quiet! }));
 }
 
 const ppoOverrides = Object.fromEntries(Object.entries({

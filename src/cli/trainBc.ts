@@ -1,29 +1,34 @@
-// npm run train -- --algo bc --data <file.npz | candles> --out <dir> [--epochs N --seed S ...]
+// npm run train -- --algo bc --data <file.npz | candles> --out <dir> [--seeds 1,2,3 --epochs N ...]
 // Behavior cloning from the command line: an offline dataset (an .npz, or one the teacher ensemble
-// makes from candles), PolicyNet training with validation and early stopping, the classifier
+// makes from candles), one PolicyNet per seed with validation and early stopping, the classifier
 // report and, from candles, a backtest on the held-out segment beside the teacher and buy-and-hold.
-// Writes run_YYYYMMDD_HHMMSS/ with config.json, train_metrics.jsonl (one epoch a line),
-// evaluation.json and checkpoints/{best,final}_model/trainer_state.json.
+// Writes run_YYYYMMDD_HHMMSS/ exactly as the lab exports a behavior-cloning run (exportRun.ts):
+// config.json and train_metrics.jsonl as training goes, then evaluation.json, metrics.json, the
+// checkpoints (model.json + weights.bin + trainer_state.json) and the TensorBoard file. Zipped,
+// the folder imports into the lab's run browser.
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import '../algos/backends-node';
+import { basename, dirname, join, resolve } from 'node:path';
 import { NODE_BACKENDS } from '../algos/backends-node';
 import { selectBackend } from '../algos/backend';
-import { BcTrainer, bcPolicy, validateBc, DEFAULT_BC, type BcCheckpoint, type BcEpochMetrics, type BcHyperparameters } from '../algos/bc';
+import { trainEnsemble, validateBc, DEFAULT_BC, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
+import { bcFinalMetrics, summarizeEnsemble, type BcBacktest } from '../algos/bcSummary';
+import { checkpointModelFiles } from '../algos/export';
 import { importBytes } from '../core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
 import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
 import { backtestPolicy } from '../core/offline/metrics';
 import { splitByTime } from '../core/env/types';
 import { STATE_SIZE } from '../core/features/layout';
-import { makeRunId, pythonIsoTime } from '../core/run/record';
-import { trainerStateJson } from '../core/run/exportRun';
+import { makeRunId, pythonIsoTime, type BcEvaluation, type BcRunConfig } from '../core/run/record';
+import { bcCheckpointName, epochIndex, epochLine, runFiles } from '../core/run/exportRun';
 import type { BackendChoice } from '../core/run/config';
+import type { StoredCheckpoint, StoredEpoch } from '../store/db';
 
 export interface BcCliArgs {
   data: string;
   out: string;
-  seed: number;
+  /** One PolicyNet per seed; several make an ensemble. */
+  seeds: number[];
   backend: BackendChoice;
   hp: Partial<BcHyperparameters>;
   quiet: boolean;
@@ -31,81 +36,101 @@ export interface BcCliArgs {
 
 export async function runBehaviorCloningCli(args: BcCliArgs): Promise<number> {
   const dataPath = resolve(args.data);
-  const hp: BcHyperparameters = { ...DEFAULT_BC, ...args.hp, seed: args.seed };
+  const seeds = args.seeds.length ? args.seeds : [1];
+  const hp: BcHyperparameters = { ...DEFAULT_BC, ...args.hp, seed: seeds[0] };
   const problems = validateBc(hp);
+  if (seeds.some((s) => !Number.isInteger(s) || s === 0)) problems.push(`seeds must be non-zero whole numbers (got ${seeds.join(', ')})`);
+  if (new Set(seeds).size !== seeds.length) problems.push(`seeds must differ (got ${seeds.join(', ')})`);
   if (problems.length) { console.error(`error: ${problems.join('; ')}`); return 2; }
   const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true });
   if (imported.status !== 'ready') { console.error(`error: could not tell which column is which in ${basename(dataPath)}`); return 2; }
   const ds = imported.dataset;
-  let states: Float32Array, actions: Int32Array, strengths: Float32Array, width: number;
-  let backtest: (() => Promise<unknown>) | null = null;
-  let source: string;
+  let data: { states: Float32Array; actions: Int32Array; strengths: Float32Array; width: number };
+  let source: BcEvaluation['source'];
+  let backtest: BcBacktest | null = null;
   if (ds.meta.kind === 'offline') {
     const [s, a, st] = ds.columns;
     if (s.type !== 'matrix' || a.type !== 'number' || st.type !== 'number') { console.error('error: unexpected offline dataset layout'); return 2; }
-    states = s.values; width = s.width; actions = Int32Array.from(a.values); strengths = Float32Array.from(st.values);
-    source = `${ds.meta.rows} samples from ${basename(dataPath)}`;
+    data = { states: s.values, width: s.width, actions: Int32Array.from(a.values), strengths: Float32Array.from(st.values) };
+    const counts = [0, 0, 0];
+    for (const x of data.actions) counts[x]++;
+    source = { kind: 'offline', samples: data.actions.length, actionCounts: counts };
   } else if (ds.meta.kind === 'candles') {
     const candles = candleColumnsOfDataset(ds);
     const features = computeMarketFeatures(candles);
     const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
     // the teacher labels the training segment only: the later segment stays unseen for the backtest
     const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
-    ({ states, actions, strengths } = offline);
-    width = STATE_SIZE;
-    source = `${actions.length} samples labelled by the teacher ensemble on ${basename(dataPath)} (hold/buy/sell ${offline.actionCounts.join('/')})`;
-    backtest = async () => ({
-      segment: segments.eval,
-      policy: await backtestPolicy(features, candles, segments.eval, bcPolicy(trainer)),
+    data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
+    source = { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts };
+    backtest = async (policy) => ({
+      policy: await backtestPolicy(features, candles, segments.eval, policy),
       teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
     });
   } else {
     console.error(`error: ${basename(dataPath)} holds ${ds.meta.kind} data; behavior cloning needs an offline .npz or candles`);
     return 2;
   }
-  const selection = await selectBackend(args.backend, { obsSize: width, numActions: 3, hidden: Array(hp.num_layers).fill(hp.hidden_dim), batch: hp.batch_size }, NODE_BACKENDS);
+  const selection = await selectBackend(args.backend, { obsSize: data.width, numActions: 3, hidden: Array(hp.num_layers).fill(hp.hidden_dim), batch: hp.batch_size }, NODE_BACKENDS);
 
   const now = new Date();
   const outDir = resolve(args.out);
   const runId = makeRunId(now, (id) => existsSync(join(outDir, id)));
   const runDir = join(outDir, runId);
-  mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-  const epochs: BcEpochMetrics[] = [];
-  const config: Record<string, unknown> = {
+  mkdirSync(runDir, { recursive: true });
+  const config: BcRunConfig = {
     run_id: runId, created_at: pythonIsoTime(now), completed_at: null, status: 'running', algorithm: 'BC', ...hp,
-    data_file: basename(dataPath), final_metrics: {}, backend: selection.backend, backend_trials: selection.trials, samples: actions.length, state_width: width,
+    data_file: basename(dataPath),
+    final_metrics: { best_epoch: null, best_val_loss: null, val_acc: null, macro_f1: null, epochs_done: 0 },
+    name: runId, tags: [], dataset_id: '', dataset_name: ds.meta.name, seeds, source_kind: source.kind, samples: data.actions.length, state_width: data.width,
+    backend: selection.backend, backend_requested: args.backend, backend_trials: selection.trials, error: null, progress_epochs: 0, updated_at: pythonIsoTime(now), evaluation: null,
   };
-  const writeConfig = () => writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-  writeConfig();
-  const trainer = await BcTrainer.create({
-    hp,
-    data: { states, actions, strengths, width },
-    sink: {
-      epoch(m) {
-        epochs.push(m);
-        writeFileSync(join(runDir, 'train_metrics.jsonl'), epochs.map((e) => JSON.stringify(e)).join('\n') + '\n');
-        if (!args.quiet) console.log(`  epoch ${m.epoch}: train loss ${m.train_loss.toFixed(4)} acc ${m.train_acc.toFixed(3)} · val loss ${m.val_loss?.toFixed(4) ?? '—'} acc ${m.val_acc?.toFixed(3) ?? '—'} · ${Math.round(m.samples_per_s)} samples/s`);
-      },
-      checkpoint(c: BcCheckpoint) {
-        const dir = join(runDir, 'checkpoints', `${c.kind}_model`);
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'trainer_state.json'), trainerStateJson(c));
-      },
-    },
-  });
-  console.log(`${runId}: behavior cloning on ${source}, backend ${selection.backend} → ${runDir}`);
+  const epochs: StoredEpoch[] = [];
+  const checkpoints = new Map<string, StoredCheckpoint>();
+  const writeProgress = () => {
+    config.updated_at = pythonIsoTime();
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, (k, v) => (k === 'evaluation' ? undefined : v), 2));
+    writeFileSync(join(runDir, 'train_metrics.jsonl'), epochs.map((e) => JSON.stringify(epochLine(e)) + '\n').join(''));
+  };
+  /** Every file of the run folder, as the lab's export writes it. */
+  const writeRunFolder = async () => {
+    const records = { config, episodes: [], evaluations: [], updates: [], epochs, checkpoints: [...checkpoints.values()] };
+    for (const [path, bytes] of Object.entries(await runFiles(records, (c) => checkpointModelFiles(config, c.checkpoint, c.step)))) {
+      const target = join(outDir, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, bytes);
+    }
+  };
+  writeProgress();
+  console.log(`${runId}: behavior cloning on ${source.samples} ${source.kind === 'teacher' ? `samples the teacher ensemble labelled on ${basename(dataPath)} (hold/buy/sell ${source.actionCounts.join('/')})` : `samples from ${basename(dataPath)}`}, seeds ${seeds.join(', ')}, backend ${selection.backend} → ${runDir}`);
+  let result: Awaited<ReturnType<typeof trainEnsemble>> | null = null;
   try {
-    const outcome = await trainer.train();
-    const report = await trainer.evaluate();
-    const evaluation = { outcome, best_epoch: trainer.bestEpoch, validation: report, overfitting_signs: trainer.overfittingSigns(), backtest: backtest ? await backtest() : null };
-    writeFileSync(join(runDir, 'evaluation.json'), JSON.stringify(evaluation, null, 2));
+    result = await trainEnsemble(seeds, {
+      hp,
+      data,
+      sink: (seed) => ({
+        epoch(m) {
+          epochs.push({ ...m, runId, seed, index: epochIndex(config, seed, m.epoch) });
+          config.progress_epochs = epochs.length;
+          writeProgress();
+          if (!args.quiet) console.log(`  ${seeds.length > 1 ? `seed ${seed} ` : ''}epoch ${m.epoch}: train loss ${m.train_loss.toFixed(4)} acc ${m.train_acc.toFixed(3)} · val loss ${m.val_loss?.toFixed(4) ?? '—'} acc ${m.val_acc?.toFixed(3) ?? '—'} · ${Math.round(m.samples_per_s)} samples/s`);
+        },
+        checkpoint(c: BcCheckpoint) {
+          const name = bcCheckpointName(c.kind, seed, seeds.length > 1);
+          checkpoints.set(name, { runId, name, step: c.epoch, kind: c.kind, timestamp: c.timestamp, checkpoint: c });
+        },
+      }),
+    });
+    const evaluation = await summarizeEnsemble(result, data, source, backtest);
+    config.evaluation = evaluation;
+    config.final_metrics = bcFinalMetrics(result, evaluation);
     config.status = 'completed';
     config.completed_at = pythonIsoTime();
-    config.final_metrics = { best_epoch: trainer.bestEpoch, best_val_loss: trainer.bestValLoss, val_acc: report.accuracy, macro_f1: report.macroF1, stopped: outcome };
-    writeConfig();
-    console.log(`done (${outcome}): best epoch ${trainer.bestEpoch}, validation accuracy ${report.accuracy.toFixed(3)}, macro F1 ${report.macroF1.toFixed(3)}${evaluation.overfitting_signs.length ? `; ${evaluation.overfitting_signs.join('; ')}` : ''}`);
+    await writeRunFolder();
+    const outcomes = result.reports.map((r) => `${seeds.length > 1 ? `seed ${r.seed} ` : ''}${r.outcome}, best epoch ${r.best_epoch}`).join('; ');
+    console.log(`done (${outcomes}): validation accuracy ${evaluation.report.accuracy.toFixed(3)}${seeds.length > 1 ? ' (majority vote)' : ''}, macro F1 ${evaluation.report.macroF1.toFixed(3)}${evaluation.overfitting_signs.length ? `; ${evaluation.overfitting_signs.join('; ')}` : ''}`);
     if (evaluation.backtest) {
-      const b = evaluation.backtest as { policy: { return_pct: number; buy_and_hold_return_pct: number }; teacher: { return_pct: number } };
+      const b = evaluation.backtest;
       console.log(`held-out backtest: policy ${b.policy.return_pct.toFixed(2)} %, teacher ${b.teacher.return_pct.toFixed(2)} %, buy and hold ${b.policy.buy_and_hold_return_pct.toFixed(2)} %`);
     }
     return 0;
@@ -113,10 +138,11 @@ export async function runBehaviorCloningCli(args: BcCliArgs): Promise<number> {
     config.status = 'failed';
     config.error = (e as Error).message;
     config.completed_at = pythonIsoTime();
-    writeConfig();
+    await writeRunFolder().catch(() => writeProgress());
     console.error(`failed: ${(e as Error).message}`);
     return 1;
   } finally {
-    trainer.dispose();
+    for (const m of result?.members ?? []) m.dispose();
   }
 }
+

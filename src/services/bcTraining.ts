@@ -5,12 +5,13 @@
 // Web Lock, so a closed tab leaves an interrupted run that continues from its checkpoints.
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
-import { BcDivergedError, bcPolicy, ensemblePredict, trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
+import { BcDivergedError, trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
+import { bcFinalMetrics, summarizeEnsemble } from '../algos/bcSummary';
 import { marketFeaturesCached } from '../core/features/market';
 import { STATE_SIZE } from '../core/features/layout';
 import { splitByTime } from '../core/env/types';
 import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
-import { backtestPolicy, overfittingSigns } from '../core/offline/metrics';
+import { backtestPolicy, type ActionChooser } from '../core/offline/metrics';
 import { DEFAULT_BC, validateBc } from '../core/offline/bcConfig';
 import type { BackendChoice } from '../core/run/config';
 import { makeRunId, pythonIsoTime, type BcEvaluation, type BcRunConfig, type RunStatus } from '../core/run/record';
@@ -97,7 +98,7 @@ async function offlineData(database: LabDb, datasetId: string) {
     // the teacher labels the training segment only: the later one stays unseen, for the backtest
     const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
     const data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
-    const backtest = async (policy: (s: Float32Array, row: number) => Promise<number>) => ({
+    const backtest = async (policy: ActionChooser) => ({
       policy: await backtestPolicy(features, candles, segments.eval, policy),
       teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
     });
@@ -235,38 +236,10 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
       }
       try {
         report({ status: 'training', message: 'Evaluating…' });
-        const members = result.members.map((m) => ({ predictBatch: (s: Float32Array) => m.predictBatch(s) }));
-        const vote = async (state: Float32Array) => (await ensemblePredict(members, state)).actions[0];
-        // speed: the epochs after each member's first (the first warms up); latency: one state through the first member
-        const speeds = result.members.flatMap((m) => m.history.slice(1).map((h) => h.samples_per_s));
-        const first = result.members[0];
-        const state = data.states.subarray(0, data.width);
-        const times: number[] = [];
-        for (let k = 0; k < 520; k++) {
-          const t0 = performance.now();
-          await first.predict(state);
-          if (k >= 20) times.push(performance.now() - t0);
-        }
-        times.sort((a, b) => a - b);
-        const evaluation: BcEvaluation = {
-          source,
-          members: result.reports,
-          ensemble_accuracy: result.ensemble.eval_acc,
-          report: result.ensemble.report,
-          overfitting_signs: overfittingSigns(first.history),
-          backtest: backtest ? await backtest(result.members.length === 1 ? bcPolicy(first) : vote) : null,
-          samples_per_s: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : first.history[0]?.samples_per_s ?? 0,
-          predict_ms: { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] },
-        };
+        const evaluation = await summarizeEnsemble(result, data, source, backtest);
         const stopped = result.reports.length < run.seeds.length || result.reports.some((r) => r.outcome === 'stopped');
         run.evaluation = evaluation;
-        run.final_metrics = {
-          best_epoch: first.bestEpoch || null,
-          best_val_loss: first.bestValLoss,
-          val_acc: evaluation.ensemble_accuracy,
-          macro_f1: evaluation.report.macroF1,
-          epochs_done: result.members.reduce((n, m) => n + m.epoch, 0),
-        };
+        run.final_metrics = bcFinalMetrics(result, evaluation);
         run.progress_epochs = run.final_metrics.epochs_done;
         await finish(stopped ? 'stopped' : 'completed', null);
         const out: BcResult = { runId: run.run_id, run: { run_id: run.run_id, name: run.name, seeds: run.seeds, hidden_dim: run.hidden_dim, num_layers: run.num_layers }, backend: selection.backend, evaluation };

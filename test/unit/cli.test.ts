@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { zipSync } from 'fflate';
+import { importRunZip } from '../../src/core/run/importRun';
 
 const ROOT = resolve(__dirname, '../..');
 const train = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/train.ts'), ...args, '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -29,13 +31,30 @@ describe('npm run train', () => {
 
   it('behavior cloning learns from the teacher on candles and reports a held-out backtest', () => {
     const out = mkdtempSync(join(tmpdir(), 'rl-cli-'));
-    const stdout = train(['--algo', 'bc', '--data', 'public/samples/STOCKS_GOOGL.csv', '--seed', '2', '--out', out, '--epochs', '4', '--backend', 'cpu']);
+    const stdout = train(['--algo', 'bc', '--data', 'public/samples/STOCKS_GOOGL.csv', '--seeds', '2,3', '--out', out, '--epochs', '4', '--backend', 'cpu']);
     expect(stdout).toMatch(/held-out backtest: policy -?\d+\.\d+ %, teacher -?\d+\.\d+ %, buy and hold -?\d+\.\d+ %/);
     const [runId] = readdirSync(out);
     const evaluation = JSON.parse(readFileSync(join(out, runId, 'evaluation.json'), 'utf8'));
-    expect(evaluation.validation.confusion).toHaveLength(3);
-    expect(evaluation.validation.perClass.map((c: { label: string }) => c.label)).toEqual(['HOLD', 'BUY', 'SELL']);
-    expect(JSON.parse(readFileSync(join(out, runId, 'config.json'), 'utf8')).algorithm).toBe('BC');
+    expect(evaluation.report.confusion).toHaveLength(3);
+    expect(evaluation.report.perClass.map((c: { label: string }) => c.label)).toEqual(['HOLD', 'BUY', 'SELL']);
+    expect(evaluation.members.map((m: { seed: number }) => m.seed)).toEqual([2, 3]);
+    const config = JSON.parse(readFileSync(join(out, runId, 'config.json'), 'utf8'));
+    expect([config.algorithm, config.status, config.seeds]).toEqual(['BC', 'completed', [2, 3]]);
+    expect(readFileSync(join(out, runId, 'train_metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seed)).toEqual([2, 2, 2, 2, 3, 3, 3, 3]);
+    // the folder is the lab's export: zipped, it imports as a run
+    const files: Record<string, Uint8Array> = {};
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(join(out, dir), { withFileTypes: true })) {
+        const path = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(path);
+        else files[path] = new Uint8Array(readFileSync(join(out, path)));
+      }
+    };
+    walk(runId);
+    expect(Object.keys(files)).toContain(`${runId}/checkpoints/seed_3/final_model/model.json`);
+    const imported = importRunZip(zipSync(files), `${runId}.zip`);
+    expect(imported.epochs).toHaveLength(8);
+    expect(imported.checkpoints.map((c) => c.name).sort()).toEqual(['seed_2_best', 'seed_2_final', 'seed_3_best', 'seed_3_final']);
   }, 60_000);
 
   it('refuses bad arguments with a clear message', () => {
