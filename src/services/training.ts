@@ -144,7 +144,7 @@ async function bcPolicyOf(database: LabDb, runId: string): Promise<{ policy: Ini
   const stored = checkpoints.find((c) => c.name === bcCheckpointName('final', seed, ensemble)) ?? checkpoints.find((c) => c.name === bcCheckpointName('best', seed, ensemble));
   if (!stored) throw new Error(`Behavior-cloning run ${run.name} has no checkpoint yet.`);
   const checkpoint = stored.checkpoint as BcCheckpoint;
-  return { policy: ppoPolicyFromBc(checkpoint), checkpoint, description: `behavior-cloning run ${run.name} (seed ${seed}, best epoch ${checkpoint.bestEpoch})` };
+  return { policy: ppoPolicyFromBc(checkpoint), checkpoint, description: `behavior-cloning run ${run.run_id} (seed ${seed}, best epoch ${checkpoint.bestEpoch})` };
 }
 
 /** Starts a new run, or continues `resumeRunId` from its latest checkpoint. Resolves once training has begun. */

@@ -1,4 +1,11 @@
-// Behavior cloning in the page: a two-seed PolicyNet ensemble on the teacher's labels of the sample.
+// Behavior cloning in the page: a two-seed PolicyNet ensemble on the teacher's labels of the sample,
+// stored as a run (run browser, run page, zip export and import), fine-tuned with PPO; and a run
+// paused, resumed, stopped and continued to completion from the run list.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useSiteInChromium } from './chromium';
 
@@ -6,7 +13,7 @@ const env = useSiteInChromium();
 
 describe('Behavior cloning', () => {
   it('trains an ensemble on teacher-labelled candles and reports validation, members and a backtest', async () => {
-    const context = await env.browser.newContext();
+    const context = await env.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     page.on('pageerror', (e) => { throw e; });
     await page.goto(env.site.url);
@@ -27,6 +34,34 @@ describe('Behavior cloning', () => {
     expect(await page.textContent('[data-testid=bc-result]')).toContain('majority vote');
     expect(await page.$$eval('[data-testid=bc-backtest] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent))).toEqual(['policy', 'teacher ensemble', 'buy and hold']);
 
+    // the training is a run: its page has the curves per member and the same report; it exports as a zip
+    const bcRunId = (await page.textContent('[data-testid=bc-run-link]'))!.replace('run ', '').trim();
+    await page.click('[data-testid=bc-run-link]');
+    await page.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
+    await page.waitForSelector('[data-testid=bc-result]');
+    expect(await page.$$eval('[data-testid=bc-chart-loss] .u-legend .u-label', (th) => th.map((x) => x.textContent!.trim()).filter(Boolean))).toEqual(expect.arrayContaining(['train (seed 1)', 'validation (seed 2)']));
+    expect(await page.textContent('[data-testid=bc-run-detail]')).toContain('6 epochs of at most 6');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=bc-run-detail] [data-testid=export-zip]')]);
+    const zipPath = join(mkdtempSync(join(tmpdir(), 'rl-bc-e2e-')), download.suggestedFilename());
+    await download.saveAs(zipPath);
+    const names = Object.keys(unzipSync(new Uint8Array(readFileSync(zipPath)))).map((n) => n.slice(bcRunId.length + 1));
+    expect(names).toEqual(expect.arrayContaining(['config.json', 'train_metrics.jsonl', 'evaluation.json', 'checkpoints/seed_2/best_model/model.json', 'checkpoints/seed_1/final_model/weights.bin']));
+    await page.click('a[href="#/runs"]');
+    await page.waitForSelector(`tr[data-run="${bcRunId}"] [data-testid=run-env]:text("behavior cloning")`);
+
+    // the zip imports into a fresh profile as the same run
+    const other = await env.browser.newContext();
+    const fresh = await other.newPage();
+    await fresh.goto(`${env.site.url}#/runs`);
+    await fresh.setInputFiles('[data-testid=run-import]', zipPath);
+    await fresh.waitForSelector(`tr[data-run="${bcRunId}"][data-status="completed"]`);
+    await fresh.click(`tr[data-run="${bcRunId}"] a`);
+    await fresh.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
+    await fresh.waitForSelector('[data-testid=bc-confusion]');
+    await other.close();
+    await page.click('nav a[href="#/train"]');
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+
     // fine-tune with PPO from the PolicyNet, then the same PPO from scratch, and compare them
     await page.fill('label:has-text("total_timesteps") input', '4096');
     await page.click('[data-testid=bc-finetune]');
@@ -38,10 +73,48 @@ describe('Behavior cloning', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid=train-progress]')?.textContent?.includes('completed') && document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step') === '4096', null, { timeout: 120_000 });
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector('[data-testid=run-list] tbody tr >> nth=1');
-    for (const id of await page.$$eval('[data-testid=run-list] tbody tr', (r) => r.map((x) => x.getAttribute('data-run')!))) await page.check(`tr[data-run="${id}"] input[type=checkbox]`);
+    for (const id of await page.$$eval('[data-testid=run-list] tbody tr', (r) => r.map((x) => x.getAttribute('data-run')!))) if (id !== bcRunId) await page.check(`tr[data-run="${id}"] input[type=checkbox]`);
     await page.click('[data-testid=compare]');
     const diff = await page.waitForSelector('[data-testid=config-diff]');
-    expect(await diff.textContent()).toContain('behavior cloning PolicyNet (seed 1');
+    expect(await diff.textContent()).toContain(`behavior-cloning run ${bcRunId} (seed 1, best epoch`);
+    await context.close();
+  });
+
+  it('pauses, resumes and stops a run, which then continues from the run list to completion', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => { throw e; });
+    await page.goto(env.site.url);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
+    await page.click('nav a[href="#/train"]');
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+    await page.click('summary:text("PolicyNet and training")');
+    // small batches and many epochs: slow enough to pause and stop part-way
+    await page.fill('input[data-field="max_epochs"]', '30');
+    await page.fill('input[data-field="batch_size"]', '32');
+    await page.fill('input[data-field="patience"]', '50');
+    await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
+    await page.click('[data-testid=bc-start]');
+    await page.waitForSelector('[data-testid=bc-pause]:not([disabled])', { timeout: 120_000 });
+    await page.click('[data-testid=bc-pause]');
+    await page.waitForSelector('[data-testid=bc-status][data-status="paused"]', { timeout: 60_000 });
+    const runId = (await page.textContent('[data-testid=bc-run-link]'))!.replace('run ', '').trim();
+    await page.click('[data-testid=bc-resume]');
+    await page.waitForSelector('[data-testid=bc-status][data-status="training"]');
+    await page.click('[data-testid=bc-stop]');
+    await page.waitForSelector('[data-testid=bc-status][data-status="stopped"]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=bc-result]')).toContain('Accuracy'); // a stopped run still reports
+    await page.click('nav a[href="#/runs"]');
+    const row = await page.waitForSelector(`tr[data-run="${runId}"][data-status="stopped"]`);
+    const done = Number(/(\d+) \/ 30 epochs/.exec(await row.evaluate((r) => r.textContent!))![1]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(30);
+    await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
+    await page.waitForSelector('[data-testid=bc-status][data-status="completed"]', { timeout: 120_000 });
+    await page.click('nav a[href="#/runs"]');
+    await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
+    expect(await page.$$(`[data-testid=run-list] tbody tr`)).toHaveLength(1); // continued, not a new run
+    expect(await page.textContent(`tr[data-run="${runId}"]`)).toContain('30 / 30 epochs');
     await context.close();
   });
 });
