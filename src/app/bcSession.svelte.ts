@@ -12,6 +12,8 @@ export const bcSession = $state({
   member: null as BcProgress['member'] | null,
   result: null as BcResult | null,
   datasetId: null as string | null,
+  /** Epochs trained since this session began (members one after another). */
+  epochs: 0,
   version: 0,
 });
 
@@ -30,7 +32,7 @@ onWorkerCrash((m) => {
 
 /** Trains a new behavior-cloning run, or continues a stored one; resolves when it ends. */
 export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string): Promise<void> {
-  Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting' });
+  Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting', epochs: 0 });
   for (const arr of Object.values(bcCurves)) arr.length = 0;
   bcSession.version++;
   try {
@@ -46,6 +48,7 @@ export async function beginBc(request: BcRequest | { resumeRunId: string }, data
         bcCurves.valLoss.push(p.epoch.val_loss);
         bcCurves.trainAcc.push(p.epoch.train_acc);
         bcCurves.valAcc.push(p.epoch.val_acc);
+        bcSession.epochs++;
         bcSession.version++;
       }
       if (p.result) bcSession.result = p.result;

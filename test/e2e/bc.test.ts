@@ -117,4 +117,35 @@ describe('Behavior cloning', () => {
     expect(await page.textContent(`tr[data-run="${runId}"]`)).toContain('30 / 30 epochs');
     await context.close();
   });
+
+  it('shows a run whose tab closed as interrupted, and continues it from its checkpoints to the end', async () => {
+    const context = await env.browser.newContext();
+    let page = await context.newPage();
+    await page.goto(env.site.url);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
+    await page.click('nav a[href="#/train"]');
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+    await page.click('summary:text("PolicyNet and training")');
+    await page.fill('input[data-field="max_epochs"]', '30');
+    await page.fill('input[data-field="batch_size"]', '32');
+    await page.fill('input[data-field="patience"]', '50');
+    await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
+    await page.click('[data-testid=bc-start]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=bc-status]')?.getAttribute('data-epochs')) >= 3, null, { timeout: 120_000 });
+    await page.close(); // the tab closes mid-run: its worker dies with it
+
+    page = await context.newPage();
+    await page.goto(`${env.site.url}#/runs`);
+    const row = await page.waitForSelector('[data-testid=run-list] tbody tr[data-status="interrupted"]');
+    const runId = (await row.getAttribute('data-run'))!;
+    await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
+    await page.waitForSelector('[data-testid=bc-status][data-status="completed"]', { timeout: 120_000 });
+    await page.click('nav a[href="#/runs"]');
+    await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
+    expect(await page.textContent(`tr[data-run="${runId}"]`)).toContain('30 / 30 epochs');
+    await page.click(`tr[data-run="${runId}"] a`);
+    await page.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
+    expect(await page.textContent('[data-testid=bc-run-detail]')).toContain('30 epochs of at most 30');
+    await context.close();
+  });
 });
