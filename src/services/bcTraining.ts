@@ -21,6 +21,7 @@ import { openLabDb, type LabDb } from '../store/db';
 import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
 import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runIdTaken } from '../store/runs';
 import { runLockName } from '../store/locks';
+import { TrainingSession } from './session';
 
 export interface BcRequest {
   datasetId: string;
@@ -51,28 +52,18 @@ export interface BcProgress {
 let dbPromise: Promise<LabDb> | null = null;
 const db = () => (dbPromise ??= openLabDb());
 
-interface Session {
-  runId: string;
-  stop: boolean;
-  paused: boolean;
-  resumeWaiters: (() => void)[];
-}
-let current: Session | null = null;
+let current: TrainingSession | null = null;
 
 export function stopBc(): void {
-  if (!current) return;
-  current.stop = true;
-  resumeBc();
+  current?.stop();
 }
 
 export function pauseBc(): void {
-  if (current) current.paused = true;
+  current?.pause();
 }
 
 export function resumeBc(): void {
-  if (!current) return;
-  current.paused = false;
-  for (const w of current.resumeWaiters.splice(0)) w();
+  current?.resume();
 }
 
 export function bcTrainingStatus(): { runId: string | null; paused: boolean } {
@@ -114,7 +105,7 @@ async function offlineData(database: LabDb, datasetId: string) {
  */
 export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void): Promise<BcResult> {
   if (current) throw new Error(`Behavior cloning (${current.runId}) is already running in this tab.`);
-  const session: Session = { runId: '', stop: false, paused: false, resumeWaiters: [] };
+  const session = new TrainingSession('');
   current = session;
   let config: BcRunConfig | null = null;
   try {
@@ -222,12 +213,11 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
             };
           },
           control: {
-            stopRequested: () => session.stop,
+            stopRequested: () => session.stopRequested,
             waitIfPaused: async () => {
               if (!session.paused) return;
-              report({ status: 'paused', message: 'Paused' });
-              await new Promise<void>((resolve) => session.resumeWaiters.push(resolve));
-              if (!session.stop) report({ status: 'training', message: '' });
+              await session.waitIfPaused(() => report({ status: 'paused', message: 'Paused' }));
+              if (!session.stopRequested) report({ status: 'training', message: '' });
             },
           },
         });

@@ -13,6 +13,7 @@ import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
 import { appendRunRecords, getRun, latestCheckpoint, putRun, runCheckpoints, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
 import { runLockName } from '../store/locks';
+import { TrainingSession } from './session';
 import { ppoPolicyFromBc, type BcCheckpoint } from '../algos/bc';
 import type { InitialPolicy } from '../algos/ppo';
 import { bcCheckpointName } from '../core/run/exportRun';
@@ -115,15 +116,7 @@ class IdbRunSink implements RunSink {
   }
 }
 
-interface Session {
-  runId: string;
-  paused: boolean;
-  stop: boolean;
-  resumeWaiters: (() => void)[];
-  done: Promise<void>;
-}
-
-let current: Session | null = null;
+let current: TrainingSession | null = null;
 
 async function candlesOf(datasetId: string) {
   const database = await db();
@@ -219,7 +212,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   config.backend = selection.backend;
   if (!('resumeRunId' in req)) config.backend_trials = selection.trials;
 
-  const session: Session = { runId, paused: false, stop: false, resumeWaiters: [], done: Promise.resolve() };
+  const session = new TrainingSession(runId);
   const sink = new IdbRunSink(config, () => {});
   sink.rewards = previous.map((e) => e.summary.reward);
   sink.bestEval = resume?.bestMeanReward ?? null;
@@ -237,13 +230,11 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
     let error: string | undefined;
     try {
       const outcome = await trainer.train({
-        stopRequested: () => session.stop,
-        waitIfPaused: async () => {
-          if (!session.paused) return;
+        stopRequested: () => session.stopRequested,
+        waitIfPaused: () => session.waitIfPaused(async () => {
           await sink.flush();
           report('paused', { step: trainer.step, fps: 0, secondsLeft: null }, 'Paused');
-          await new Promise<void>((resolve) => session.resumeWaiters.push(resolve));
-        },
+        }),
         progress: (p) => report('running', p),
       });
       status = outcome === 'stopped' ? 'stopped' : 'completed';
@@ -265,20 +256,17 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
 }
 
 export function pauseTraining(): void {
-  if (current) current.paused = true;
+  current?.pause();
 }
 
 export function resumeTraining(): void {
-  if (!current) return;
-  current.paused = false;
-  for (const w of current.resumeWaiters.splice(0)) w();
+  current?.resume();
 }
 
 export async function stopTraining(): Promise<void> {
   if (!current) return;
   const session = current;
-  session.stop = true;
-  resumeTraining();
+  session.stop();
   await session.done;
 }
 

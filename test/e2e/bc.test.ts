@@ -1,15 +1,29 @@
 // Behavior cloning in the page: a two-seed PolicyNet ensemble on the teacher's labels of the sample,
 // stored as a run (run browser, run page, zip export and import), fine-tuned with PPO; and a run
 // paused, resumed, stopped and continued to completion from the run list.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { useSiteInChromium } from './chromium';
 
 const env = useSiteInChromium();
+
+/** Starts a single-seed run of 30 epochs in small batches: slow enough to pause, stop or close part-way. */
+async function startSlowBcRun(page: Page) {
+  await page.goto(env.site.url);
+  await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
+  await page.click('nav a[href="#/train"]');
+  await page.selectOption('[data-testid=train-algorithm]', 'BC');
+  await page.click('summary:text("PolicyNet and training")');
+  await page.fill('input[data-field="max_epochs"]', '30');
+  await page.fill('input[data-field="batch_size"]', '32');
+  await page.fill('input[data-field="patience"]', '50');
+  await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
+  await page.click('[data-testid=bc-start]');
+}
 
 describe('Behavior cloning', () => {
   it('trains an ensemble on teacher-labelled candles and reports validation, members and a backtest', async () => {
@@ -84,17 +98,7 @@ describe('Behavior cloning', () => {
     const context = await env.browser.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => { throw e; });
-    await page.goto(env.site.url);
-    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
-    await page.click('nav a[href="#/train"]');
-    await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.click('summary:text("PolicyNet and training")');
-    // small batches and many epochs: slow enough to pause and stop part-way
-    await page.fill('input[data-field="max_epochs"]', '30');
-    await page.fill('input[data-field="batch_size"]', '32');
-    await page.fill('input[data-field="patience"]', '50');
-    await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
-    await page.click('[data-testid=bc-start]');
+    await startSlowBcRun(page);
     await page.waitForSelector('[data-testid=bc-pause]:not([disabled])', { timeout: 120_000 });
     await page.click('[data-testid=bc-pause]');
     await page.waitForSelector('[data-testid=bc-status][data-status="paused"]', { timeout: 60_000 });
@@ -121,16 +125,7 @@ describe('Behavior cloning', () => {
   it('shows a run whose tab closed as interrupted, and continues it from its checkpoints to the end', async () => {
     const context = await env.browser.newContext();
     let page = await context.newPage();
-    await page.goto(env.site.url);
-    await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
-    await page.click('nav a[href="#/train"]');
-    await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.click('summary:text("PolicyNet and training")');
-    await page.fill('input[data-field="max_epochs"]', '30');
-    await page.fill('input[data-field="batch_size"]', '32');
-    await page.fill('input[data-field="patience"]', '50');
-    await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
-    await page.click('[data-testid=bc-start]');
+    await startSlowBcRun(page);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=bc-status]')?.getAttribute('data-epochs')) >= 3, null, { timeout: 120_000 });
     await page.close(); // the tab closes mid-run: its worker dies with it
 
