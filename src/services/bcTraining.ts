@@ -143,7 +143,7 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
         ...hp,
         data_file: meta?.source.fileName ?? req.datasetId,
         final_metrics: { best_epoch: null, best_val_loss: null, val_acc: null, macro_f1: null, epochs_done: 0 },
-        name: req.name?.trim() || `behavior cloning (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})`,
+        name: req.name?.trim() || runId, // as PPO runs: unique, and the list says it is behavior cloning
         tags: [],
         dataset_id: req.datasetId,
         dataset_name: meta?.name ?? '',
