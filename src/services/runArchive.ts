@@ -5,7 +5,7 @@ import { checkpointModelFiles } from '../algos/export';
 import { detailedEpisodesJsonl, runFiles, zipRun } from '../core/run/exportRun';
 import { importRunZip } from '../core/run/importRun';
 import { openLabDb, type LabDb } from '../store/db';
-import { appendRunRecords, runEpisodes, runIdTaken, runRecords } from '../store/runs';
+import { appendRunRecords, deleteRun, getRun, runEpisodes, runIdTaken, runRecords } from '../store/runs';
 import { trySetBackend } from '../algos/backend';
 import { trainingStatus } from './training';
 import { bcTrainingStatus } from './bcTraining';
@@ -35,6 +35,8 @@ export async function exportRunJsonl(runId: string): Promise<string> {
 export async function importRunArchive(bytes: Uint8Array, fileName: string): Promise<string> {
   const records = importRunZip(bytes, fileName);
   const database = await db();
+  // a run deleted moments ago (its undo window still open) gives way to the imported copy
+  if ((await getRun(database, records.config.run_id))?.deleted_at) await deleteRun(database, records.config.run_id);
   if (await runIdTaken(database, records.config.run_id)) {
     throw new Error(`${fileName}: run ${records.config.run_id} is already in this browser; delete it first to import this copy.`);
   }

@@ -14,9 +14,40 @@ export async function getRun(db: LabDb, runId: string): Promise<RunConfig | unde
   return db.get('runs', runId);
 }
 
+/** Every run but those deleted (while their deletion can be undone), newest first. */
 export async function listRuns(db: LabDb): Promise<RunConfig[]> {
-  const runs = await db.getAll('runs');
+  const runs = (await db.getAll('runs')).filter((r) => !r.deleted_at);
   return runs.sort((a, b) => b.created_at.localeCompare(a.created_at));
+}
+
+/** Hides a run, keeping all its records, until restoreRun or purgeDeletedRuns. */
+export async function trashRun(db: LabDb, runId: string, now = new Date()): Promise<void> {
+  const tx = db.transaction('runs', 'readwrite');
+  const run = await tx.store.get(runId);
+  if (run) await tx.store.put({ ...run, deleted_at: now.toISOString() });
+  await tx.done;
+}
+
+export async function restoreRun(db: LabDb, runId: string): Promise<void> {
+  const tx = db.transaction('runs', 'readwrite');
+  const run = await tx.store.get(runId);
+  if (run) {
+    delete run.deleted_at;
+    await tx.store.put(run);
+  }
+  await tx.done;
+}
+
+/** Removes for good the runs deleted at least `olderThanMs` ago (an undo window a closed tab left open). */
+export async function purgeDeletedRuns(db: LabDb, olderThanMs: number, now = Date.now()): Promise<string[]> {
+  const purged: string[] = [];
+  for (const run of await db.getAll('runs')) {
+    if (run.deleted_at && now - Date.parse(run.deleted_at) >= olderThanMs) {
+      await deleteRun(db, run.run_id);
+      purged.push(run.run_id);
+    }
+  }
+  return purged;
 }
 
 export async function runIdTaken(db: LabDb, runId: string): Promise<boolean> {
@@ -91,7 +122,7 @@ export async function latestCheckpoint(db: LabDb, runId: string): Promise<Stored
   return all.sort((a, b) => b.step - a.step || (a.kind === 'final' ? -1 : 1))[0];
 }
 
-/** Removes a run and all its records. */
+/** Removes a run and all its records for good. */
 export async function deleteRun(db: LabDb, runId: string): Promise<void> {
   const tx = db.transaction([...RUN_STORES], 'readwrite');
   await Promise.all([

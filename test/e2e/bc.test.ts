@@ -141,6 +141,14 @@ describe('Behavior cloning', () => {
     await page.click(`tr[data-run="${runId}"] a`);
     await page.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
     expect(await page.textContent('[data-testid=bc-run-detail]')).toContain('30 epochs of at most 30');
+
+    // deleting asks first, and can be undone for a few seconds
+    await page.click('a[href="#/runs"]');
+    await page.click(`tr[data-run="${runId}"] button:text("Delete…")`);
+    await page.click('dialog button:text("Delete")');
+    await page.waitForSelector(`tr[data-run="${runId}"]`, { state: 'detached' });
+    await page.click('[data-testid=run-undo] button:text("Undo")');
+    await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
     await context.close();
   });
 });

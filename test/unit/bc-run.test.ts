@@ -15,7 +15,7 @@ import { importRunZip } from '../../src/core/run/importRun';
 import { readTensorboardEvents } from '../../src/core/run/tensorboard';
 import { pythonIsoTime, type BcRunConfig } from '../../src/core/run/record';
 import { openLabDb, type StoredCheckpoint, type StoredEpoch } from '../../src/store/db';
-import { appendRunRecords, deleteRun, getRun, listRuns, markInterrupted, runRecords } from '../../src/store/runs';
+import { appendRunRecords, getRun, listRuns, markInterrupted, purgeDeletedRuns, restoreRun, runRecords, trashRun } from '../../src/store/runs';
 import { gaussianData } from './helpers';
 
 beforeAll(async () => {
@@ -167,7 +167,7 @@ describe('behavior-cloning runs', () => {
     for (const r of [whole, part, continued]) for (const m of r.result.members) m.dispose();
   }, 60_000);
 
-  it('are stored, listed, marked interrupted and deleted with their epochs', async () => {
+  it('are stored, listed, marked interrupted, deleted with undo, and purged with their epochs', async () => {
     const db = await openLabDb(`bc-runs-${Math.random()}`);
     const { records, result } = await trainedRun([1]);
     records.config.status = 'running';
@@ -178,7 +178,18 @@ describe('behavior-cloning runs', () => {
     expect(back.checkpoints.map((c) => c.name).sort()).toEqual(['best', 'final']);
     expect(await markInterrupted(db, () => false)).toEqual([RUN_ID]);
     expect((await getRun(db, RUN_ID))?.status).toBe('interrupted');
-    await deleteRun(db, RUN_ID);
+    // a deletion hides the run and can be undone; once its window has passed, it goes for good
+    const deletedAt = new Date(2026, 0, 1, 12, 0, 0);
+    await trashRun(db, RUN_ID, deletedAt);
+    expect(await listRuns(db)).toEqual([]);
+    await restoreRun(db, RUN_ID);
+    expect((await listRuns(db)).map((r) => r.run_id)).toEqual([RUN_ID]);
+    expect(await getRun(db, RUN_ID)).not.toHaveProperty('deleted_at');
+    await trashRun(db, RUN_ID, deletedAt);
+    expect(await purgeDeletedRuns(db, 10_000, deletedAt.getTime() + 9_999)).toEqual([]);
+    expect(await db.count('epochs')).toBe(records.epochs.length);
+    expect(await purgeDeletedRuns(db, 10_000, deletedAt.getTime() + 10_000)).toEqual([RUN_ID]);
+    expect(await db.count('runs')).toBe(0);
     expect(await db.count('epochs')).toBe(0);
     expect(await db.count('checkpoints')).toBe(0);
     for (const m of result.members) m.dispose();

@@ -43,6 +43,8 @@ export interface PpoRunConfig extends PpoHyperparameters {
   /** Progress while running, so a list can show it without reading the metrics. */
   progress_timesteps: number;
   updated_at: string;
+  /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
+  deleted_at?: string;
 }
 
 /** final_metrics of a behavior-cloning run: its first member's best epoch and the validation figures. */
@@ -97,6 +99,8 @@ export interface BcRunConfig extends BcHyperparameters {
   updated_at: string;
   /** Filled when training ends; exported as evaluation.json, not in config.json. */
   evaluation: BcEvaluation | null;
+  /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
+  deleted_at?: string;
 }
 
 export type RunConfig = PpoRunConfig | BcRunConfig;
