@@ -100,6 +100,8 @@ describe('behavior-cloning runs', () => {
     expect(lines.map((l) => [l.seed, l.epoch])).toEqual(records.epochs.map((e) => [e.seed, e.epoch]));
     expect(Object.keys(lines[0]).slice(0, 3)).toEqual(['seed', 'epoch', 'train_loss']);
     expect(JSON.parse(text('evaluation.json')).members.map((m: { seed: number }) => m.seed)).toEqual([1, 2]);
+    const metrics = JSON.parse(text('metrics.json'));
+    expect([metrics.episodes, metrics.evaluations, metrics.checkpoints.map((c: { path: string }) => c.path).sort()[0]]).toEqual([[], [], 'checkpoints/seed_1/best_model']);
     const tensorboard = Object.keys(files).find((n) => n.includes('tfevents'))!;
     const tags = new Set(readTensorboardEvents(files[tensorboard]).map((s) => s.tag));
     expect(tags).toContain('seed_1/val/loss');

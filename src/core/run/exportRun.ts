@@ -12,7 +12,7 @@
 // A behavior-cloning run (algorithm "BC") has the same folder with its own contents:
 //
 //     config.json                              the BcRunConfig (without its evaluation)
-//     metrics.json                             { checkpoints }
+//     metrics.json                             { episodes: [], evaluations: [], checkpoints }
 //     train_metrics.jsonl                      one epoch a line, with the member's seed
 //     evaluation.json                          classifier report, ensemble, backtest, speed
 //     checkpoints/best_model/, final_model/    model.json + weights.bin + trainer_state.json;
@@ -247,7 +247,8 @@ export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoi
   put('config.json', JSON.stringify(orderedConfig(config), null, 2));
   let scalars: TensorboardScalar[];
   if (config.algorithm === 'BC') {
-    put('metrics.json', JSON.stringify({ checkpoints: checkpointList }));
+    // the same keys as a PPO run's: a BC run has no episodes or environment evaluations
+    put('metrics.json', JSON.stringify({ episodes: [], evaluations: [], checkpoints: checkpointList }));
     put('train_metrics.jsonl', jsonl([...input.epochs].sort(byIndex).map(epochLine)));
     if (config.evaluation) put('evaluation.json', JSON.stringify(config.evaluation, null, 2));
     scalars = bcScalars(config, input.epochs);
