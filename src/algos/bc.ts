@@ -762,25 +762,38 @@ export async function trainEnsemble(
   const members: BcTrainer[] = [];
   const reports: EnsembleMemberReport[] = [];
   const predictions: BatchPrediction[] = [];
-  for (const seed of seeds) {
-    const sink = opts.sink?.(seed) ?? { epoch() {}, checkpoint() {} };
-    const resume = opts.resume?.(seed);
-    const trainer = await BcTrainer.create({ hp: { ...hp, seed }, data: opts.data, sink, resume });
-    members.push(trainer);
-    const done = resume?.kind === 'final' && (resume.status === 'completed' || resume.status === 'early_stopped') ? resume.status : null;
-    const outcome = done ?? (await trainer.train(opts.control));
-    if (outcome === 'stopped') trainer.useBestWeights();
-    const predicted = await trainer.predictBatch(evalStates);
-    predictions.push(predicted);
-    const best = trainer.history[trainer.bestEpoch - 1];
-    reports.push({
-      seed,
-      outcome,
-      best_epoch: trainer.bestEpoch,
-      val_acc: best?.val_acc ?? null,
-      eval_acc: evaluateClassifier(predicted.actions, evalActions).accuracy,
-    });
-    if (outcome === 'stopped') break;
+  try {
+    for (const seed of seeds) {
+      // a stop that came as a member finished ends the ensemble before the next one starts
+      if (members.length && opts.control?.stopRequested?.()) break;
+      const sink = opts.sink?.(seed) ?? { epoch() {}, checkpoint() {} };
+      const resume = opts.resume?.(seed);
+      const trainer = await BcTrainer.create({ hp: { ...hp, seed }, data: opts.data, sink, resume });
+      members.push(trainer);
+      const done = resume?.kind === 'final' && (resume.status === 'completed' || resume.status === 'early_stopped') ? resume.status : null;
+      const outcome = done ?? (await trainer.train(opts.control));
+      if (outcome === 'stopped' && trainer.epoch === 0 && members.length > 1) {
+        // stopped before its first epoch: untrained, it would only add a random vote
+        members.pop()!.dispose();
+        break;
+      }
+      if (outcome === 'stopped') trainer.useBestWeights();
+      const predicted = await trainer.predictBatch(evalStates);
+      predictions.push(predicted);
+      const best = trainer.history[trainer.bestEpoch - 1];
+      reports.push({
+        seed,
+        outcome,
+        best_epoch: trainer.bestEpoch,
+        val_acc: best?.val_acc ?? null,
+        eval_acc: evaluateClassifier(predicted.actions, evalActions).accuracy,
+      });
+      if (outcome === 'stopped') break;
+    }
+  } catch (e) {
+    // a member that failed (diverged, bad data) takes the others down with it: free them all
+    for (const m of members) m.dispose();
+    throw e;
   }
   const report = evaluateClassifier(majorityVote(predictions).actions, evalActions);
   return { members, reports, ensemble: { eval_acc: report.accuracy, report }, evaluationSamples };

@@ -3,6 +3,7 @@
 // continue an interrupted run here.
 import type { BcProgress, BcRequest, BcResult } from '../services/bcTraining';
 import { onWorkerCrash, pauseBc, resumeBc, stopBc, trainBc } from './trainWorker';
+import { isActive } from './liveRun.svelte';
 
 export const bcSession = $state({
   runId: null as string | null,
@@ -24,6 +25,11 @@ export function isBcActive(): boolean {
   return bcSession.status === 'starting' || bcSession.status === 'training' || bcSession.status === 'paused';
 }
 
+/** Whether this tab's worker is busy with a run, PPO or behavior cloning (it trains one at a time). */
+export function anyTrainingInTab(): boolean {
+  return isActive() || isBcActive();
+}
+
 onWorkerCrash((m) => {
   if (!isBcActive()) return;
   bcSession.error = m;
@@ -32,6 +38,7 @@ onWorkerCrash((m) => {
 
 /** Trains a new behavior-cloning run, or continues a stored one; resolves when it ends. */
 export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string): Promise<void> {
+  if (anyTrainingInTab()) return; // the controls that call this are disabled meanwhile; the worker would refuse
   Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting', epochs: 0 });
   for (const arr of Object.values(bcCurves)) arr.length = 0;
   bcSession.version++;

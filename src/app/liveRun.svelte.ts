@@ -74,6 +74,7 @@ onWorkerCrash((m) => {
 
 /** Starts a new run (or continues one from its latest checkpoint); progress flows into `live`. */
 export async function begin(request: StartRequest | { resumeRunId: string }, afterProgress?: (p: TrainingProgress) => void): Promise<string | null> {
+  if (isActive()) return null; // keep the running run's state; its controls are disabled meanwhile
   reset();
   live.status = 'starting';
   try {

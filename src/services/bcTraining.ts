@@ -21,7 +21,7 @@ import { openLabDb, type LabDb } from '../store/db';
 import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
 import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runIdTaken } from '../store/runs';
 import { runLockName } from '../store/locks';
-import { TrainingSession } from './session';
+import { claimWorker, releaseWorker, TrainingSession } from './session';
 
 export interface BcRequest {
   datasetId: string;
@@ -101,11 +101,12 @@ async function offlineData(database: LabDb, datasetId: string) {
 /**
  * Trains a new behavior-cloning run, or continues `resumeRunId` (interrupted or stopped) from its
  * checkpoints: members that finished are restored as they were, the member that was training
- * continues from its latest checkpoint, the rest train from scratch. Resolves when training ends.
+ * continues from its latest checkpoint, the rest train from scratch. Resolves when training ends
+ * (with null when it was stopped before a first epoch).
  */
-export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void): Promise<BcResult> {
-  if (current) throw new Error(`Behavior cloning (${current.runId}) is already running in this tab.`);
-  const session = new TrainingSession('');
+export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void): Promise<BcResult | null> {
+  const session = new TrainingSession('resumeRunId' in req ? req.resumeRunId : '');
+  await claimWorker(session, 'Behavior cloning', 'resumeRunId' in req);
   current = session;
   let config: BcRunConfig | null = null;
   try {
@@ -124,11 +125,13 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
         if (!had || checkpoint.epoch > had.epoch || (checkpoint.epoch === had.epoch && checkpoint.kind === 'final')) resumes.set(seed, checkpoint);
       }
     } else {
-      const hp: BcHyperparameters = { ...DEFAULT_BC, ...req.hp, seed: req.seeds[0] ?? 1 };
-      const problems = validateBc(hp);
-      if (problems.length) throw new Error(`Check the settings: ${problems.join('; ')}.`);
       const seeds = req.seeds.length ? req.seeds : [1];
-      if (new Set(seeds).size !== seeds.length) throw new Error(`The seeds must differ (got ${seeds.join(', ')}).`);
+      const hp: BcHyperparameters = { ...DEFAULT_BC, ...req.hp, seed: seeds[0] };
+      const problems = validateBc(hp);
+      const badSeeds = seeds.filter((s) => !Number.isInteger(s) || s === 0);
+      if (badSeeds.length) problems.push(`seeds must be non-zero whole numbers (not ${badSeeds.join(', ')})`);
+      if (new Set(seeds).size !== seeds.length) problems.push(`seeds must differ (got ${seeds.join(', ')})`);
+      if (problems.length) throw new Error(`Check the settings: ${problems.join('; ')}.`);
       const meta = await getDatasetMeta(database, req.datasetId);
       const now = new Date();
       const base = makeRunId(now);
@@ -183,12 +186,15 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
     await save();
 
     // Hold the run's lock while training: a run marked "running" whose lock is free was interrupted.
-    const train = async (): Promise<BcResult> => {
+    const train = async (): Promise<BcResult | null> => {
       const ensemble = run.seeds.length > 1;
       let finished = 0; // epochs of the members done before the one training
-      // a member continuing from a checkpoint trains its later epochs again: drop their old rows
-      for (const [seed, c] of resumes) {
-        if (c.kind !== 'final' || c.status === 'stopped') await deleteEpochsBetween(database, run.run_id, epochIndex(run, seed, c.epoch) + 1, epochIndex(run, seed, run.max_epochs));
+      // a member not finished trains on from its checkpoint (or from scratch without one): its old
+      // rows after that point would be written again, or linger if it stops sooner this time
+      for (const seed of run.seeds) {
+        const c = resumes.get(seed);
+        if (c?.kind === 'final' && c.status !== 'stopped') continue;
+        await deleteEpochsBetween(database, run.run_id, epochIndex(run, seed, c?.epoch ?? 0) + 1, epochIndex(run, seed, run.max_epochs));
       }
       let result: Awaited<ReturnType<typeof trainEnsemble>>;
       try {
@@ -225,6 +231,12 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
         throw e instanceof BcDivergedError ? e : new Error(`Training failed: ${(e as Error).message}`);
       }
       try {
+        if (result.members.every((m) => m.epoch === 0)) {
+          // stopped before a first epoch: nothing to evaluate, and the run can start over later
+          await finish('stopped', null);
+          report({ status: 'stopped', message: 'Stopped before the first epoch' });
+          return null;
+        }
         report({ status: 'training', message: 'Evaluating…' });
         const evaluation = await summarizeEnsemble(result, data, source, backtest);
         const stopped = result.reports.length < run.seeds.length || result.reports.some((r) => r.outcome === 'stopped');
@@ -260,5 +272,6 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
     throw e;
   } finally {
     current = null;
+    releaseWorker(session);
   }
 }

@@ -13,7 +13,7 @@ import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
 import { appendRunRecords, getRun, latestCheckpoint, putRun, runCheckpoints, runEpisodes, runIdTaken } from '../store/runs';
 import { buildEnvironments, resolveSettings } from './engine';
 import { runLockName } from '../store/locks';
-import { TrainingSession } from './session';
+import { claimWorker, releaseWorker, TrainingSession } from './session';
 import { ppoPolicyFromBc, type BcCheckpoint } from '../algos/bc';
 import type { InitialPolicy } from '../algos/ppo';
 import { bcCheckpointName } from '../core/run/exportRun';
@@ -142,7 +142,20 @@ async function bcPolicyOf(database: LabDb, runId: string): Promise<{ policy: Ini
 
 /** Starts a new run, or continues `resumeRunId` from its latest checkpoint. Resolves once training has begun. */
 export async function startTraining(req: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
-  if (current) throw new Error(`A run (${current.runId}) is already training in this tab; stop it first.`);
+  const session = new TrainingSession('resumeRunId' in req ? req.resumeRunId : '');
+  await claimWorker(session, 'A PPO run', 'resumeRunId' in req);
+  current = session;
+  try {
+    return await beginTraining(session, req, onProgress);
+  } catch (e) {
+    // nothing trains: the worker is free again
+    current = null;
+    releaseWorker(session);
+    throw e;
+  }
+}
+
+async function beginTraining(session: TrainingSession, req: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
   const database = await db();
   let config: PpoRunConfig;
   let resume: PpoCheckpoint | undefined;
@@ -198,7 +211,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
       updated_at: pythonIsoTime(now),
     };
   }
-  const runId = config.run_id;
+  const runId = (session.runId = config.run_id);
   // PPO runs whole rollouts, as SB3 does: the step count ends at the next multiple of n_steps × n_envs
   const rollout = config.n_steps * config.n_envs;
   const plannedSteps = Math.ceil(config.total_timesteps / rollout) * rollout;
@@ -206,22 +219,20 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
   const { candles, features } = await candlesOf(config.dataset_id);
   const hp: PpoHyperparameters = { ...config };
   const envs = buildEnvironments(candles, features, config.env_settings, hp);
+  if (initialPolicy && initialPolicy.weights[0].shape[0] !== envs.env.obsSize) {
+    throw new Error(`The PolicyNet takes ${initialPolicy.weights[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
+  }
   onProgress({ runId, status: 'starting', step: 0, total: plannedSteps, fps: 0, secondsLeft: null, message: 'Choosing the fastest backend…' });
   const choice = 'resumeRunId' in req ? config.backend : req.backend;
   const selection = await selectBackend(choice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, BROWSER_BACKENDS, 'resumeRunId' in req ? [] : req.backendTrials);
   config.backend = selection.backend;
   if (!('resumeRunId' in req)) config.backend_trials = selection.trials;
 
-  const session = new TrainingSession(runId);
   const sink = new IdbRunSink(config, () => {});
   sink.rewards = previous.map((e) => e.summary.reward);
   sink.bestEval = resume?.bestMeanReward ?? null;
-  await sink.flush('running');
-  if (initialPolicy && initialPolicy.weights[0].shape[0] !== envs.env.obsSize) {
-    throw new Error(`The PolicyNet takes ${initialPolicy.weights[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
-  }
   const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume, initialPolicy });
-  current = session;
+  await sink.flush('running');
   const report = (status: TrainingProgress['status'], p: { step: number; fps: number; secondsLeft: number | null }, message?: string) =>
     onProgress({ runId, status, backend: config.backend, backendTrials: config.backend_trials, ...p, total: plannedSteps, secondsLeft: p.fps > 0 ? (plannedSteps - p.step) / p.fps : p.secondsLeft, message, ...sink.takeLive() });
 
@@ -246,6 +257,7 @@ export async function startTraining(req: StartRequest | { resumeRunId: string },
       trainer.dispose();
       envs.env.reset();
       current = null;
+      releaseWorker(session);
       report(status, { step: trainer.step, fps: 0, secondsLeft: 0 }, error ?? (status === 'completed' ? 'Training complete' : 'Stopped; the run can be resumed from its last checkpoint'));
     }
   };

@@ -38,6 +38,13 @@ export async function restoreRun(db: LabDb, runId: string): Promise<void> {
   await tx.done;
 }
 
+/** Removes a run for good if it is still deleted (not restored, nor replaced by an import meanwhile). */
+export async function purgeRunIfDeleted(db: LabDb, runId: string): Promise<boolean> {
+  if (!(await getRun(db, runId))?.deleted_at) return false;
+  await deleteRun(db, runId);
+  return true;
+}
+
 /** Removes for good the runs deleted at least `olderThanMs` ago (an undo window a closed tab left open). */
 export async function purgeDeletedRuns(db: LabDb, olderThanMs: number, now = Date.now()): Promise<string[]> {
   const purged: string[] = [];

@@ -148,6 +148,43 @@ describe('behavior-cloning runs', () => {
     for (const m of result.members) m.dispose();
   }, 60_000);
 
+  it('refuses epochs outside 1..max_epochs and checkpoint folders that are not the run’s seeds', async () => {
+    const { records, result } = await trainedRun([1, 2]);
+    const exported = unzipSync(await exportZip(records));
+    const edited = (edit: (files: Record<string, Uint8Array>) => void) => {
+      const files = { ...exported };
+      edit(files);
+      return zipSync(files);
+    };
+    const jsonl = `${RUN_ID}/train_metrics.jsonl`;
+    const epochBeyond = edited((f) => { f[jsonl] = new TextEncoder().encode(new TextDecoder().decode(f[jsonl]).replace('"epoch":3', '"epoch":4')); });
+    expect(() => importRunZip(epochBeyond, 'e.zip')).toThrow(`${RUN_ID}/train_metrics.jsonl: line 3: epoch 4 is outside 1..max_epochs (3)`);
+    const foreignSeed = edited((f) => {
+      for (const name of Object.keys(f)) if (name.includes('/seed_2/')) { f[name.replace('/seed_2/', '/seed_7/')] = f[name]; delete f[name]; }
+    });
+    expect(() => importRunZip(foreignSeed, 'e.zip')).toThrow(/checkpoints\/seed_7\/(best|final)_model\/ is not a checkpoint folder of this behavior-cloning run \(seeds 1, 2\)/);
+    for (const m of result.members) m.dispose();
+  }, 60_000);
+
+  it('a stop as a member finishes ends the ensemble there; a failure frees every member', async () => {
+    let stop = false;
+    const stopped = await trainEnsemble([1, 2, 3], {
+      hp: HP, data: DATA,
+      control: { stopRequested: () => stop },
+      sink: (seed) => ({ epoch() {}, checkpoint(c) { if (seed === 1 && c.kind === 'final') stop = true; } }),
+    });
+    expect(stopped.reports.map((r) => r.seed)).toEqual([1]);
+    expect(stopped.members).toHaveLength(1);
+    for (const m of stopped.members) m.dispose();
+
+    const before = tf.memory().numTensors;
+    await expect(trainEnsemble([1, 2], {
+      hp: HP, data: DATA,
+      sink: (seed) => ({ epoch() { if (seed === 2) throw new Error('disk full'); }, checkpoint() {} }),
+    })).rejects.toThrow('disk full');
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
   it('an ensemble stopped part-way continues from its checkpoints to the weights of one never stopped', async () => {
     const whole = await trainedRun([1, 2]);
     // stop during the second member: the first has its final checkpoint, the second a stopped one

@@ -235,10 +235,16 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
   if (config.run_id !== folder) fail(`${entryName('config.json')}: run_id "${String(config.run_id)}" differs from the folder name "${folder}"`);
   if (config.algorithm !== 'PPO' && config.algorithm !== 'BC') fail(`${entryName('config.json')}: algorithm "${String(config.algorithm)}" is neither PPO nor BC`);
   const runId = folder;
+  delete config.deleted_at; // an imported run is not one being deleted
   const isBc = config.algorithm === 'BC';
   if (isBc) {
-    if (!Array.isArray(config.seeds) || config.seeds.length === 0 || !config.seeds.every((x) => Number.isInteger(x))) fail(`${entryName('config.json')}: "seeds" is not a list of whole numbers`);
-    if (!Number.isInteger(config.max_epochs) || (config.max_epochs as number) < 1) fail(`${entryName('config.json')}: "max_epochs" is not a positive whole number`);
+    if (!Array.isArray(config.seeds) || config.seeds.length === 0 || !config.seeds.every((x) => Number.isInteger(x) && x !== 0)) fail(`${entryName('config.json')}: "seeds" is not a list of non-zero whole numbers`);
+    if (new Set(config.seeds as number[]).size !== (config.seeds as number[]).length) fail(`${entryName('config.json')}: "seeds" holds a seed twice`);
+    for (const key of ['max_epochs', 'hidden_dim', 'num_layers', 'state_width']) {
+      if (!Number.isInteger(config[key]) || (config[key] as number) < 1) fail(`${entryName('config.json')}: "${key}" is not a positive whole number`);
+    }
+    for (const key of ['samples', 'progress_epochs']) if (!Number.isInteger(config[key]) || (config[key] as number) < 0) fail(`${entryName('config.json')}: "${key}" is not a whole number`);
+    if (!isObject(config.final_metrics)) fail(`${entryName('config.json')}: "final_metrics" is not an object`);
   } else if (text('evaluation.json') !== null) {
     fail(`${entryName('evaluation.json')}: a PPO run has no evaluation.json (it belongs to behavior-cloning runs)`);
   }
@@ -295,7 +301,8 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     const bcConfig = config as unknown as BcRunConfig;
     epochs = parseJsonl('train_metrics.jsonl')
       .map(({ line, row }) => {
-        if (typeof row.epoch !== 'number' || !Number.isInteger(row.seed)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: no epoch or seed number`);
+        if (!Number.isInteger(row.epoch) || !Number.isInteger(row.seed)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: no epoch or seed number`);
+        if ((row.epoch as number) < 1 || (row.epoch as number) > bcConfig.max_epochs) fail(`${entryName('train_metrics.jsonl')}: line ${line}: epoch ${String(row.epoch)} is outside 1..max_epochs (${bcConfig.max_epochs})`);
         if (!bcConfig.seeds.includes(row.seed as number)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: seed ${String(row.seed)} is not one of config.json's seeds (${bcConfig.seeds.join(', ')})`);
         return { ...(row as unknown as BcEpochMetrics), runId, seed: row.seed as number, index: epochIndex(bcConfig, row.seed as number, row.epoch as number) };
       })
@@ -327,6 +334,12 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     if (!match) continue;
     const dir = match[1];
     const name = checkpointNameOfDir(dir)!;
+    // the folders must be the run's own: PPO's model_step_N / best / final; behavior cloning's best /
+    // final, or seed_S/... for each seed of an ensemble
+    const seeds = isBc ? ((config as unknown as BcRunConfig).seeds) : [];
+    const member = /^seed_(-?\d+)_/.exec(name);
+    const fits = !isBc ? !member : seeds.length > 1 ? !!member && seeds.some((s) => `seed_${s}_` === `seed_${member[1]}_`) : name === 'best' || name === 'final';
+    if (!fits) fail(`${entryName(dir)}/ is not a checkpoint folder of this ${isBc ? `behavior-cloning run (seeds ${seeds.join(', ')})` : 'PPO run'}`);
     const state = parseJson(relative, text(relative)!);
     const checkpoint = trainerStateFromJson(state, isBc, (what) => fail(`${entryName(relative)}: ${what}`));
     const summary = listed.get(dir);
