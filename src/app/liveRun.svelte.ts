@@ -68,6 +68,7 @@ function onProgress(p: TrainingProgress) {
 }
 
 onWorkerCrash((m) => {
+  if (!isActive()) return; // the crash took a behavior-cloning run, not a PPO one
   live.error = m;
   live.status = 'interrupted';
 });
