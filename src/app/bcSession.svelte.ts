@@ -37,7 +37,7 @@ onWorkerCrash((m) => {
 });
 
 /** Trains a new behavior-cloning run, or continues a stored one; resolves when it ends. */
-export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string): Promise<void> {
+export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string, afterProgress?: (p: BcProgress) => void): Promise<void> {
   if (anyTrainingInTab()) return; // the controls that call this are disabled meanwhile; the worker would refuse
   Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting', epochs: 0 });
   for (const arr of Object.values(bcCurves)) arr.length = 0;
@@ -59,6 +59,7 @@ export async function beginBc(request: BcRequest | { resumeRunId: string }, data
         bcSession.version++;
       }
       if (p.result) bcSession.result = p.result;
+      afterProgress?.(p);
     });
   } catch (e) {
     bcSession.error = (e as Error).message;

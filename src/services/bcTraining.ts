@@ -47,6 +47,8 @@ export interface BcProgress {
   member?: { seed: number; index: number; of: number };
   epoch?: BcEpochMetrics;
   result?: BcResult;
+  /** What was measured (or reused) to choose the backend, once chosen. */
+  backendTrials?: BackendTrial[];
 }
 
 let dbPromise: Promise<LabDb> | null = null;
@@ -179,6 +181,7 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
     );
     run.backend = selection.backend;
     if (!('resumeRunId' in req)) run.backend_trials = selection.trials;
+    report({ status: 'starting', message: `Training on ${selection.backend}…`, backendTrials: selection.trials });
     const save = async (batch: Parameters<typeof appendRunRecords>[1] = {}) => {
       run.updated_at = pythonIsoTime();
       await appendRunRecords(database, { ...batch, config: { ...run } });
