@@ -2,6 +2,7 @@
 // stays while the Train view shows a PPO fine-tuning run and comes back, and the Runs view can
 // continue an interrupted run here.
 import type { BcProgress, BcRequest, BcResult } from '../services/bcTraining';
+import type { BcEpochMetrics } from '../algos/bc';
 import { onWorkerCrash, pauseBc, resumeBc, stopBc, trainBc } from './trainWorker';
 import { isActive } from './liveRun.svelte';
 
@@ -15,6 +16,8 @@ export const bcSession = $state({
   datasetId: null as string | null,
   /** Epochs trained since this session began (members one after another). */
   epochs: 0,
+  /** Points on the live curves: a continued run's earlier epochs, then this session's. */
+  points: 0,
   version: 0,
 });
 
@@ -36,10 +39,19 @@ onWorkerCrash((m) => {
   bcSession.status = 'failed';
 });
 
+function addPoint(e: BcEpochMetrics) {
+  bcCurves.x.push(bcCurves.x.length + 1);
+  bcCurves.trainLoss.push(e.train_loss);
+  bcCurves.valLoss.push(e.val_loss);
+  bcCurves.trainAcc.push(e.train_acc);
+  bcCurves.valAcc.push(e.val_acc);
+  bcSession.points = bcCurves.x.length;
+}
+
 /** Trains a new behavior-cloning run, or continues a stored one; resolves when it ends. */
 export async function beginBc(request: BcRequest | { resumeRunId: string }, datasetId: string, afterProgress?: (p: BcProgress) => void): Promise<void> {
   if (anyTrainingInTab()) return; // the controls that call this are disabled meanwhile; the worker would refuse
-  Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting', epochs: 0 });
+  Object.assign(bcSession, { runId: 'resumeRunId' in request ? request.resumeRunId : null, error: null, result: null, message: '', member: null, datasetId, status: 'starting', epochs: 0, points: 0 });
   for (const arr of Object.values(bcCurves)) arr.length = 0;
   bcSession.version++;
   try {
@@ -49,12 +61,10 @@ export async function beginBc(request: BcRequest | { resumeRunId: string }, data
       if (p.message !== undefined) bcSession.message = p.message;
       if (p.status === 'failed') bcSession.error = p.message ?? 'Behavior cloning failed.';
       if (p.member) bcSession.member = p.member;
+      for (const e of p.earlierEpochs ?? []) addPoint(e);
+      if (p.earlierEpochs?.length) bcSession.version++;
       if (p.epoch && p.member) {
-        bcCurves.x.push(bcCurves.x.length + 1);
-        bcCurves.trainLoss.push(p.epoch.train_loss);
-        bcCurves.valLoss.push(p.epoch.val_loss);
-        bcCurves.trainAcc.push(p.epoch.train_acc);
-        bcCurves.valAcc.push(p.epoch.val_acc);
+        addPoint(p.epoch);
         bcSession.epochs++;
         bcSession.version++;
       }

@@ -19,7 +19,7 @@ import { bcCheckpointName, epochIndex } from '../core/run/exportRun';
 import type { BcEpochMetrics } from '../algos/bc';
 import { openLabDb, type LabDb } from '../store/db';
 import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
-import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runIdTaken } from '../store/runs';
+import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runEpochs, runIdTaken } from '../store/runs';
 import { runLockName } from '../store/locks';
 import { claimWorker, releaseWorker, TrainingSession } from './session';
 
@@ -49,6 +49,8 @@ export interface BcProgress {
   result?: BcResult;
   /** What was measured (or reused) to choose the backend, once chosen. */
   backendTrials?: BackendTrial[];
+  /** A continued run's epochs from before, members one after another, so live curves start where it was. */
+  earlierEpochs?: BcEpochMetrics[];
 }
 
 let dbPromise: Promise<LabDb> | null = null;
@@ -199,6 +201,7 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
         if (c?.kind === 'final' && c.status !== 'stopped') continue;
         await deleteEpochsBetween(database, run.run_id, epochIndex(run, seed, c?.epoch ?? 0) + 1, epochIndex(run, seed, run.max_epochs));
       }
+      if (resumes.size) report({ status: 'starting', earlierEpochs: await runEpochs(database, run.run_id) });
       let result: Awaited<ReturnType<typeof trainEnsemble>>;
       try {
         result = await trainEnsemble(run.seeds, {

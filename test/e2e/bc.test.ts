@@ -135,6 +135,9 @@ describe('Behavior cloning', () => {
     const runId = (await row.getAttribute('data-run'))!;
     await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
     await page.waitForSelector('[data-testid=bc-status][data-status="completed"]', { timeout: 120_000 });
+    // the live curves start with the epochs from before the tab closed: one point per epoch in all
+    expect(await page.getAttribute('[data-testid=bc-status]', 'data-points')).toBe('30');
+    expect(Number(await page.getAttribute('[data-testid=bc-status]', 'data-epochs'))).toBeLessThan(30);
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
     expect(await page.textContent(`tr[data-run="${runId}"]`)).toContain('30 / 30 epochs');
