@@ -50,6 +50,8 @@ export class TrainingSession {
   async waitIfPaused(onPause: () => void | Promise<void>): Promise<void> {
     if (!this.paused) return;
     await onPause();
+    // a resume or stop may have come while onPause ran (it writes to IndexedDB): then go on
+    if (!this.paused) return;
     await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 }
