@@ -3,10 +3,9 @@
 // member beside it, the overfitting signs, a backtest when there are candles, training speed and
 // the latency of one prediction.
 import { bcPolicy, ensemblePredict, type BcData, type EnsembleResult } from './bc';
-import { overfittingSigns, type ActionChooser, type BacktestResult } from '../core/offline/metrics';
+import { overfittingSigns, type ActionChooser } from '../core/offline/metrics';
+import type { BcBacktest } from '../core/offline/bcSamples';
 import type { BcEvaluation, BcFinalMetrics } from '../core/run/record';
-
-export type BcBacktest = (policy: ActionChooser) => Promise<{ policy: BacktestResult; teacher: BacktestResult }>;
 
 export async function summarizeEnsemble(result: EnsembleResult, data: BcData, source: BcEvaluation['source'], backtest: BcBacktest | null): Promise<BcEvaluation> {
   const first = result.members[0];

@@ -11,16 +11,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { NODE_BACKENDS } from '../algos/backends-node';
 import { selectBackend } from '../algos/backend';
 import { trainEnsemble, validateBc, DEFAULT_BC, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
-import { bcFinalMetrics, summarizeEnsemble, type BcBacktest } from '../algos/bcSummary';
+import { validateBcSeeds } from '../core/offline/bcConfig';
+import { bcFinalMetrics, summarizeEnsemble } from '../algos/bcSummary';
 import { checkpointModelFiles } from '../algos/export';
 import { importBytes } from '../core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
-import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
-import { backtestPolicy } from '../core/offline/metrics';
-import { splitByTime } from '../core/env/types';
-import { STATE_SIZE } from '../core/features/layout';
-import { makeRunId, pythonIsoTime, type BcEvaluation, type BcRunConfig } from '../core/run/record';
-import { bcCheckpointName, epochIndex, epochLine, runFiles } from '../core/run/exportRun';
+import { makeRunId, pythonIsoTime, type BcRunConfig } from '../core/run/record';
+import { epochLine, runFiles } from '../core/run/exportRun';
+import { bcCheckpointRecord, bcEpochRecord } from '../core/run/bcRecords';
+import { offlineSamples, teacherSamples, type BcSamples } from '../core/offline/bcSamples';
 import type { BackendChoice } from '../core/run/config';
 import type { StoredCheckpoint, StoredEpoch } from '../store/db';
 
@@ -38,39 +37,24 @@ export async function runBehaviorCloningCli(args: BcCliArgs): Promise<number> {
   const dataPath = resolve(args.data);
   const seeds = args.seeds.length ? args.seeds : [1];
   const hp: BcHyperparameters = { ...DEFAULT_BC, ...args.hp, seed: seeds[0] };
-  const problems = validateBc(hp);
-  if (seeds.some((s) => !Number.isInteger(s) || s === 0)) problems.push(`seeds must be non-zero whole numbers (got ${seeds.join(', ')})`);
-  if (new Set(seeds).size !== seeds.length) problems.push(`seeds must differ (got ${seeds.join(', ')})`);
+  const problems = [...validateBc(hp), ...validateBcSeeds(seeds)];
   if (problems.length) { console.error(`error: ${problems.join('; ')}`); return 2; }
   const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true });
   if (imported.status !== 'ready') { console.error(`error: could not tell which column is which in ${basename(dataPath)}`); return 2; }
   const ds = imported.dataset;
-  let data: { states: Float32Array; actions: Int32Array; strengths: Float32Array; width: number };
-  let source: BcEvaluation['source'];
-  let backtest: BcBacktest | null = null;
+  let samples: BcSamples;
   if (ds.meta.kind === 'offline') {
     const [s, a, st] = ds.columns;
     if (s.type !== 'matrix' || a.type !== 'number' || st.type !== 'number') { console.error('error: unexpected offline dataset layout'); return 2; }
-    data = { states: s.values, width: s.width, actions: Int32Array.from(a.values), strengths: Float32Array.from(st.values) };
-    const counts = [0, 0, 0];
-    for (const x of data.actions) counts[x]++;
-    source = { kind: 'offline', samples: data.actions.length, actionCounts: counts };
+    samples = offlineSamples(s.values, s.width, a.values, st.values);
   } else if (ds.meta.kind === 'candles') {
     const candles = candleColumnsOfDataset(ds);
-    const features = computeMarketFeatures(candles);
-    const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
-    // the teacher labels the training segment only: the later segment stays unseen for the backtest
-    const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
-    data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
-    source = { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts };
-    backtest = async (policy) => ({
-      policy: await backtestPolicy(features, candles, segments.eval, policy),
-      teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
-    });
+    samples = teacherSamples(candles, computeMarketFeatures(candles));
   } else {
     console.error(`error: ${basename(dataPath)} holds ${ds.meta.kind} data; behavior cloning needs an offline .npz or candles`);
     return 2;
   }
+  const { data, source, backtest } = samples;
   const selection = await selectBackend(args.backend, { obsSize: data.width, numActions: 3, hidden: Array(hp.num_layers).fill(hp.hidden_dim), batch: hp.batch_size }, NODE_BACKENDS);
 
   const now = new Date();
@@ -110,14 +94,14 @@ export async function runBehaviorCloningCli(args: BcCliArgs): Promise<number> {
       data,
       sink: (seed) => ({
         epoch(m) {
-          epochs.push({ ...m, runId, seed, index: epochIndex(config, seed, m.epoch) });
+          epochs.push(bcEpochRecord(config, seed, m));
           config.progress_epochs = epochs.length;
           writeProgress();
           if (!args.quiet) console.log(`  ${seeds.length > 1 ? `seed ${seed} ` : ''}epoch ${m.epoch}: train loss ${m.train_loss.toFixed(4)} acc ${m.train_acc.toFixed(3)} · val loss ${m.val_loss?.toFixed(4) ?? '—'} acc ${m.val_acc?.toFixed(3) ?? '—'} · ${Math.round(m.samples_per_s)} samples/s`);
         },
         checkpoint(c: BcCheckpoint) {
-          const name = bcCheckpointName(c.kind, seed, seeds.length > 1);
-          checkpoints.set(name, { runId, name, step: c.epoch, kind: c.kind, timestamp: c.timestamp, checkpoint: c });
+          const record = bcCheckpointRecord(config, seed, c);
+          checkpoints.set(record.name, record);
         },
       }),
     });

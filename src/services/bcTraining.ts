@@ -5,18 +5,14 @@
 // Web Lock, so a closed tab leaves an interrupted run that continues from its checkpoints.
 import { BROWSER_BACKENDS } from '../algos/backends-browser';
 import { selectBackend, type BackendTrial } from '../algos/backend';
-import { BcDivergedError, trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../algos/bc';
+import { BcDivergedError, trainEnsemble, type BcCheckpoint, type BcEpochMetrics, type BcHyperparameters } from '../algos/bc';
 import { bcFinalMetrics, summarizeEnsemble } from '../algos/bcSummary';
 import { marketFeaturesCached } from '../core/features/market';
-import { STATE_SIZE } from '../core/features/layout';
-import { splitByTime } from '../core/env/types';
-import { generateOfflineDataset, teacherPolicy } from '../core/offline/teacher';
-import { backtestPolicy, type ActionChooser } from '../core/offline/metrics';
-import { DEFAULT_BC, validateBc } from '../core/offline/bcConfig';
+import { DEFAULT_BC, validateBc, validateBcSeeds } from '../core/offline/bcConfig';
 import type { BackendChoice } from '../core/run/config';
 import { makeRunId, pythonIsoTime, type BcEvaluation, type BcRunConfig, type RunStatus } from '../core/run/record';
-import { bcCheckpointName, epochIndex } from '../core/run/exportRun';
-import type { BcEpochMetrics } from '../algos/bc';
+import { bcCheckpointRecord, bcEpochRecord, epochIndex, latestBcCheckpoints } from '../core/run/bcRecords';
+import { offlineSamples, teacherSamples, type BcSamples } from '../core/offline/bcSamples';
 import { openLabDb, type LabDb } from '../store/db';
 import { getDatasetMeta, loadCandleColumns, loadColumn } from '../store/datasets';
 import { appendRunRecords, deleteEpochsBetween, getRun, runCheckpoints, runEpochs, runIdTaken } from '../store/runs';
@@ -33,8 +29,7 @@ export interface BcRequest {
 }
 
 export interface BcResult {
-  runId: string;
-  /** What a PPO run needs to start from this run's PolicyNet. */
+  /** The run, with what a PPO run needs to start from this run's PolicyNet. */
   run: Pick<BcRunConfig, 'run_id' | 'name' | 'seeds' | 'hidden_dim' | 'num_layers'>;
   backend: string;
   evaluation: BcEvaluation;
@@ -74,30 +69,18 @@ export function bcTrainingStatus(): { runId: string | null; paused: boolean } {
   return { runId: current?.runId ?? null, paused: current?.paused ?? false };
 }
 
-/** The samples to learn from, and, from candles, a backtest of a policy beside the teacher's on the held-out segment. */
-async function offlineData(database: LabDb, datasetId: string) {
+/** The samples to learn from (and, from candles, a backtest on the held-out segment). */
+async function samplesOf(database: LabDb, datasetId: string): Promise<BcSamples> {
   const meta = await getDatasetMeta(database, datasetId);
   if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists.');
   if (meta.kind === 'offline') {
     const [states, actions, strengths] = await Promise.all(['states', 'actions', 'strengths'].map((name) => loadColumn(database, meta, name)));
     if (states?.type !== 'matrix' || actions?.type !== 'number' || strengths?.type !== 'number') throw new Error(`"${meta.name}" is not a states / actions / strengths dataset.`);
-    const data = { states: states.values, width: states.width, actions: Int32Array.from(actions.values), strengths: Float32Array.from(strengths.values) };
-    const counts = [0, 0, 0];
-    for (const a of data.actions) counts[a]++;
-    return { meta, data, source: { kind: 'offline' as const, samples: data.actions.length, actionCounts: counts }, backtest: null };
+    return offlineSamples(states.values, states.width, actions.values, strengths.values);
   }
   if (meta.kind === 'candles') {
     const candles = await loadCandleColumns(database, meta);
-    const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
-    const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
-    // the teacher labels the training segment only: the later one stays unseen, for the backtest
-    const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
-    const data = { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE };
-    const backtest = async (policy: ActionChooser) => ({
-      policy: await backtestPolicy(features, candles, segments.eval, policy),
-      teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
-    });
-    return { meta, data, source: { kind: 'teacher' as const, samples: offline.actions.length, actionCounts: offline.actionCounts }, backtest };
+    return teacherSamples(candles, marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles));
   }
   throw new Error(`"${meta.name}" holds ${meta.kind} data; behavior cloning needs candles or an offline dataset.`);
 }
@@ -115,26 +98,17 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
   let config: BcRunConfig | null = null;
   try {
     const database = await db();
-    const resumes = new Map<number, BcCheckpoint>();
+    let resumes = new Map<number, BcCheckpoint>();
     if ('resumeRunId' in req) {
       const found = await getRun(database, req.resumeRunId);
       if (!found) throw new Error(`Run ${req.resumeRunId} no longer exists.`);
       if (found.algorithm !== 'BC') throw new Error(`Run ${req.resumeRunId} is a PPO run; resume it from the run list.`);
       config = { ...found, status: 'running', completed_at: null, error: null, evaluation: null };
-      // each member's latest checkpoint: a finished member's final one, else the one furthest along
-      for (const c of await runCheckpoints(database, found.run_id)) {
-        const checkpoint = c.checkpoint as BcCheckpoint;
-        const seed = found.seeds.length > 1 ? Number(/^seed_(-?\d+)_/.exec(c.name)?.[1]) : found.seeds[0];
-        const had = resumes.get(seed);
-        if (!had || checkpoint.epoch > had.epoch || (checkpoint.epoch === had.epoch && checkpoint.kind === 'final')) resumes.set(seed, checkpoint);
-      }
+      resumes = latestBcCheckpoints(found, await runCheckpoints(database, found.run_id));
     } else {
       const seeds = req.seeds.length ? req.seeds : [1];
       const hp: BcHyperparameters = { ...DEFAULT_BC, ...req.hp, seed: seeds[0] };
-      const problems = validateBc(hp);
-      const badSeeds = seeds.filter((s) => !Number.isInteger(s) || s === 0);
-      if (badSeeds.length) problems.push(`seeds must be non-zero whole numbers (not ${badSeeds.join(', ')})`);
-      if (new Set(seeds).size !== seeds.length) problems.push(`seeds must differ (got ${seeds.join(', ')})`);
+      const problems = [...validateBc(hp), ...validateBcSeeds(seeds)];
       if (problems.length) throw new Error(`Check the settings: ${problems.join('; ')}.`);
       const meta = await getDatasetMeta(database, req.datasetId);
       const now = new Date();
@@ -171,7 +145,7 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
     session.runId = run.run_id;
     const report = (p: Omit<BcProgress, 'runId'>) => onProgress({ runId: run.run_id, ...p });
     report({ status: 'starting', message: 'Loading the data…' });
-    const { data, source, backtest } = await offlineData(database, run.dataset_id);
+    const { data, source, backtest } = await samplesOf(database, run.dataset_id);
     run.samples = data.actions.length;
     run.state_width = data.width;
     report({ status: 'starting', message: 'Choosing the backend…' });
@@ -215,12 +189,11 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
               async epoch(m) {
                 run.progress_epochs = finished + m.epoch;
                 report({ status: 'training', member: { seed, index: run.seeds.indexOf(seed) + 1, of: run.seeds.length }, epoch: m });
-                await save({ epochs: [{ ...m, runId: run.run_id, seed, index: epochIndex(run, seed, m.epoch) }] });
+                await save({ epochs: [bcEpochRecord(run, seed, m)] });
               },
               async checkpoint(c) {
                 if (c.kind === 'final') finished += c.epoch;
-                const name = bcCheckpointName(c.kind, seed, ensemble);
-                await save({ checkpoints: [{ runId: run.run_id, name, step: c.epoch, kind: c.kind, timestamp: c.timestamp, checkpoint: c }] });
+                await save({ checkpoints: [bcCheckpointRecord(run, seed, c)] });
               },
             };
           },
@@ -250,7 +223,7 @@ export async function trainBc(req: BcRequest | { resumeRunId: string }, onProgre
         run.final_metrics = bcFinalMetrics(result, evaluation);
         run.progress_epochs = run.final_metrics.epochs_done;
         await finish(stopped ? 'stopped' : 'completed', null);
-        const out: BcResult = { runId: run.run_id, run: { run_id: run.run_id, name: run.name, seeds: run.seeds, hidden_dim: run.hidden_dim, num_layers: run.num_layers }, backend: selection.backend, evaluation };
+        const out: BcResult = { run: { run_id: run.run_id, name: run.name, seeds: run.seeds, hidden_dim: run.hidden_dim, num_layers: run.num_layers }, backend: selection.backend, evaluation };
         report({ status: stopped ? 'stopped' : 'completed', result: out });
         return out;
       } finally {

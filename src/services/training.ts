@@ -16,7 +16,7 @@ import { runLockName } from '../store/locks';
 import { claimWorker, releaseWorker, TrainingSession } from './session';
 import { ppoPolicyFromBc, type BcCheckpoint } from '../algos/bc';
 import type { InitialPolicy } from '../algos/ppo';
-import { bcCheckpointName } from '../core/run/exportRun';
+import { bcCheckpointName } from '../core/run/bcRecords';
 
 export interface StartRequest {
   datasetId: string;

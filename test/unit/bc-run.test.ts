@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../../src/algos/bc';
 import { bcModelFiles, checkpointModelFiles } from '../../src/algos/export';
 import { DEFAULT_BC } from '../../src/core/offline/bcConfig';
-import { bcCheckpointName, epochIndex, runFiles, zipRun, type RunRecords } from '../../src/core/run/exportRun';
+import { runFiles, zipRun, type RunRecords } from '../../src/core/run/exportRun';
+import { bcCheckpointRecord, bcEpochRecord, latestBcCheckpoints } from '../../src/core/run/bcRecords';
 import { importRunZip } from '../../src/core/run/importRun';
 import { readTensorboardEvents } from '../../src/core/run/tensorboard';
 import { pythonIsoTime, type BcRunConfig } from '../../src/core/run/record';
@@ -50,11 +51,11 @@ async function trainedRun(seeds: number[], opts: { stopAfter?: number; resume?: 
     sink: (seed) => ({
       epoch(m) {
         epochsSeen++;
-        epochs.push({ ...m, runId: RUN_ID, seed, index: epochIndex(config, seed, m.epoch) });
+        epochs.push(bcEpochRecord(config, seed, m));
       },
       checkpoint(c) {
-        const name = bcCheckpointName(c.kind, seed, seeds.length > 1);
-        checkpoints.set(name, { runId: RUN_ID, name, step: c.epoch, kind: c.kind, timestamp: c.timestamp, checkpoint: c });
+        const record = bcCheckpointRecord(config, seed, c);
+        checkpoints.set(record.name, record);
       },
     }),
   });
@@ -190,12 +191,9 @@ describe('behavior-cloning runs', () => {
     // stop during the second member: the first has its final checkpoint, the second a stopped one
     const part = await trainedRun([1, 2], { stopAfter: 4 });
     expect(part.result.reports.map((r) => r.outcome)).toEqual([whole.result.reports[0].outcome, 'stopped']);
-    const latest = new Map<number, BcCheckpoint>();
-    for (const c of part.records.checkpoints) {
-      const seed = Number(/^seed_(\d+)_/.exec(c.name)![1]);
-      const had = latest.get(seed), cp = c.checkpoint as BcCheckpoint;
-      if (!had || cp.epoch > had.epoch || (cp.epoch === had.epoch && cp.kind === 'final')) latest.set(seed, cp);
-    }
+    // what the worker continues from: the first member's final checkpoint, the second's stopped one
+    const latest = latestBcCheckpoints(part.records.config as BcRunConfig, part.records.checkpoints);
+    expect([latest.get(1)?.kind, latest.get(2)?.status]).toEqual(['final', 'stopped']);
     const continued = await trainedRun([1, 2], { resume: (seed) => latest.get(seed) });
     expect(continued.result.reports).toEqual(whole.result.reports);
     // the first member was restored from its final checkpoint, the second trained on from its stop

@@ -78,3 +78,13 @@ export function validateBc(h: BcHyperparameters): string[] {
   if (!Number.isInteger(h.seed) || h.seed === 0) problems.push('seed must be a non-zero whole number (0 would mean unseeded)');
   return problems;
 }
+
+/** An ensemble's seeds: non-zero whole numbers (zero means unseeded), each once. */
+export function validateBcSeeds(seeds: readonly unknown[]): string[] {
+  const problems: string[] = [];
+  if (seeds.length === 0) problems.push('at least one seed is needed');
+  const bad = seeds.filter((s) => !Number.isInteger(s) || s === 0);
+  if (bad.length) problems.push(`seeds must be non-zero whole numbers (not ${bad.join(', ')})`);
+  if (new Set(seeds).size !== seeds.length) problems.push(`seeds must differ (got ${seeds.join(', ')})`);
+  return problems;
+}

@@ -65,11 +65,6 @@ export const SEED_CONFIG_KEYS = [
 
 const CHECKPOINT_KIND_ORDER: Record<string, number> = { periodic: 0, best: 1, final: 2 };
 
-/** A behavior-cloning checkpoint's name: 'best' / 'final', or 'seed_S_best' / 'seed_S_final' for an ensemble's member. */
-export function bcCheckpointName(kind: 'best' | 'final', seed: number, ensemble: boolean): string {
-  return ensemble ? `seed_${seed}_${kind}` : kind;
-}
-
 /**
  * Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N,
  * 'best' → checkpoints/best_model, 'seed_S_best' → checkpoints/seed_S/best_model.
@@ -218,11 +213,6 @@ export function epochLine(e: StoredEpoch): Record<string, unknown> {
   const row: Record<string, unknown> = { seed: e.seed };
   for (const [key, value] of Object.entries(e)) if (key !== 'runId' && key !== 'index' && key !== 'seed') row[key] = value;
   return row;
-}
-
-/** Where an epoch goes in the run's order of epochs (members one after another). */
-export function epochIndex(config: Pick<BcRunConfig, 'seeds' | 'max_epochs'>, seed: number, epoch: number): number {
-  return Math.max(0, config.seeds.indexOf(seed)) * config.max_epochs + epoch;
 }
 
 /** Every file of the run folder, each path under `${config.run_id}/`. */

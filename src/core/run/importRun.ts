@@ -8,7 +8,9 @@ import type { StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, St
 import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../../algos/ppo';
 import type { BcCheckpoint, BcEpochMetrics } from '../../algos/bc';
 import type { BcEvaluation, BcRunConfig, EpisodeSummary, RunConfig } from './record';
-import { checkpointNameOfDir, epochIndex, type RunRecords } from './exportRun';
+import { checkpointNameOfDir, type RunRecords } from './exportRun';
+import { bcCheckpointSeed, epochIndex } from './bcRecords';
+import { validateBcSeeds } from '../offline/bcConfig';
 
 /** A zip-bomb guard: the sum of the entries' uncompressed sizes, checked before anything is inflated. */
 export const MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
@@ -238,8 +240,9 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
   delete config.deleted_at; // an imported run is not one being deleted
   const isBc = config.algorithm === 'BC';
   if (isBc) {
-    if (!Array.isArray(config.seeds) || config.seeds.length === 0 || !config.seeds.every((x) => Number.isInteger(x) && x !== 0)) fail(`${entryName('config.json')}: "seeds" is not a list of non-zero whole numbers`);
-    if (new Set(config.seeds as number[]).size !== (config.seeds as number[]).length) fail(`${entryName('config.json')}: "seeds" holds a seed twice`);
+    if (!Array.isArray(config.seeds)) fail(`${entryName('config.json')}: "seeds" is not a list`);
+    const seedProblems = validateBcSeeds(config.seeds as unknown[]);
+    if (seedProblems.length) fail(`${entryName('config.json')}: ${seedProblems.join('; ')}`);
     for (const key of ['max_epochs', 'hidden_dim', 'num_layers', 'state_width']) {
       if (!Number.isInteger(config[key]) || (config[key] as number) < 1) fail(`${entryName('config.json')}: "${key}" is not a positive whole number`);
     }
@@ -336,9 +339,8 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     const name = checkpointNameOfDir(dir)!;
     // the folders must be the run's own: PPO's model_step_N / best / final; behavior cloning's best /
     // final, or seed_S/... for each seed of an ensemble
-    const seeds = isBc ? ((config as unknown as BcRunConfig).seeds) : [];
-    const member = /^seed_(-?\d+)_/.exec(name);
-    const fits = !isBc ? !member : seeds.length > 1 ? !!member && seeds.some((s) => `seed_${s}_` === `seed_${member[1]}_`) : name === 'best' || name === 'final';
+    const seeds = isBc ? (config as unknown as BcRunConfig).seeds : [];
+    const fits = isBc ? bcCheckpointSeed(name, seeds) !== null : !name.startsWith('seed_');
     if (!fits) fail(`${entryName(dir)}/ is not a checkpoint folder of this ${isBc ? `behavior-cloning run (seeds ${seeds.join(', ')})` : 'PPO run'}`);
     const state = parseJson(relative, text(relative)!);
     const checkpoint = trainerStateFromJson(state, isBc, (what) => fail(`${entryName(relative)}: ${what}`));
