@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../src/algos/backends-node';
 import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
-import { BcTrainer, type BcEpochMetrics } from '../src/algos/bc';
+import { BcTrainer, type BcEpochMetrics } from '../src/algos/bc/trainer';
 import { STATE_SIZE } from '../src/core/features/layout';
 import { Rng } from '../src/core/rng';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -108,25 +108,28 @@ async function chromiumRuns(data: ReturnType<typeof syntheticData>) {
     await page.waitForSelector(`tr[data-name="bench_offline"][data-rows="${data.actions.length}"]`, { timeout: 120_000 });
     await page.click('nav a[href="#/train"]');
     await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.waitForSelector('[data-testid=bc-form]');
+    await page.waitForSelector('[data-testid=train-form][data-algorithm="BC"]');
     await page.click('summary:text("PolicyNet and training")');
     // fewer epochs on the slow backends: the figure is a per-epoch rate either way
     await page.fill('input[data-field="max_epochs"]', backend === 'wasm' ? String(1 + TIMED_EPOCHS) : '2');
-    await page.selectOption('[data-testid=bc-form] select >> nth=1', backend);
-    await page.click('[data-testid=bc-start]');
-    const result = await page.waitForSelector('[data-testid=bc-result], [data-testid=bc-error]', { timeout: 600_000 });
-    if ((await result.getAttribute('data-testid')) === 'bc-error') {
-      return { where: 'chromium' as const, backend, samples_per_s: null, error: await result.textContent() };
-    } else {
-      const attr = async (name: string) => Number(await result.getAttribute(name));
-      return {
-        where: 'chromium' as const,
-        backend: (await result.getAttribute('data-backend'))!,
-        samples_per_s: await attr('data-samples-per-s'),
-        predict_p50_ms: Number((await attr('data-predict-p50')).toFixed(3)),
-        predict_p99_ms: Number((await attr('data-predict-p99')).toFixed(3)),
-      };
+    await page.selectOption('[data-testid=train-backend]', backend);
+    await page.click('[data-testid=train-start]');
+    const progress = await page.waitForSelector('[data-testid=train-progress][data-status="completed"], [data-testid=train-progress][data-status="failed"], [data-testid=train-error]', { timeout: 600_000 });
+    if ((await progress.getAttribute('data-status')) !== 'completed') {
+      return { where: 'chromium' as const, backend, samples_per_s: null, error: await page.textContent('[data-testid=train-error]').catch(() => 'failed') };
     }
+    // the run's evaluation as stored: training speed and one-state latency
+    const run = await page.evaluate(() => new Promise<{ backend: string; evaluation: { samples_per_s: number; predict_ms: { p50: number; p99: number } } }>((ok) => {
+      const req = indexedDB.open('rl-trading-lab');
+      req.onsuccess = () => { const g = req.result.transaction('runs').objectStore('runs').getAll(); g.onsuccess = () => ok(g.result[0]); };
+    }));
+    return {
+      where: 'chromium' as const,
+      backend: run.backend,
+      samples_per_s: Math.round(run.evaluation.samples_per_s),
+      predict_p50_ms: Number(run.evaluation.predict_ms.p50.toFixed(3)),
+      predict_p99_ms: Number(run.evaluation.predict_ms.p99.toFixed(3)),
+    };
   });
 }
 

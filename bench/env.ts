@@ -1,9 +1,12 @@
-// Environment benchmark: each environment with 64 copies over a synthetic 100,000-bar random walk
-// (random market features), stepped with pre-generated random actions for about 2 seconds after a
-// warm-up. steps_per_s counts single-copy steps: copies × step calls / seconds.
+// Environment benchmark: every registered candle environment with 64 copies over a synthetic
+// 100,000-bar random walk (random market features), episodes of 256 steps, stepped with
+// pre-generated random actions for about 2 seconds after a warm-up. steps_per_s counts
+// single-copy steps: copies × step calls / seconds.
 import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../src/core/features/layout';
 import { Rng } from '../src/core/rng';
-import { createEnv, ENV_NAMES, type EnvName } from '../src/core/env';
+import { ENVIRONMENTS } from '../src/core/env/registry';
+import { candleData } from '../src/core/env/candles';
+import { defaultsOf } from '../src/core/settings';
 import type { VecEnv } from '../src/core/env/types';
 
 const ROWS = 100_000;
@@ -11,6 +14,7 @@ const N_ENVS = 64;
 const WARMUP_S = 0.5;
 const MEASURE_S = 2;
 const ACTION_BATCHES = 1024;
+const MAX_STEPS = 256;
 
 function syntheticMarket(rows: number, seed: number): { features: MarketFeatures; candles: CandleColumns } {
   const rng = new Rng(seed);
@@ -69,11 +73,11 @@ export async function run() {
     for (let i = 0; i < N_ENVS; i++) a[i] = rng.int(3);
     return a;
   });
-  const results: { env: EnvName; n_envs: number; steps_per_s: number }[] = [];
-  for (const name of ['position', 'trade-approval'] as const satisfies readonly EnvName[]) {
-    if (!ENV_NAMES.includes(name)) continue;
-    const env = createEnv(name, { features, candles, segment: { start: 0, end: ROWS }, numEnvs: N_ENVS, seed: 1 });
-    results.push({ env: name, n_envs: N_ENVS, steps_per_s: Math.round(measure(env, actions)) });
+  const results: { env: string; n_envs: number; steps_per_s: number }[] = [];
+  const data = candleData(candles, features);
+  for (const spec of ENVIRONMENTS.filter((e) => e.datasetKinds.includes('candles'))) {
+    const env = spec.create(data, { settings: defaultsOf(spec.settings), segment: { start: 0, end: ROWS }, copies: N_ENVS, seed: 1, randomStart: true, maxSteps: MAX_STEPS });
+    results.push({ env: spec.id, n_envs: N_ENVS, steps_per_s: Math.round(measure(env, actions)) });
   }
   return { bench: 'env', results };
 }

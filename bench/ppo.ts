@@ -1,17 +1,21 @@
 // PPO benchmark: end-to-end environment steps per second (rollouts and updates) with 8 envs ×
-// 256 steps, 4 epochs, minibatch 256, [128, 128] networks, the position environment on the
-// ETH/BTC 5-minute sample. In Node for each Node backend, and in headless Chromium for each
-// backend there, through the lab's own Train view and training worker.
+// 256 steps, 4 epochs, minibatch 256, [128, 128] networks, the registry's default environment
+// (position) on the ETH/BTC 5-minute sample. In Node for each Node backend, and in headless
+// Chromium for each backend there, through the lab's own Train view and training worker.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '../src/algos/backends-node';
 import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
-import { PpoTrainer, type RunSink, type UpdateMetrics } from '../src/algos/ppo';
+import { PpoTrainer, type RunSink } from '../src/algos/ppo/trainer';
+import { DEFAULT_PPO } from '../src/algos/ppo/hyperparameters';
 import { importBytes } from '../src/core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../src/core/features/market';
-import { buildEnvironments, resolveSettings } from '../src/services/engine';
+import { buildEnvironments } from '../src/core/env/build';
+import { candleData } from '../src/core/env/candles';
+import { DEFAULT_ENV_ID, envSpec } from '../src/core/env/registry';
+import { defaultsOf } from '../src/core/settings';
 import { perBackendInChromium } from './chromium';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
@@ -23,12 +27,13 @@ async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
   if (imported.status !== 'ready') throw new Error('sample did not import');
   const ds = imported.dataset;
   const candles = candleColumnsOfDataset(ds);
-  const { hp, env } = resolveSettings(null, SETTINGS, { env: 'position' });
-  const envs = buildEnvironments(candles, computeMarketFeatures(candles), env, hp);
+  const hp = { ...DEFAULT_PPO, ...SETTINGS };
+  const spec = envSpec(DEFAULT_ENV_ID);
+  const envs = buildEnvironments(spec, candleData(candles, computeMarketFeatures(candles)), defaultsOf(spec.settings), { copies: hp.n_envs, seed: hp.seed, maxSteps: hp.max_steps });
   const error = await trySetBackend(backend);
   if (error) throw new Error(`${backend}: ${error}`);
   const stamps: { step: number; t: number }[] = [];
-  const sink: RunSink = { episodes() {}, evaluation() {}, checkpoint() {}, update(m: UpdateMetrics) { stamps.push({ step: m.step, t: performance.now() }); } };
+  const sink: RunSink = { episodes() {}, evaluation() {}, checkpoint() {}, update(m) { stamps.push({ step: m.step, t: performance.now() }); } };
   const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink });
   await trainer.train();
   trainer.dispose();
@@ -42,7 +47,7 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
     await page.click('nav a[href="#/train"]');
     await page.waitForSelector('[data-testid=train-start]');
-    await page.fill('[data-testid=train-timesteps]', String(SETTINGS.total_timesteps));
+    await page.fill('input[data-field="total_timesteps"]', String(SETTINGS.total_timesteps));
     await page.selectOption('[data-testid=train-backend]', backend);
     await page.click('summary:text("PPO hyperparameters")');
     for (const k of ['n_envs', 'n_steps', 'n_epochs', 'batch_size', 'eval_freq', 'save_freq', 'seed'] as const) await page.fill(`input[data-field="${k}"]`, String(SETTINGS[k]));
@@ -56,7 +61,7 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
         const tx = req.result.transaction(['updates', 'runs']);
         const u = tx.objectStore('updates').getAll();
         const r = tx.objectStore('runs').getAll();
-        tx.oncomplete = () => ok((u.result as { step: number; 'time/time_elapsed': number }[]).map((x) => ({ step: x.step, t: x['time/time_elapsed'], backend: (r.result[0] as { backend: string }).backend })));
+        tx.oncomplete = () => ok((u.result as { step: number; metrics: Record<string, number> }[]).map((x) => ({ step: x.step, t: x.metrics['time/time_elapsed'], backend: (r.result[0] as { backend: string }).backend })));
       };
     }));
     const first = updates[0], last = updates[updates.length - 1];
@@ -74,5 +79,5 @@ export async function run() {
   }
   tf.disposeVariables();
   for (const r of await chromiumRuns()) results.push({ where: 'chromium', ...r });
-  return { bench: 'ppo', settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], env: 'position' }, results };
+  return { bench: 'ppo', settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], env: DEFAULT_ENV_ID }, results };
 }

@@ -6,13 +6,16 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { checkpointModelFiles } from '../src/algos/export';
-import { PpoTrainer, type PpoCheckpoint } from '../src/algos/ppo';
-import { DEFAULT_PPO } from '../src/core/run/config';
+import { PPO } from '../src/algos/ppo';
+import type { PpoRunConfig } from '../src/algos/ppo/config';
+import { ppoEnvelope } from '../src/algos/ppo/format';
+import { DEFAULT_PPO } from '../src/algos/ppo/hyperparameters';
+import { PPO_RUNTIME } from '../src/algos/ppo/runtime';
+import { PpoTrainer, type PpoCheckpoint } from '../src/algos/ppo/trainer';
 import { runFiles, zipRun } from '../src/core/run/exportRun';
-import { pythonIsoTime, type PpoRunConfig } from '../src/core/run/record';
+import { pythonIsoTime } from '../src/core/run/record';
 import { Rng } from '../src/core/rng';
-import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../src/store/db';
+import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../src/core/run/contracts';
 import type { VecEnv } from '../src/core/env/types';
 import { launchChromium, serveDist } from '../test/support/site';
 
@@ -22,7 +25,7 @@ const RUN_ID = 'run_20250116_143022';
 
 /** An environment shell with trade-approval's sizes, only to build genuine checkpoints. */
 function shellEnv(n: number): VecEnv {
-  return { name: 'shell', numEnvs: n, obsSize: 42, numActions: 3, actionNames: ['reject', 'approve_warning', 'approve'], obs: new Float32Array(n * 42), rewards: new Float32Array(n), dones: new Uint8Array(n), masks: new Uint8Array(n * 3).fill(1), reset() {}, step() {}, drainEpisodes: () => [], getState: () => ({}), setState() {} };
+  return { name: 'shell', numEnvs: n, obsSize: 42, numActions: 3, actionNames: ['reject', 'approve_warning', 'approve'], obs: new Float32Array(n * 42), rewards: new Float32Array(n), dones: new Uint8Array(n), masks: new Uint8Array(n * 3).fill(1), reset() {}, startAt() {}, currentRow: () => 0, step() {}, drainEpisodes: () => [], getState: () => ({}), setState() {} };
 }
 
 async function syntheticRun(): Promise<Uint8Array> {
@@ -51,12 +54,12 @@ async function syntheticRun(): Promise<Uint8Array> {
   const updates: StoredUpdate[] = [];
   for (let u = 1; u <= UPDATES; u++) {
     updates.push({
-      runId: RUN_ID, update: u, step: u * stepsPerUpdate, timestamp: t(u * 0.4),
+      runId: RUN_ID, update: u, step: u * stepsPerUpdate, timestamp: t(u * 0.4), metrics: {
       'train/approx_kl': 0.01 * rng.next(), 'train/clip_fraction': 0.1 * rng.next(), 'train/entropy_loss': -1 + 0.3 * rng.next(), 'train/value_loss': 5 * rng.next(),
       'train/policy_gradient_loss': -0.01 * rng.next(), 'train/loss': rng.next(), 'train/explained_variance': rng.next(), 'train/learning_rate': 3e-4 * (1 - u / UPDATES),
       'train/clip_range': 0.2, 'train/n_updates': u * 4, 'train/epochs': 4, 'rollout/ep_rew_mean': u / 400, 'rollout/ep_len_mean': 100,
       'time/fps': 5000 + 100 * rng.next(), 'time/total_timesteps': u * stepsPerUpdate, 'time/iterations': u, 'time/time_elapsed': u * 0.4,
-    });
+    } });
   }
   const evaluations: StoredEvaluation[] = [];
   for (let k = 1; k * hp.eval_freq <= hp.total_timesteps; k++) {
@@ -69,17 +72,17 @@ async function syntheticRun(): Promise<Uint8Array> {
     const c: PpoCheckpoint = { ...(await trainer.checkpoint(kind)), step };
     // Adam's moments as a trained run has them, not zeros
     for (const t of [...c.optimizer.m, ...c.optimizer.v]) t.values = Float32Array.from(t.values, () => Math.abs(rng.normal()) * 1e-3);
-    checkpoints.push({ runId: RUN_ID, name, kind, step, timestamp: t(step / 5000), checkpoint: c });
+    checkpoints.push({ runId: RUN_ID, name, kind, step, timestamp: t(step / 5000), checkpoint: ppoEnvelope(c, { env: 'trade-approval', activation: 'tanh' }) });
   }
   trainer.dispose();
   const rewards = episodes.map((e) => e.summary.reward);
   const config: PpoRunConfig = {
     run_id: RUN_ID, created_at: t(0), completed_at: t(820), status: 'completed', algorithm: 'PPO', ...hp, data_file: 'ETH_BTC-5m.parquet',
     final_metrics: { mean_reward: rewards.reduce((a, b) => a + b, 0) / rewards.length, final_100_mean: rewards.slice(-100).reduce((a, b) => a + b, 0) / 100, total_episodes: EPISODES, best_eval_mean_reward: 2.5, total_timesteps_done: hp.total_timesteps },
-    name: 'benchmark run', tags: ['bench'], dataset_id: 'bench', dataset_name: 'ETH_BTC-5m', env: 'trade-approval', env_settings: { env: 'trade-approval', leverage: 1, fee: 0.0006, allow_short: true, starting_balance: 10000, eval_fraction: 0.2 },
+    name: 'benchmark run', tags: ['bench'], dataset_id: 'bench', dataset_name: 'ETH_BTC-5m', env: 'trade-approval', env_settings: { env: 'trade-approval', fee: 0.0006, starting_balance: 10000, eval_fraction: 0.2 },
     preset: null, backend: 'wasm', backend_requested: 'auto', backend_trials: [], error: null, progress_timesteps: hp.total_timesteps, updated_at: t(820),
   };
-  const files = await runFiles({ config, episodes, evaluations, updates, checkpoints, epochs: [] }, (c) => checkpointModelFiles(config, c.checkpoint, c.step));
+  const files = await runFiles({ config: config as never, episodes, evaluations, updates, checkpoints }, PPO.format, (c) => PPO_RUNTIME.modelFiles(c.checkpoint, config));
   return zipRun(files);
 }
 

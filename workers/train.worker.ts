@@ -1,27 +1,6 @@
-// The training worker: environments and PPO off the main thread, driven through comlink.
+// The training worker: every algorithm's training, run export / import and playing a policy, off
+// the main thread, driven through comlink.
 import * as Comlink from 'comlink';
-import { pauseTraining, resumeTraining, startTraining, stopTraining, trainingStatus } from '../src/services/training';
-import { exportRunJsonl, exportRunZip, importRunArchive } from '../src/services/runArchive';
-import { runInference } from '../src/services/inference';
-import { bcTrainingStatus, pauseBc, resumeBc, stopBc, trainBc } from '../src/services/bcTraining';
+import { createTrainWorkerApi } from '../src/services/trainWorkerApi';
 
-const api = {
-  start: startTraining,
-  pause: pauseTraining,
-  resume: resumeTraining,
-  stop: stopTraining,
-  status: trainingStatus,
-  exportRunZip,
-  exportRunJsonl,
-  importRunArchive,
-  runInference,
-  trainBc,
-  stopBc,
-  pauseBc,
-  resumeBc,
-  bcStatus: bcTrainingStatus,
-};
-
-export type TrainWorkerApi = typeof api;
-
-Comlink.expose(api);
+Comlink.expose(createTrainWorkerApi());

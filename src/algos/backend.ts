@@ -3,21 +3,13 @@
 // keeps the fastest: a software WebGPU (SwiftShader) can be 25× slower than WASM, so the order
 // alone would choose badly. The choice and every measurement go into the run's config.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice, BackendName } from '../core/run/config';
+import type { BackendChoice, BackendName, BackendTrial } from '../core/run/contracts';
 import { Rng } from '../core/rng';
 import { createMlp, disposeMlp, forward, variablesOf } from './mlp';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-export interface BackendTrial {
-  backend: BackendName;
-  ok: boolean;
-  error?: string;
-  /** Measured training samples per second of the probe, where measured. */
-  samplesPerSecond?: number;
-  /** The figure comes from an earlier measurement on this machine, not from this run. */
-  cached?: boolean;
-}
+export type { BackendTrial };
 
 export interface BackendSelection {
   backend: BackendName;

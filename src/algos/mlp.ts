@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { orthogonal } from './init';
 import type { Rng } from '../core/rng';
+import type { StoredTensor } from '../core/run/contracts';
 
 export interface Dense {
   kernel: tf.Variable;
@@ -95,11 +96,7 @@ export function disposeMlp(mlp: Mlp): void {
   for (const l of mlp.layers) { l.kernel.dispose(); l.bias.dispose(); }
 }
 
-export interface StoredTensor {
-  name: string;
-  shape: number[];
-  values: Float32Array;
-}
+export type { StoredTensor };
 
 export async function readVariables(vars: tf.Variable[]): Promise<StoredTensor[]> {
   return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.shape.slice(), values: (await v.data()) as Float32Array })));

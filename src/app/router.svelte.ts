@@ -1,5 +1,6 @@
-// Hash routing (#/data, #/train, #/runs, #/runs/<run id>, #/runs/compare/<id>,<id>): works from
-// any base path, GitHub Pages included.
+// Hash routing (#/data, #/train?<settings>, #/runs, #/runs/<run id>, #/runs/compare/<id>,<id>):
+// works from any base path, GitHub Pages included. The part after "?" is a section's own state
+// (the Train form's settings), so a link reproduces it and the back button restores it.
 
 export type Section = 'data' | 'train' | 'runs';
 export const SECTIONS: { id: Section; label: string; key: string }[] = [
@@ -8,18 +9,32 @@ export const SECTIONS: { id: Section; label: string; key: string }[] = [
   { id: 'runs', label: 'Runs', key: '3' },
 ];
 
-function parse(): { section: Section; rest: string[] } {
-  const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+function parse(): { section: Section; rest: string[]; query: string } {
+  const [path, ...queryParts] = location.hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const section = SECTIONS.some((s) => s.id === parts[0]) ? (parts[0] as Section) : 'data';
-  return { section, rest: section === parts[0] ? parts.slice(1) : [] };
+  return { section, rest: section === parts[0] ? parts.slice(1) : [], query: queryParts.join('?') };
 }
 
 export const route = $state(parse());
 
 if (typeof window !== 'undefined') {
-  window.addEventListener('hashchange', () => Object.assign(route, parse()));
+  // a new address, or the back and forward buttons
+  const update = () => Object.assign(route, parse());
+  window.addEventListener('hashchange', update);
+  window.addEventListener('popstate', update);
 }
 
 export function go(section: Section, ...rest: string[]) {
   location.hash = `#/${[section, ...rest].map(encodeURIComponent).join('/')}`;
+}
+
+/** Puts a section's state in the address: a new history entry (the back button returns to the old state), or in place of the current one. */
+export function setQuery(query: string, mode: 'push' | 'replace'): void {
+  if (query === route.query) return;
+  const path = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const url = `#/${path}${query ? `?${query}` : ''}`;
+  if (mode === 'push') history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+  route.query = query;
 }

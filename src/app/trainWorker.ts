@@ -1,9 +1,10 @@
-// The page's handle on the training worker (one run at a time per tab).
+// The page's handle on the training worker (one run at a time per tab). A crashed worker is
+// replaced on the next call; whoever listens is told it died.
 import * as Comlink from 'comlink';
-import type { TrainWorkerApi } from '../../workers/train.worker';
-import type { ProgressCallback, StartRequest } from '../services/training';
+import type { TrainWorkerApi } from '../services/trainWorkerApi';
+import type { ProgressCallback, ResumeRequest, StartOptions } from '../services/training';
 import type { InferenceRequest } from '../services/inference';
-import type { BcProgress, BcRequest } from '../services/bcTraining';
+import type { TrainRequest } from '../algos/spec';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
@@ -23,26 +24,17 @@ function start(): Comlink.Remote<TrainWorkerApi> {
   return api;
 }
 
-/** Called when the worker dies (the PPO and the behavior-cloning session each listen). */
+/** Called when the worker dies. */
 export function onWorkerCrash(handler: (message: string) => void) {
   crashHandlers.push(handler);
 }
 
-export async function startRun(request: StartRequest | { resumeRunId: string }, onProgress: ProgressCallback): Promise<{ runId: string }> {
-  return start().start(request, Comlink.proxy(onProgress));
-}
+export const startRun = (request: TrainRequest | ResumeRequest, onProgress: ProgressCallback, opts: StartOptions) => start().start(request, Comlink.proxy(onProgress), opts);
+export const pauseRun = () => start().pause();
+export const resumeRun = () => start().resume();
+export const stopRun = () => start().stop();
 
 export const exportRunZip = (runId: string) => start().exportRunZip(runId);
 export const exportRunJsonl = (runId: string) => start().exportRunJsonl(runId);
 export const importRunArchive = (bytes: Uint8Array, fileName: string) => start().importRunArchive(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName);
-
 export const runInference = (request: InferenceRequest) => start().runInference(request);
-
-export const trainBc = (request: BcRequest | { resumeRunId: string }, onProgress: (p: BcProgress) => void) => start().trainBc(request, Comlink.proxy(onProgress));
-export const stopBc = () => start().stopBc();
-export const pauseBc = () => start().pauseBc();
-export const resumeBc = () => start().resumeBc();
-
-export const pauseRun = () => start().pause();
-export const resumeRun = () => start().resume();
-export const stopRun = () => start().stop();

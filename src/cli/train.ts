@@ -1,187 +1,123 @@
-// npm run train -- --data <file> --env <trade-approval|position> --algo ppo --timesteps <N> --seed <S> --out <dir>
-// The lab's training engine in Node (WASM or CPU backend), writing seed 000's run folder:
-// config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl, checkpoints/model_step_N/.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+// npm run train -- --data <file> --algo <id> [--env <id>] [settings…] --out <dir>
+// The lab's training service in Node (WASM or CPU backend), for every registered algorithm and
+// environment, writing the run folder the lab exports (seed 000's layout). Its flags and --help
+// come from the algorithms' and environments' own tables.
+import { readFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../algos/backends-node';
 import { NODE_BACKENDS } from '../algos/backends-node';
-import { selectBackend } from '../algos/backend';
-import { policyModelFiles } from '../algos/export';
-import { PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../algos/ppo';
+import { ALGORITHMS, findAlgorithm } from '../algos/registry';
+import type { TrainRequest } from '../algos/spec';
 import { importBytes } from '../core/data/importer';
-import { candleColumnsOfDataset, computeMarketFeatures } from '../core/features/market';
-import { isEnvName } from '../core/env';
-import type { BackendChoice, PresetName } from '../core/run/config';
-import { checkpointPath, finalMetrics, makeRunId, pythonIsoTime, type CheckpointSummary, type EpisodeSummary, type PpoRunConfig, type RunStatus } from '../core/run/record';
-import { buildEnvironments, resolveSettings, type Environments } from '../services/engine';
-import { trainerStateJson } from '../core/run/exportRun';
+import { datasetSource } from '../core/env/candles';
+import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
+import type { BackendChoice } from '../core/run/contracts';
+import { cliFlag, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
+import { TrainingService } from '../services/training';
+import { folderRepository } from './folderRepository';
 
-const USAGE = `usage: npm run train -- --data <file> --env <trade-approval|position> --algo ppo --timesteps <N> --seed <S> --out <dir>
-  optional: --preset conservative|moderate|aggressive  --backend auto|wasm|cpu  --n-envs N  --n-steps N  --batch-size N
-            --learning-rate X  --eval-freq N  --save-freq N  --max-steps N  --leverage X  --quiet
-       npm run train -- --algo bc --data <offline.npz | candles> --seed <S> --out <dir>
-  optional: --seeds S1,S2,...  (an ensemble: one PolicyNet per seed, majority vote)  --epochs N  --batch-size N  --learning-rate X  --hidden-dim N  --num-layers N  --dropout X  --patience N
-            --imbalance none|weighted|oversample|focal  --backend auto|wasm|cpu  --quiet`;
+const COMMON = `usage: npm run train -- --data <file> --algo <${ALGORITHMS.map((a) => a.id.toLowerCase()).join('|')}> [--env <${ENVIRONMENTS.map((e) => e.id).join('|')}>] [settings] --out <dir>
+  --data <file>                  candles (CSV, Parquet, JSON), or an offline .npz for behavior cloning
+  --algo <id>                    ${ALGORITHMS.map((a) => `${a.id.toLowerCase()}: ${a.menuLabel}`).join('; ')}
+  --env <id>                     the environment, for algorithms that train on one (default ${DEFAULT_ENV_ID})
+  --preset <name>                a risk preset, where the algorithm has them
+  --backend auto|wasm|cpu        TensorFlow.js backend (auto measures and keeps the fastest)
+  --name <text>                  the run's name (default: its id)
+  --out <dir>                    where the run folder goes (default runs)
+  --quiet                        print only the start and the result`;
+
+function usage(): string {
+  const sections = [COMMON];
+  for (const a of ALGORITHMS) sections.push(`\n${a.title} (--algo ${a.id.toLowerCase()})${a.presets ? `; presets: ${Object.keys(a.presets).join(', ')}` : ''}:\n${a.hyperparameters.map(settingHelp).join('\n')}`);
+  for (const e of ENVIRONMENTS) sections.push(`\nenvironment ${e.id}: ${e.summary}\n${e.settings.map(settingHelp).join('\n')}`);
+  return sections.join('\n');
+}
 
 function fail(message: string): never {
-  console.error(`error: ${message}\n${USAGE}`);
+  console.error(`error: ${message}\n(npm run train -- --help lists every option)`);
   process.exit(2);
 }
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string' }, env: { type: 'string', default: 'position' }, algo: { type: 'string', default: 'ppo' },
-    timesteps: { type: 'string' }, seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'runs' },
-    preset: { type: 'string' }, backend: { type: 'string', default: 'auto' }, 'n-envs': { type: 'string' }, 'n-steps': { type: 'string' },
-    'batch-size': { type: 'string' }, 'learning-rate': { type: 'string' }, 'eval-freq': { type: 'string' }, 'save-freq': { type: 'string' },
-    'max-steps': { type: 'string' }, leverage: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-    // behavior cloning
-    epochs: { type: 'string' }, seeds: { type: 'string' }, 'hidden-dim': { type: 'string' }, 'num-layers': { type: 'string' }, dropout: { type: 'string' }, patience: { type: 'string' }, imbalance: { type: 'string' },
-  },
-});
-if (args.help) { console.log(USAGE); process.exit(0); }
-if (!args.data) fail('--data is required');
-if (!isEnvName(args.env!)) fail(`--env must be trade-approval or position, not "${args.env}"`);
-if (args.algo !== 'ppo' && args.algo !== 'bc') fail(`--algo ${args.algo} is not available from the command line yet; use ppo or bc`);
-if (args.preset && !['conservative', 'moderate', 'aggressive'].includes(args.preset)) fail(`unknown preset "${args.preset}"`);
-if (!['auto', 'wasm', 'cpu'].includes(args.backend!)) fail(`--backend must be auto, wasm or cpu in Node, not "${args.backend}"`);
-const num = (v: string | undefined, name: string) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) fail(`--${name} must be a number, not "${v}"`);
-  return n;
+/** Every setting's flag (and its aliases) → the tables that have it. */
+const flagOwners = new Map<string, { spec: SettingSpec; owner: string; table: 'hyperparameters' | 'env' }[]>();
+const own = (spec: SettingSpec, owner: string, table: 'hyperparameters' | 'env') => {
+  for (const name of [cliFlag(spec.key), ...(spec.cliAliases ?? [])]) flagOwners.set(name, [...(flagOwners.get(name) ?? []), { spec, owner, table }]);
 };
-const dataPath = resolve(args.data!);
-if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);
+for (const a of ALGORITHMS) for (const s of a.hyperparameters) own(s, a.id, 'hyperparameters');
+for (const e of ENVIRONMENTS) for (const s of e.settings) own(s, e.id, 'env');
 
-if (args.algo === 'bc') {
-  const { runBehaviorCloningCli } = await import('./trainBc');
-  const hp = Object.fromEntries(Object.entries({
-    max_epochs: num(args.epochs, 'epochs'), batch_size: num(args['batch-size'], 'batch-size'), learning_rate: num(args['learning-rate'], 'learning-rate'),
-    hidden_dim: num(args['hidden-dim'], 'hidden-dim'), num_layers: num(args['num-layers'], 'num-layers'), dropout: num(args.dropout, 'dropout'),
-    patience: num(args.patience, 'patience'), imbalance: args.imbalance,
-  }).filter(([, v]) => v !== undefined));
-  const seeds = args.seeds ? args.seeds.split(',').map((s) => num(s.trim(), 'seeds')!) : [num(args.seed, 'seed') ?? 1];
-  process.exit(await runBehaviorCloningCli({ data: dataPath, out: args.out!, seeds, backend: args.backend as BackendChoice, hp, quiet: args.quiet! }));
-}
-
-const ppoOverrides = Object.fromEntries(Object.entries({
-  total_timesteps: num(args.timesteps, 'timesteps'), seed: num(args.seed, 'seed'), n_envs: num(args['n-envs'], 'n-envs'),
-  n_steps: num(args['n-steps'], 'n-steps'), batch_size: num(args['batch-size'], 'batch-size'), learning_rate: num(args['learning-rate'], 'learning-rate'),
-  eval_freq: num(args['eval-freq'], 'eval-freq'), save_freq: num(args['save-freq'], 'save-freq'), max_steps: num(args['max-steps'], 'max-steps'),
-}).filter(([, v]) => v !== undefined));
-const envOverrides = Object.fromEntries(Object.entries({ env: args.env, leverage: num(args.leverage, 'leverage') }).filter(([, v]) => v !== undefined));
-
-let settings;
-try {
-  settings = resolveSettings((args.preset as PresetName) ?? null, ppoOverrides, envOverrides);
-} catch (e) {
-  fail((e as Error).message);
-}
-const { hp, env: envSettings } = settings;
-
-// data → candles → features
-const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true }).catch((e: Error) => fail(e.message));
-if (imported.status !== 'ready') fail(`could not tell which column is which in ${basename(dataPath)}: ${imported.preview.reason}`);
-const dataset = imported.dataset;
-if (dataset.meta.kind !== 'candles') fail(`${basename(dataPath)} holds ${dataset.meta.kind} data; training needs candles`);
-const candles = candleColumnsOfDataset(dataset);
-const features = computeMarketFeatures(candles);
-const envs: Environments = (() => {
+const { values: args } = (() => {
   try {
-    return buildEnvironments(candles, features, envSettings, hp);
+    return parseArgs({
+      options: {
+        data: { type: 'string' }, algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
+        name: { type: 'string' }, out: { type: 'string', default: 'runs' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+        ...Object.fromEntries([...flagOwners.keys()].map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
   } catch (e) {
     return fail((e as Error).message);
   }
 })();
-const selection = await selectBackend(args.backend as BackendChoice, { obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: hp.net_arch, batch: hp.batch_size }, NODE_BACKENDS);
+if (args.help) { console.log(usage()); process.exit(0); }
+const algorithm = findAlgorithm(String(args.algo)) ?? fail(`--algo must be ${ALGORITHMS.map((a) => a.id.toLowerCase()).join(' or ')}, not "${args.algo}"`);
+const envId = (args.env as string | undefined) ?? DEFAULT_ENV_ID;
+const env = findEnv(envId) ?? fail(`--env must be ${ENVIRONMENTS.map((e) => e.id).join(' or ')}, not "${envId}"`);
+if (args.env !== undefined && !algorithm.trainsOn.environments) fail(`${algorithm.title} trains on no environment; leave --env out`);
+if (args.preset !== undefined && !algorithm.presets?.[String(args.preset)]) fail(`--preset must be ${Object.keys(algorithm.presets ?? {}).join(' or ') || 'left out'} for ${algorithm.title}, not "${args.preset}"`);
+if (!['auto', ...NODE_BACKENDS].includes(String(args.backend))) fail(`--backend must be auto, ${NODE_BACKENDS.join(' or ')} in Node, not "${args.backend}"`);
+if (!args.data) fail('--data is required');
 
-// the run folder
-const now = new Date();
-const outDir = resolve(args.out!);
-const runId = makeRunId(now, (id) => existsSync(join(outDir, id)));
-const runDir = join(outDir, runId);
-mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-const config: PpoRunConfig = {
-  run_id: runId, created_at: pythonIsoTime(now), completed_at: null, status: 'running', algorithm: 'PPO', ...hp,
-  data_file: basename(dataPath), final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
-  name: runId, tags: [], dataset_id: dataset.meta.source.sha256, dataset_name: dataset.meta.name, env: envSettings.env, env_settings: envSettings,
-  preset: (args.preset as PresetName) ?? null, backend: selection.backend, backend_requested: args.backend!, backend_trials: selection.trials,
-  error: null, progress_timesteps: 0, updated_at: pythonIsoTime(now),
-};
-
-const episodes: EpisodeSummary[] = [];
-const detailed: string[] = [];
-const evaluations: EvaluationRecord[] = [];
-const checkpoints: CheckpointSummary[] = [];
-const updates: string[] = [];
-let bestEval = null as number | null;
-
-function writeRecords(status?: RunStatus, error?: string) {
-  if (status) { config.status = status; config.completed_at = pythonIsoTime(); }
-  if (error) config.error = error;
-  config.updated_at = pythonIsoTime();
-  config.final_metrics = finalMetrics(episodes.map((e) => e.reward), bestEval, config.progress_timesteps);
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-  writeFileSync(join(runDir, 'metrics.json'), JSON.stringify({ episodes, evaluations, checkpoints }, null, 2));
-  writeFileSync(join(runDir, 'detailed_episodes.jsonl'), detailed.length ? detailed.join('\n') + '\n' : '');
-  writeFileSync(join(runDir, 'train_metrics.jsonl'), updates.length ? updates.join('\n') + '\n' : '');
+// the settings given, each read through its own table
+const hyperparameters: SettingValues = {};
+const envSettings: SettingValues = {};
+for (const [flag, owners] of flagOwners) {
+  const text = (args as Record<string, unknown>)[flag];
+  if (typeof text !== 'string') continue;
+  const mine = owners.find((o) => (o.table === 'hyperparameters' ? o.owner === algorithm.id : algorithm.trainsOn.environments && o.owner === env.id));
+  if (!mine) fail(`--${flag} is a setting of ${[...new Set(owners.map((o) => o.owner))].join(', ')}, not of ${algorithm.title}${algorithm.trainsOn.environments ? ` on ${env.id}` : ''}`);
+  const parsed = parseSetting(mine.spec, text);
+  if ('error' in parsed) fail(parsed.error);
+  (mine.table === 'hyperparameters' ? hyperparameters : envSettings)[mine.spec.key] = parsed.value;
 }
 
-async function writeCheckpoint(c: PpoCheckpoint) {
-  const dir = c.kind === 'periodic' ? checkpointPath(c.step) : `checkpoints/${c.kind}_model`;
-  mkdirSync(join(runDir, dir), { recursive: true });
-  const files = await policyModelFiles(c, { actionNames: envs.env.actionNames, env: envSettings.env, step: c.step });
-  writeFileSync(join(runDir, dir, 'model.json'), files.modelJson);
-  writeFileSync(join(runDir, dir, 'weights.bin'), files.weightsBin);
-  writeFileSync(join(runDir, dir, 'trainer_state.json'), trainerStateJson(c));
-  // one best_model and one final_model folder: an earlier entry for the same folder is superseded
-  const superseded = checkpoints.findIndex((k) => k.path === dir);
-  if (superseded >= 0) checkpoints.splice(superseded, 1);
-  checkpoints.push({ step: c.step, path: dir, timestamp: c.timestamp, kind: c.kind });
-}
+const dataPath = resolve(args.data as string);
+if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);
+const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true }).catch((e: Error) => fail(e.message));
+if (imported.status !== 'ready') fail(`could not tell which column is which in ${basename(dataPath)}: ${imported.preview.reason}`);
+const dataset = imported.dataset;
+// the file is the dataset: named by its content
+const datasetId = dataset.meta.source.sha256;
+dataset.meta.id = datasetId;
+const outDir = resolve(args.out as string);
+const repository = folderRepository(outDir, new Map([[datasetId, datasetSource(dataset)]]));
+const service = new TrainingService({ repository, backends: NODE_BACKENDS, flushMs: 2000 });
 
-const sink: RunSink = {
-  episodes(records) {
-    for (const r of records as Record<string, unknown>[]) {
-      episodes.push({ episode: r.episode as number, reward: r.reward as number, length: r.length as number, timestep: r.timestep as number, timestamp: r.timestamp as string });
-      detailed.push(JSON.stringify(r));
-    }
-  },
-  update(m: UpdateMetrics) {
-    updates.push(JSON.stringify(m));
-    config.progress_timesteps = m.step;
-  },
-  evaluation(e) {
-    evaluations.push(e);
-    if (bestEval === null || e.mean_reward > bestEval) bestEval = e.mean_reward;
-    if (!args.quiet) console.log(`  eval @ ${e.step}: ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} episodes`);
-  },
-  async checkpoint(c) {
-    await writeCheckpoint(c);
-    writeRecords();
-  },
+const request: TrainRequest = {
+  algorithm: algorithm.id, datasetId, env: algorithm.trainsOn.environments ? env.id : undefined, preset: (args.preset as string | undefined) ?? null,
+  hyperparameters, envSettings, backend: args.backend as BackendChoice, name: args.name as string | undefined,
 };
-
-console.log(`${runId}: PPO on ${envSettings.env} over ${basename(dataPath)} (${features.rows} rows; train rows ${envs.segments.train.start}–${envs.segments.train.end}, eval ${envs.segments.eval.start}–${envs.segments.eval.end}), backend ${selection.backend}, ${hp.total_timesteps} steps → ${runDir}`);
-const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink });
 let lastLog = 0;
-try {
-  await trainer.train({
-    progress: (p) => {
-      if (args.quiet || performance.now() - lastLog < 2000) return;
-      lastLog = performance.now();
-      const rew = episodes.length ? (episodes.slice(-100).reduce((a, e) => a + e.reward, 0) / Math.min(100, episodes.length)).toFixed(3) : '—';
-      console.log(`  step ${p.step}/${p.total} (${((100 * p.step) / p.total).toFixed(0)}%), ${Math.round(p.fps)} steps/s, ep_rew_mean ${rew}, ~${Math.round(p.secondsLeft ?? 0)} s left`);
-    },
-  });
-  writeRecords('completed');
-  console.log(`done: ${episodes.length} episodes, final_100_mean ${config.final_metrics.final_100_mean?.toFixed(4)}, best eval ${bestEval?.toFixed(4)}; wrote ${runDir}`);
-} catch (e) {
-  writeRecords('failed', (e as Error).message);
-  console.error(`failed: ${(e as Error).message}`);
+let announced = false;
+const started = await service.start(request, (p) => {
+  if (!announced && p.backend) {
+    announced = true;
+    console.log(`${p.runId}: ${algorithm.title}${request.env ? ` on ${request.env}` : ''} over ${basename(dataPath)} (${dataset.meta.rows} rows), backend ${p.backend}, ${p.total} ${p.unit} → ${join(outDir, p.runId)}`);
+  }
+  if (args.quiet) return;
+  for (const e of p.evaluations ?? []) console.log(`  eval @ ${e.step}: ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} episodes`);
+  if (p.status === 'running' && performance.now() - lastLog > 2000) {
+    lastLog = performance.now();
+    console.log(`  ${p.detail ? `${p.detail}: ` : ''}${p.done}/${p.total} ${p.unit} (${((100 * p.done) / Math.max(1, p.total)).toFixed(0)}%), ${Math.round(p.rate)} ${p.unit === 'epochs' ? 'samples' : 'steps'}/s, ~${Math.round(p.secondsLeft ?? 0)} s left`);
+  }
+}).catch((e: Error) => fail(e.message));
+const status = await started.done;
+const run = repository.records()!.config;
+if (status === 'failed') {
+  console.error(`failed: ${run.error}`);
   process.exitCode = 1;
-} finally {
-  trainer.dispose();
+} else {
+  for (const line of algorithm.summary(run)) console.log(line);
+  console.log(`wrote ${join(outDir, run.run_id)}`);
 }

@@ -1,19 +1,16 @@
-// Playing a trained policy (seed 001's inference test): a run's best or final checkpoint, greedy
-// actions, N episodes on the held-out segment of a chosen dataset; rewards, trades and the
-// latency of single predictions. Runs in the training worker.
+// Playing a trained policy (seed 001's inference test): a run's best or final checkpoint on the
+// held-out segment of a chosen dataset, N episodes, with the evaluation training uses (greedy,
+// masks honoured); rewards, the trades marked on the price chart, and the latency of one
+// decision. Runs in the training worker.
 import * as tf from '@tensorflow/tfjs';
-import { assignVariables, createMlp, disposeMlp, forward } from '../algos/mlp';
-import { trySetBackend } from '../algos/backend';
-import type { PpoCheckpoint } from '../algos/ppo';
-import { ObservationNormalizer } from '../core/normalizer';
-import { Rng } from '../core/rng';
-import { marketFeaturesCached } from '../core/features/market';
-import { openLabDb, type LabDb } from '../store/db';
-import { getDatasetMeta, loadCandleColumns } from '../store/datasets';
+import { playEpisodes, meanStd } from '../algos/evaluate';
+import { algorithmSpec } from '../algos/registry';
+import { buildEnvironments, envSettingsOf } from '../core/env/build';
+import { envSpec } from '../core/env/registry';
+import type { TradeMarkerKind } from '../core/env/spec';
+import type { LabDb } from '../store/db';
+import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
 import { getRun, runCheckpoints } from '../store/runs';
-import { buildEnvironments } from './engine';
-import { trainingStatus } from './training';
-import { bcTrainingStatus } from './bcTraining';
 
 export interface InferenceRequest {
   runId: string;
@@ -26,8 +23,8 @@ export interface InferenceTrade {
   episode: number;
   time: number;
   price: number;
-  /** What the agent did at this bar: went long / short / flat (position) or approved a long / short (trade-approval). */
-  kind: 'long' | 'short' | 'flat';
+  /** What the agent did at this bar, as its environment marks it (went long / short / flat, approved a long / short). */
+  kind: TradeMarkerKind;
 }
 
 export interface InferenceResult {
@@ -41,99 +38,64 @@ export interface InferenceResult {
   checkpointStep: number;
 }
 
-let dbPromise: Promise<LabDb> | null = null;
-const db = () => (dbPromise ??= openLabDb());
-
-export async function runInference(req: InferenceRequest): Promise<InferenceResult> {
-  if (!trainingStatus().runId && !bcTrainingStatus().runId) {
-    const error = (await trySetBackend('wasm')) && (await trySetBackend('cpu'));
-    if (error) throw new Error(`No TensorFlow.js backend could start: ${error}`);
-  }
-  const database = await db();
-  const run = await getRun(database, req.runId);
+/** Plays `req` with the backend already started (the caller starts one when none trains). */
+export async function runInference(db: LabDb, req: InferenceRequest): Promise<InferenceResult> {
+  const run = await getRun(db, req.runId);
   if (!run) throw new Error(`Run ${req.runId} is not in this browser.`);
-  if (run.algorithm !== 'PPO') throw new Error(`Run ${req.runId} is a behavior-cloning run: its policy was backtested on the held-out segment when it trained; playing episodes needs a PPO run.`);
-  const stored = (await runCheckpoints(database, req.runId)).find((c) => c.name === req.checkpoint);
+  const algorithm = algorithmSpec(run.algorithm);
+  const envId = typeof run.env === 'string' ? run.env : null;
+  if (!envId || !algorithm.trainsOn.environments) throw new Error(`Run ${req.runId} trained ${algorithm.subject(run)} without an environment: its policy was evaluated on held-out data when it trained; playing episodes needs a run that trained on an environment.`);
+  const stored = (await runCheckpoints(db, req.runId)).find((c) => c.name === req.checkpoint);
   if (!stored) throw new Error(`Run ${req.runId} has no ${req.checkpoint} checkpoint.`);
-  const c = stored.checkpoint as PpoCheckpoint;
-  const meta = await getDatasetMeta(database, req.datasetId);
-  if (!meta || meta.kind !== 'candles') throw new Error('Choose a candle dataset to play the policy on.');
-  const candles = await loadCandleColumns(database, meta);
-  const features = marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles);
+  const c = stored.checkpoint;
+  const meta = await getDatasetMeta(db, req.datasetId);
+  const spec = envSpec(envId);
+  if (!meta || !spec.datasetKinds.includes(meta.kind)) throw new Error(`Choose a ${spec.datasetKinds.join(' or ')} dataset to play the policy on.`);
+  const data = await spec.load(storedDatasetSource(db, meta));
   const n = Math.max(1, Math.min(64, Math.floor(req.episodes)));
-  const envs = buildEnvironments(candles, features, run.env_settings, { ...run, n_envs: n });
+  const settings = (run.env_settings ?? {}) as Record<string, unknown>;
+  const envs = buildEnvironments(spec, data, settings, { copies: n, seed: Number(run.seed ?? 1), maxSteps: Number(run.max_steps ?? 256) });
   // episodes on the held-out segment, with a fixed seed: the same episodes every time
-  const env = envs.makeEvalEnv(n, run.seed + 1000);
+  const env = envs.makeEvalEnv(n, Number(run.seed ?? 1) + 1000);
   if (env.obsSize !== c.obsSize || env.numActions !== c.numActions) throw new Error(`The checkpoint expects ${c.obsSize} observations and ${c.numActions} actions; this environment has ${env.obsSize} and ${env.numActions}.`);
-
-  // the run's own activation: a PPO run fine-tuned from behavior cloning has ReLU layers
-  const policy = createMlp('inference', [c.obsSize, ...c.netArch, c.numActions], 0.01, new Rng(1), run.activation ?? 'tanh');
-  assignVariables(policy.layers.flatMap((l) => [l.kernel, l.bias]), c.weights.slice(0, 2 * policy.layers.length));
-  const normalizer = c.normalizer ? new ObservationNormalizer(c.obsSize) : null;
-  if (normalizer && c.normalizer) normalizer.setState(c.normalizer);
-  const D = c.obsSize, A = c.numActions;
-  const obs = new Float32Array(n * D);
-  const greedy = async (input: Float32Array, rows: number, out: Int32Array) => {
-    const logits = tf.tidy(() => forward(policy, tf.tensor2d(input, [rows, D])));
-    const values = (await logits.data()) as Float32Array;
-    logits.dispose();
-    for (let i = 0; i < rows; i++) {
-      let best = 0;
-      for (let a = 1; a < A; a++) if (values[i * A + a] > values[i * A + best]) best = a;
-      out[i] = best;
-    }
-  };
+  const policy = (await algorithm.runtime()).actingPolicy(c, run);
+  if (!policy) throw new Error(`${algorithm.title} policies cannot be played on an environment.`);
   try {
-    env.reset();
-    const actions = new Int32Array(n);
-    const totals = new Float64Array(n);
-    const finished = new Uint8Array(n);
     const trades: InferenceTrade[] = [];
-    const lastKind: (InferenceTrade['kind'] | null)[] = new Array(n).fill(null);
-    for (let guard = 0; finished.some((f) => !f) && guard < 100_000; guard++) {
-      if (normalizer) normalizer.normalize(env.obs, obs, n); else obs.set(env.obs);
-      await greedy(obs, n, actions);
+    const lastKind: (TradeMarkerKind | null)[] = new Array(n).fill(null);
+    const D = env.obsSize;
+    const envSettings = envSettingsOf(spec, settings);
+    const { rewards } = await playEpisodes(policy, env, (actions, playing) => {
       for (let i = 0; i < n; i++) {
-        if (finished[i] || !env.currentRow) continue;
+        if (!playing[i]) continue;
         const row = env.currentRow(i);
-        // a trade marker where the agent changes its position (position) or approves (trade-approval)
-        let kind: InferenceTrade['kind'] | null = null;
-        if (run.env === 'position') kind = actions[i] === 1 ? 'long' : actions[i] === 2 ? (run.env_settings.allow_short ? 'short' : 'flat') : null;
-        else if (actions[i] > 0) kind = env.obs[i * D + 34] > 0 ? 'long' : 'short';
-        if (kind && (run.env !== 'position' || kind !== lastKind[i])) {
-          trades.push({ episode: i + 1, time: candles.time[row], price: candles.close[row], kind });
+        const kind = spec.tradeMarker(actions[i], env.obs, i * D, envSettings);
+        if (kind && (!spec.markChangesOnly || kind !== lastKind[i])) {
+          trades.push({ episode: i + 1, time: data.time[row], price: spec.price(data, row), kind });
           lastKind[i] = kind;
         }
       }
-      env.step(actions);
-      for (let i = 0; i < n; i++) {
-        if (finished[i]) continue;
-        totals[i] += env.rewards[i];
-        if (env.dones[i]) finished[i] = 1;
-      }
-    }
+    });
     // latency of one decision: normalize one observation, one forward pass, read back
-    const single = new Float32Array(D);
+    const single = env.obs.slice(0, D);
+    const mask = env.masks.slice(0, env.numActions);
     const one = new Int32Array(1);
     const times: number[] = [];
     for (let k = 0; k < 220; k++) {
       const t0 = performance.now();
-      if (normalizer) normalizer.normalize(env.obs, single, 1); else single.set(env.obs.subarray(0, D));
-      await greedy(single, 1, one);
+      await policy.act(single, mask, 1, one);
       if (k >= 20) times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    const rewards = Array.from(totals);
-    const mean = rewards.reduce((a, b) => a + b, 0) / n;
-    const std = Math.sqrt(rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    const { mean, std } = meanStd(rewards);
     return {
       rewards, mean, std, trades,
       latencyMs: { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)], mean: times.reduce((a, b) => a + b, 0) / times.length },
-      segment: { startTime: candles.time[envs.segments.eval.start], endTime: candles.time[envs.segments.eval.end - 1] },
+      segment: { startTime: data.time[envs.segments.eval.start], endTime: data.time[envs.segments.eval.end - 1] },
       backend: tf.getBackend(),
       checkpointStep: stored.step,
     };
   } finally {
-    disposeMlp(policy);
+    policy.dispose();
   }
 }

@@ -7,6 +7,7 @@ import type { CandleColumns } from '../core/features/layout';
 import { candleColumnsFrom } from '../core/features/market';
 import { isQuotaError, storageEstimate, StorageFullError, type LabDb, type StoredChunk } from './db';
 import { formatBytes } from '../core/data/format';
+import type { DatasetSource } from '../core/env/spec';
 
 function chunkValues(col: Column, start: number, end: number): StoredChunk['values'] {
   // slice, not subarray: a view would be cloned with its whole buffer
@@ -159,4 +160,9 @@ export async function loadCandleColumns(db: LabDb, meta: DatasetMeta): Promise<C
     if (col.type === 'number' || col.type === 'time') columns.set(meta.columns[c], col.values);
   }
   return candleColumnsFrom((name) => columns.get(name) ?? null);
+}
+
+/** A stored dataset as environments and learners read datasets: its metadata and its columns on request. */
+export function storedDatasetSource(db: LabDb, meta: DatasetMeta): DatasetSource {
+  return { meta, column: async (name) => (meta.columns.includes(name) ? loadColumn(db, meta, name) : null) };
 }

@@ -1,10 +1,11 @@
 // The one place that touches IndexedDB. Everything the lab keeps lives in this database.
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { DatasetMeta } from '../core/data/types';
-import type { EpisodeSummary, RunConfig } from '../core/run/record';
-import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../algos/ppo';
-import type { BcCheckpoint, BcEpochMetrics } from '../algos/bc';
+import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from '../core/run/contracts';
+import { upgradeRunRecordsToV4 } from './migrations';
+
+export type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate };
 
 export interface StoredChunk {
   datasetId: string;
@@ -13,65 +14,26 @@ export interface StoredChunk {
   values: Float64Array | Float32Array | Int32Array;
 }
 
-/** One finished episode: the light row of metrics.json and the detailed record of detailed_episodes.jsonl. */
-export interface StoredEpisode {
-  runId: string;
-  episode: number;
-  summary: EpisodeSummary;
-  /**
-   * The detailed record (seed 000's detailed_episodes.jsonl line), kept as JSON text: a run's
-   * thousands of episodes then read back and export as strings, with no object graph to rebuild.
-   */
-  detailJson: string;
-}
-
-export interface StoredEvaluation extends EvaluationRecord {
-  runId: string;
-}
-
-export interface StoredUpdate extends UpdateMetrics {
-  runId: string;
-}
-
-/** One epoch of one PolicyNet of a behavior-cloning run (train_metrics.jsonl's line). */
-export interface StoredEpoch extends BcEpochMetrics {
-  runId: string;
-  /** The member's seed (an ensemble trains one PolicyNet per seed). */
-  seed: number;
-  /** Position in the run: member index × max_epochs + epoch, so a resumed member rewrites its own rows. */
-  index: number;
-}
-
-export interface StoredCheckpoint {
-  runId: string;
-  /** PPO: 'step_N', 'best' or 'final'. Behavior cloning: 'best' and 'final', or 'seed_S_best' and 'seed_S_final' per ensemble member. */
-  name: string;
-  /** PPO: the timestep; behavior cloning: the epoch. */
-  step: number;
-  kind: PpoCheckpoint['kind'];
-  timestamp: string;
-  checkpoint: PpoCheckpoint | BcCheckpoint;
-}
-
 export interface LabSchema extends DBSchema {
   datasets: { key: string; value: DatasetMeta };
   chunks: { key: [string, string, number]; value: StoredChunk; indexes: { byDataset: string } };
-  runs: { key: string; value: RunConfig };
+  runs: { key: string; value: StoredRun };
   episodes: { key: [string, number]; value: StoredEpisode };
   evaluations: { key: [string, number]; value: StoredEvaluation };
+  /** Every algorithm's updates (a behavior-cloning epoch is one), numbered in the run's order. */
   updates: { key: [string, number]; value: StoredUpdate };
   checkpoints: { key: [string, string]; value: StoredCheckpoint };
-  epochs: { key: [string, number]; value: StoredEpoch };
 }
 
 export type LabDb = IDBPDatabase<LabSchema>;
 
 export const DB_NAME = 'rl-trading-lab';
-export const DB_VERSION = 3;
+/** 4: updates with open metric keys (behavior-cloning epochs among them), checkpoints in self-describing envelopes. */
+export const DB_VERSION = 4;
 
 export function openLabDb(name = DB_NAME): Promise<LabDb> {
   return openDB<LabSchema>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    async upgrade(db, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         db.createObjectStore('datasets', { keyPath: 'id' });
         const chunks = db.createObjectStore('chunks', { keyPath: ['datasetId', 'column', 'index'] });
@@ -84,8 +46,9 @@ export function openLabDb(name = DB_NAME): Promise<LabDb> {
         db.createObjectStore('updates', { keyPath: ['runId', 'update'] });
         db.createObjectStore('checkpoints', { keyPath: ['runId', 'name'] });
       }
-      if (oldVersion < 3) {
-        db.createObjectStore('epochs', { keyPath: ['runId', 'index'] });
+      if (oldVersion === 2 || oldVersion === 3) {
+        // versions 2 and 3 kept runs in older shapes: they move into version 4's, in this same transaction
+        await upgradeRunRecordsToV4(transaction as unknown as IDBPTransaction<unknown, StoreNames<unknown>[], 'versionchange'>);
       }
     },
     blocking() {

@@ -1,21 +1,22 @@
 // Training runs in IndexedDB: the config (with status and final metrics), episodes, evaluations,
-// per-update metrics and checkpoints, each keyed by run id. Writers batch: a run's worker calls
-// appendRunRecords about once a second with everything since the last call, in one transaction.
-import type { RunConfig } from '../core/run/record';
-import type { LabDb, StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from './db';
+// updates and checkpoints, each keyed by run id, whatever algorithm made them. Writers batch: a
+// run's worker calls appendRunRecords about once a second with everything since the last call, in
+// one transaction.
+import type { RunBatch, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from '../core/run/contracts';
+import type { LabDb } from './db';
 
-const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints', 'epochs'] as const;
+const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'] as const;
 
-export async function putRun(db: LabDb, config: RunConfig): Promise<void> {
+export async function putRun(db: LabDb, config: StoredRun): Promise<void> {
   await db.put('runs', config);
 }
 
-export async function getRun(db: LabDb, runId: string): Promise<RunConfig | undefined> {
+export async function getRun(db: LabDb, runId: string): Promise<StoredRun | undefined> {
   return db.get('runs', runId);
 }
 
 /** Every run but those deleted (while their deletion can be undone), newest first. */
-export async function listRuns(db: LabDb): Promise<RunConfig[]> {
+export async function listRuns(db: LabDb): Promise<StoredRun[]> {
   const runs = (await db.getAll('runs')).filter((r) => !r.deleted_at);
   return runs.sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
@@ -62,18 +63,14 @@ export async function runIdTaken(db: LabDb, runId: string): Promise<boolean> {
 }
 
 /** Writes a batch of a run's records, and its updated config, in one transaction. */
-export async function appendRunRecords(
-  db: LabDb,
-  batch: { config?: RunConfig; episodes?: StoredEpisode[]; evaluations?: StoredEvaluation[]; updates?: StoredUpdate[]; checkpoints?: StoredCheckpoint[]; epochs?: StoredEpoch[] },
-): Promise<void> {
+export async function appendRunRecords(db: LabDb, batch: RunBatch): Promise<void> {
   const tx = db.transaction([...RUN_STORES], 'readwrite');
   const writes: Promise<unknown>[] = [];
   for (const e of batch.episodes ?? []) writes.push(tx.objectStore('episodes').put(e));
   for (const e of batch.evaluations ?? []) writes.push(tx.objectStore('evaluations').put(e));
   for (const u of batch.updates ?? []) writes.push(tx.objectStore('updates').put(u));
   for (const c of batch.checkpoints ?? []) writes.push(tx.objectStore('checkpoints').put(c));
-  for (const e of batch.epochs ?? []) writes.push(tx.objectStore('epochs').put(e));
-  if (batch.config) writes.push(tx.objectStore('runs').put(batch.config));
+  if (batch.config) writes.push(tx.objectStore('runs').put(batch.config as StoredRun));
   await Promise.all([...writes, tx.done]);
 }
 
@@ -93,22 +90,17 @@ export async function runUpdatesFrom(db: LabDb, runId: string, from: number): Pr
 }
 
 /** Every record of a run, for export. */
-export async function runRecords(db: LabDb, runId: string) {
+export async function runRecords(db: LabDb, runId: string): Promise<RunRecords> {
   const config = await getRun(db, runId);
   if (!config) throw new Error(`Run ${runId} is not in this browser.`);
-  const [episodes, evaluations, updates, checkpoints, epochs] = await Promise.all([runEpisodes(db, runId), runEvaluations(db, runId), runUpdates(db, runId), runCheckpoints(db, runId), runEpochs(db, runId)]);
-  return { config, episodes, evaluations, updates, checkpoints, epochs };
+  const [episodes, evaluations, updates, checkpoints] = await Promise.all([runEpisodes(db, runId), runEvaluations(db, runId), runUpdates(db, runId), runCheckpoints(db, runId)]);
+  return { config, episodes, evaluations, updates, checkpoints };
 }
 
-/** Removes a run's epochs with index from..to (inclusive): rows a member continuing from a checkpoint writes again. */
-export async function deleteEpochsBetween(db: LabDb, runId: string, from: number, to: number): Promise<void> {
+/** Removes a run's updates numbered from..to (inclusive): what a run continuing from a checkpoint writes again. */
+export async function deleteUpdatesBetween(db: LabDb, runId: string, from: number, to: number): Promise<void> {
   if (to < from) return;
-  await db.delete('epochs', IDBKeyRange.bound([runId, from], [runId, to]));
-}
-
-/** A behavior-cloning run's epochs, members one after another. */
-export async function runEpochs(db: LabDb, runId: string): Promise<StoredEpoch[]> {
-  return db.getAll('epochs', range(runId));
+  await db.delete('updates', IDBKeyRange.bound([runId, from], [runId, to]));
 }
 
 export async function runEvaluations(db: LabDb, runId: string): Promise<StoredEvaluation[]> {
@@ -123,12 +115,6 @@ export async function runCheckpoints(db: LabDb, runId: string): Promise<StoredCh
   return db.getAll('checkpoints', IDBKeyRange.bound([runId, ''], [runId, '\uffff']));
 }
 
-/** The checkpoint to continue from: the latest by step (final, periodic or best). */
-export async function latestCheckpoint(db: LabDb, runId: string): Promise<StoredCheckpoint | undefined> {
-  const all = await runCheckpoints(db, runId);
-  return all.sort((a, b) => b.step - a.step || (a.kind === 'final' ? -1 : 1))[0];
-}
-
 /** Removes a run and all its records for good. */
 export async function deleteRun(db: LabDb, runId: string): Promise<void> {
   const tx = db.transaction([...RUN_STORES], 'readwrite');
@@ -138,7 +124,6 @@ export async function deleteRun(db: LabDb, runId: string): Promise<void> {
     tx.objectStore('evaluations').delete(range(runId)),
     tx.objectStore('updates').delete(range(runId)),
     tx.objectStore('checkpoints').delete(IDBKeyRange.bound([runId, ''], [runId, '\uffff'])),
-    tx.objectStore('epochs').delete(range(runId)),
     tx.done,
   ]);
 }

@@ -7,15 +7,18 @@ import * as tf from '@tensorflow/tfjs';
 import { openDB } from 'idb';
 import { unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainEnsemble, type BcCheckpoint, type BcHyperparameters } from '../../src/algos/bc';
-import { bcModelFiles, checkpointModelFiles } from '../../src/algos/export';
-import { DEFAULT_BC } from '../../src/core/offline/bcConfig';
-import { runFiles, zipRun, type RunRecords } from '../../src/core/run/exportRun';
-import { bcCheckpointRecord, bcEpochRecord, latestBcCheckpoints } from '../../src/core/run/bcRecords';
-import { importRunZip } from '../../src/core/run/importRun';
+import { trainEnsemble } from '../../src/algos/bc/ensemble';
+import type { BcCheckpoint, BcHyperparameters } from '../../src/algos/bc/trainer';
+import { bcModelFiles } from '../../src/algos/bc/modelFiles';
+import { DEFAULT_BC } from '../../src/algos/bc/hyperparameters';
+import type { BcRunConfig } from '../../src/algos/bc/config';
+import { zipRun } from '../../src/core/run/exportRun';
+import type { RunRecords, StoredCheckpoint, StoredUpdate } from '../../src/core/run/contracts';
+import { bcCheckpointRecord, bcUpdateRecord, latestBcCheckpoints } from '../../src/algos/bc/records';
+import { readRunZip as importRunZip, runFolderFiles } from '../../src/services/runArchive';
 import { readTensorboardEvents } from '../../src/core/run/tensorboard';
-import { pythonIsoTime, type BcRunConfig } from '../../src/core/run/record';
-import { openLabDb, type StoredCheckpoint, type StoredEpoch } from '../../src/store/db';
+import { pythonIsoTime } from '../../src/core/run/record';
+import { openLabDb } from '../../src/store/db';
 import { appendRunRecords, getRun, listRuns, markInterrupted, purgeDeletedRuns, restoreRun, runRecords, trashRun } from '../../src/store/runs';
 import { gaussianData } from './helpers';
 
@@ -40,7 +43,7 @@ function bcConfig(seeds: number[]): BcRunConfig {
 /** Trains an ensemble the way the worker does, collecting what it would store. */
 async function trainedRun(seeds: number[], opts: { stopAfter?: number; resume?: (seed: number) => BcCheckpoint | undefined } = {}) {
   const config = bcConfig(seeds);
-  const epochs: StoredEpoch[] = [];
+  const epochs: StoredUpdate[] = [];
   const checkpoints = new Map<string, StoredCheckpoint>();
   let epochsSeen = 0;
   const result = await trainEnsemble(seeds, {
@@ -51,7 +54,7 @@ async function trainedRun(seeds: number[], opts: { stopAfter?: number; resume?: 
     sink: (seed) => ({
       epoch(m) {
         epochsSeen++;
-        epochs.push(bcEpochRecord(config, seed, m));
+        epochs.push(bcUpdateRecord(config, seed, m));
       },
       checkpoint(c) {
         const record = bcCheckpointRecord(config, seed, c);
@@ -72,11 +75,11 @@ async function trainedRun(seeds: number[], opts: { stopAfter?: number; resume?: 
   };
   config.final_metrics = { best_epoch: result.members[0].bestEpoch, best_val_loss: result.members[0].bestValLoss, val_acc: result.ensemble.eval_acc, macro_f1: result.ensemble.report.macroF1, epochs_done: epochs.length };
   config.progress_epochs = epochs.length;
-  const records: RunRecords = { config, episodes: [], evaluations: [], updates: [], epochs, checkpoints: [...checkpoints.values()] };
+  const records: RunRecords<BcRunConfig> = { config, episodes: [], evaluations: [], updates: epochs, checkpoints: [...checkpoints.values()] };
   return { records, result };
 }
 
-const exportZip = async (records: RunRecords) => zipRun(await runFiles(records, (c) => checkpointModelFiles(records.config, c.checkpoint, c.step)));
+const exportZip = async (records: RunRecords<BcRunConfig>) => zipRun(await runFolderFiles(records as unknown as RunRecords));
 
 describe('behavior-cloning runs', () => {
   it('export an ensemble in the run folder layout, and import back record for record', async () => {
@@ -98,7 +101,7 @@ describe('behavior-cloning runs', () => {
     expect(config.seeds).toEqual([1, 2]);
     expect(config).not.toHaveProperty('evaluation'); // it is evaluation.json
     const lines = text('train_metrics.jsonl').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.seed, l.epoch])).toEqual(records.epochs.map((e) => [e.seed, e.epoch]));
+    expect(lines.map((l) => [l.seed, l.epoch])).toEqual(records.updates.map((e) => [e.member, e.step]));
     expect(Object.keys(lines[0]).slice(0, 3)).toEqual(['seed', 'epoch', 'train_loss']);
     expect(JSON.parse(text('evaluation.json')).members.map((m: { seed: number }) => m.seed)).toEqual([1, 2]);
     const metrics = JSON.parse(text('metrics.json'));
@@ -110,8 +113,7 @@ describe('behavior-cloning runs', () => {
 
     const back = importRunZip(zip, `${RUN_ID}.zip`);
     expect(back.config).toEqual(records.config);
-    expect(back.epochs).toEqual([...records.epochs].sort((a, b) => a.index - b.index));
-    expect(back.updates).toEqual([]);
+    expect(back.updates).toEqual([...records.updates].sort((a, b) => a.update - b.update));
     expect(back.episodes).toEqual([]);
     const byName = (a: StoredCheckpoint, b: StoredCheckpoint) => a.name.localeCompare(b.name);
     expect([...back.checkpoints].sort(byName)).toEqual([...records.checkpoints].sort(byName));
@@ -121,7 +123,7 @@ describe('behavior-cloning runs', () => {
   it('model.json loads with tf.loadLayersModel and gives the PolicyNet’s probabilities and strength', async () => {
     const { records, result } = await trainedRun([4]);
     const final = records.checkpoints.find((c) => c.name === 'final')!;
-    const files = await bcModelFiles(final.checkpoint as BcCheckpoint);
+    const files = await bcModelFiles(final.checkpoint.payload as BcCheckpoint);
     const json = JSON.parse(files.modelJson);
     expect(json.userDefinedMetadata.kind).toBe('rl-trading-lab/bc-policynet');
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files.weightsBin.slice().buffer as ArrayBuffer }));
@@ -208,10 +210,10 @@ describe('behavior-cloning runs', () => {
     const db = await openLabDb(`bc-runs-${Math.random()}`);
     const { records, result } = await trainedRun([1]);
     records.config.status = 'running';
-    await appendRunRecords(db, records);
+    await appendRunRecords(db, records as unknown as RunRecords);
     expect((await listRuns(db)).map((r) => r.algorithm)).toEqual(['BC']);
     const back = await runRecords(db, RUN_ID);
-    expect(back.epochs).toHaveLength(records.epochs.length);
+    expect(back.updates).toHaveLength(records.updates.length);
     expect(back.checkpoints.map((c) => c.name).sort()).toEqual(['best', 'final']);
     expect(await markInterrupted(db, () => false)).toEqual([RUN_ID]);
     expect((await getRun(db, RUN_ID))?.status).toBe('interrupted');
@@ -224,10 +226,10 @@ describe('behavior-cloning runs', () => {
     expect(await getRun(db, RUN_ID)).not.toHaveProperty('deleted_at');
     await trashRun(db, RUN_ID, deletedAt);
     expect(await purgeDeletedRuns(db, 10_000, deletedAt.getTime() + 9_999)).toEqual([]);
-    expect(await db.count('epochs')).toBe(records.epochs.length);
+    expect(await db.count('updates')).toBe(records.updates.length);
     expect(await purgeDeletedRuns(db, 10_000, deletedAt.getTime() + 10_000)).toEqual([RUN_ID]);
     expect(await db.count('runs')).toBe(0);
-    expect(await db.count('epochs')).toBe(0);
+    expect(await db.count('updates')).toBe(0);
     expect(await db.count('checkpoints')).toBe(0);
     for (const m of result.members) m.dispose();
   }, 60_000);
@@ -241,7 +243,8 @@ describe('database upgrade', () => {
     old1.close();
     const db1 = await openLabDb(v1);
     expect((await db1.get('datasets', 'd1'))?.name).toBe('kept');
-    expect([...db1.objectStoreNames].sort()).toEqual(['checkpoints', 'chunks', 'datasets', 'episodes', 'epochs', 'evaluations', 'runs', 'updates']);
+    // schema 4: behavior-cloning epochs are updates, in the one updates store
+    expect([...db1.objectStoreNames].sort()).toEqual(['checkpoints', 'chunks', 'datasets', 'episodes', 'evaluations', 'runs', 'updates']);
     db1.close();
 
     const v2 = `v2-${Math.random()}`;
@@ -258,7 +261,7 @@ describe('database upgrade', () => {
     old2.close();
     const db2 = await openLabDb(v2);
     expect((await listRuns(db2)).map((r) => r.run_id)).toEqual(['run_1']);
-    expect(db2.objectStoreNames.contains('epochs')).toBe(true);
+    expect(db2.objectStoreNames.contains('updates')).toBe(true);
     db2.close();
   });
 });

@@ -6,15 +6,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Adam } from '../../src/algos/adam';
-import {
-  BcDivergedError, BcTrainer, bcPolicy, ensemblePredict, majorityVote, trainEnsemble,
-  type BcCheckpoint, type BcData, type BcEpochMetrics, type BcHyperparameters, type BcSink,
-} from '../../src/algos/bc';
+import { BcDivergedError, BcTrainer, type BcCheckpoint, type BcData, type BcEpochMetrics, type BcHyperparameters, type BcSink } from '../../src/algos/bc/trainer';
+import { bcPolicy, ensemblePredict, majorityVote, trainEnsemble } from '../../src/algos/bc/ensemble';
 import { importBytes } from '../../src/core/data/importer';
 import { splitByTime } from '../../src/core/env/types';
 import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
-import { backtestPolicy, evaluateClassifier, overfittingSigns } from '../../src/core/offline/metrics';
+import { evaluateClassifier, overfittingSigns } from '../../src/core/offline/metrics';
+import { backtestPolicy } from '../../src/core/env/position';
 import { generateOfflineDataset, teacherPolicy } from '../../src/core/offline/teacher';
 import { gaussianData } from './helpers';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
-import { importRunZip } from '../../src/core/run/importRun';
+import { readRunZip } from '../../src/services/runArchive';
 
 const ROOT = resolve(__dirname, '../..');
 const train = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/train.ts'), ...args, '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,8 +52,8 @@ describe('npm run train', () => {
     };
     walk(runId);
     expect(Object.keys(files)).toContain(`${runId}/checkpoints/seed_3/final_model/model.json`);
-    const imported = importRunZip(zipSync(files), `${runId}.zip`);
-    expect(imported.epochs).toHaveLength(8);
+    const imported = readRunZip(zipSync(files), `${runId}.zip`);
+    expect(imported.updates).toHaveLength(8); // one update per epoch
     expect(imported.checkpoints.map((c) => c.name).sort()).toEqual(['seed_2_best', 'seed_2_final', 'seed_3_best', 'seed_3_final']);
   }, 60_000);
 

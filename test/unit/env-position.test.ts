@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PositionEnv, type PositionEnvOptions, type PositionEpisode } from '../../src/core/env/position';
-import { createEnv, ENV_NAMES } from '../../src/core/env';
+import { ENVIRONMENTS, envSpec } from '../../src/core/env';
+import { candleData } from '../../src/core/env/candles';
+import { defaultsOf } from '../../src/core/settings';
 import { TradeApprovalEnv } from '../../src/core/env/tradeApproval';
 import { splitByTime } from '../../src/core/env/types';
 import { SLOT, STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
@@ -336,18 +338,21 @@ describe('position environment: vectorized behaviour', () => {
   });
 });
 
-describe('createEnv', () => {
-  it('builds each named environment', () => {
-    expect(ENV_NAMES).toEqual(['trade-approval', 'position']);
+describe('the environment registry', () => {
+  it('builds each registered environment', () => {
+    expect(ENVIRONMENTS.map((e) => e.id)).toEqual(['trade-approval', 'position']);
     const { features, candles } = market(randomWalk(300, 1), { random: 2 });
-    const opts = { features, candles, segment: { start: 0, end: 300 }, numEnvs: 2, seed: 7 };
-    const p = createEnv('position', opts);
+    const create = (id: string) => {
+      const spec = envSpec(id);
+      return spec.create(candleData(candles, features), { settings: defaultsOf(spec.settings), segment: { start: 0, end: 300 }, copies: 2, seed: 7, randomStart: true, maxSteps: 64 });
+    };
+    const p = create('position');
     expect(p).toBeInstanceOf(PositionEnv);
     expect(p.name).toBe('position');
-    const t = createEnv('trade-approval', opts);
+    const t = create('trade-approval');
     expect(t).toBeInstanceOf(TradeApprovalEnv);
     expect(t.name).toBe('trade-approval');
     expect(t.obsSize).toBe(42);
-    expect(() => createEnv('nope' as 'position', opts)).toThrow(/unknown environment/);
+    expect(() => envSpec('nope')).toThrow(/unknown environment/);
   });
 });

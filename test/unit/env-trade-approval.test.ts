@@ -5,7 +5,7 @@ import {
   type TradeApprovalEnvOptions,
   type TradeApprovalEpisode,
 } from '../../src/core/env/tradeApproval';
-import { playTrade, proposeTrade } from '../../src/core/env/signals';
+import { playTrade, proposeTrade } from '../../src/core/env/tradeApproval/signals';
 import { splitByTime } from '../../src/core/env/types';
 import { SLOT, STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
 import { Rng } from '../../src/core/rng';

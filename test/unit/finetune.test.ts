@@ -3,13 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BcTrainer, ppoPolicyFromBc, type BcCheckpoint } from '../../src/algos/bc';
-import { PpoTrainer, type RunSink } from '../../src/algos/ppo';
+import { BcTrainer, type BcCheckpoint } from '../../src/algos/bc/trainer';
+import { ppoPolicyFromBc } from '../../src/algos/bc/policy';
+import { PpoTrainer, type RunSink } from '../../src/algos/ppo/trainer';
 import { importBytes } from '../../src/core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { generateOfflineDataset } from '../../src/core/offline/teacher';
 import { STATE_SIZE } from '../../src/core/features/layout';
-import { buildEnvironments, resolveSettings } from '../../src/services/engine';
+import { buildEnvironments, resolveSettings } from './helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

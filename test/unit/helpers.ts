@@ -1,6 +1,13 @@
 import { importBytes, type ImportOutcome } from '../../src/core/data/importer';
 import type { ColumnMapping, Dataset } from '../../src/core/data/types';
-import type { BcData } from '../../src/algos/bc';
+import type { BcData } from '../../src/algos/bc/trainer';
+import { newPpoConfig, type EnvSettings } from '../../src/algos/ppo/config';
+import type { PpoHyperparameters } from '../../src/algos/ppo/hyperparameters';
+import { buildEnvironments as buildEnvs } from '../../src/core/env/build';
+import { candleData } from '../../src/core/env/candles';
+import { envSpec } from '../../src/core/env/registry';
+import type { CandleColumns, MarketFeatures } from '../../src/core/features/layout';
+import type { RunHeader } from '../../src/core/run/contracts';
 import { Rng } from '../../src/core/rng';
 
 export const bytesOf = (text: string) => new TextEncoder().encode(text);
@@ -38,4 +45,21 @@ export function gaussianData(n: number, width: number, priors: number[], shift: 
     strengths[i] = c === 0 ? 0.3 : 0.8;
   }
   return { states, actions, strengths, width };
+}
+
+const HEADER: RunHeader = {
+  run_id: 'run_test', created_at: '', completed_at: null, status: 'running', algorithm: 'PPO', data_file: '', final_metrics: {}, name: 'test', tags: [],
+  dataset_id: '', dataset_name: '', backend: 'cpu', backend_requested: 'cpu', backend_trials: [], error: null, updated_at: '',
+};
+
+/** PPO's settings as a new run gets them: defaults, then the preset, then these values (the training service's way). */
+export function resolveSettings(preset: string | null, ppo: Partial<PpoHyperparameters>, env: Record<string, unknown> & { env?: string }): { hp: PpoHyperparameters; env: EnvSettings } {
+  const { env: id, ...envSettings } = env;
+  const config = newPpoConfig(HEADER, { algorithm: 'PPO', datasetId: '', env: id ?? 'position', preset, hyperparameters: ppo as never, envSettings: envSettings as never, backend: 'cpu' }, { start: null, datasetKind: 'candles' });
+  return { hp: config, env: config.env_settings };
+}
+
+/** A run's training and evaluation environments on candles, as its runtime builds them. */
+export function buildEnvironments(candles: CandleColumns, features: MarketFeatures, settings: EnvSettings, hp: PpoHyperparameters) {
+  return buildEnvs(envSpec(settings.env), candleData(candles, features), settings, { copies: hp.n_envs, seed: hp.seed, maxSteps: hp.max_steps });
 }

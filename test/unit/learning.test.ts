@@ -4,12 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PpoTrainer, type EvaluationRecord, type RunSink, type UpdateMetrics } from '../../src/algos/ppo';
+import { PpoTrainer, type RunSink } from '../../src/algos/ppo/trainer';
+import type { EvaluationRecord, UpdateRecord as UpdateMetrics } from '../../src/core/run/contracts';
 import { importBytes } from '../../src/core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import type { CandleColumns } from '../../src/core/features/layout';
 import { Rng } from '../../src/core/rng';
-import { buildEnvironments, resolveSettings } from '../../src/services/engine';
+import { buildEnvironments, resolveSettings } from './helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -71,7 +72,7 @@ describe('PPO on trading environments', () => {
     trainer.dispose();
     const last = evaluations[evaluations.length - 1].mean_reward;
     console.log(`planted edge: random policy ${random.toFixed(2)}, untrained ${untrained.toFixed(2)}, evaluations ${evaluations.map((e) => e.mean_reward.toFixed(2)).join(' → ')}`);
-    expect(updates.every((u) => Number.isFinite(u['train/loss']))).toBe(true);
+    expect(updates.every((u) => Number.isFinite(u.metrics['train/loss']))).toBe(true);
     expect(last).toBeGreaterThan(random + 20);
     expect(last).toBeGreaterThan(untrained + 20);
   }, 120_000);
@@ -80,9 +81,9 @@ describe('PPO on trading environments', () => {
     const candles = momentumCandles(3000, 9);
     const features = computeMarketFeatures(candles);
     const { hp, env } = resolveSettings(null, { ...SMALL, n_steps: 64, total_timesteps: 4096, save_freq: 2048, eval_freq: 1024 }, { env: 'trade-approval' });
-    const runOnce = async (resume?: import('../../src/algos/ppo').PpoCheckpoint) => {
+    const runOnce = async (resume?: import('../../src/algos/ppo/trainer').PpoCheckpoint) => {
       const envs = buildEnvironments(candles, features, env, hp);
-      const checkpoints: import('../../src/algos/ppo').PpoCheckpoint[] = [];
+      const checkpoints: import('../../src/algos/ppo/trainer').PpoCheckpoint[] = [];
       const episodes: unknown[] = [];
       const sink: RunSink = { episodes: (r) => { episodes.push(...r); }, update() {}, evaluation() {}, checkpoint: (c) => { checkpoints.push(c); } };
       const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink, resume });
@@ -121,7 +122,7 @@ describe('PPO on trading environments', () => {
       expect(updates.length).toBe(4);
       for (const u of updates) {
         for (const key of ['train/approx_kl', 'train/clip_fraction', 'train/entropy_loss', 'train/value_loss', 'train/policy_gradient_loss', 'train/learning_rate', 'time/fps'] as const) {
-          expect(Number.isFinite(u[key]), `${name} ${key}`).toBe(true);
+          expect(Number.isFinite(u.metrics[key]), `${name} ${key}`).toBe(true);
         }
       }
       expect(evaluations.length).toBe(2);

@@ -2,9 +2,9 @@
 // gives the trainer's own action probabilities.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyModelFiles } from '../../src/algos/export';
-import { PpoTrainer, type PpoCheckpoint, type RunSink } from '../../src/algos/ppo';
-import { DEFAULT_PPO } from '../../src/core/run/config';
+import { policyModelFiles } from '../../src/algos/ppo/modelFiles';
+import { PpoTrainer, type PpoCheckpoint, type RunSink } from '../../src/algos/ppo/trainer';
+import { DEFAULT_PPO } from '../../src/algos/ppo/hyperparameters';
 import { SignalEnv } from './toyEnv';
 
 beforeAll(async () => {

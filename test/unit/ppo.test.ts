@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PpoTrainer, type EvaluationRecord, type PpoCheckpoint, type RunSink, type UpdateMetrics } from '../../src/algos/ppo';
-import { DEFAULT_PPO, type PpoHyperparameters } from '../../src/core/run/config';
+import { PpoTrainer, type PpoCheckpoint, type RunSink } from '../../src/algos/ppo/trainer';
+import { DEFAULT_PPO, type PpoHyperparameters } from '../../src/algos/ppo/hyperparameters';
+import type { EvaluationRecord, UpdateRecord as UpdateMetrics } from '../../src/core/run/contracts';
 import { SignalEnv } from './toyEnv';
 
 beforeAll(async () => {
@@ -57,9 +58,9 @@ describe('PPO', () => {
     const last = sink.evaluations[sink.evaluations.length - 1].mean_reward;
     expect(before).toBeLessThan(11);
     expect(last).toBeGreaterThan(14);
-    expect(sink.updates.every((u) => Number.isFinite(u['train/value_loss']) && Number.isFinite(u['train/approx_kl']))).toBe(true);
-    expect(sink.updates[0]).toHaveProperty('train/explained_variance');
-    expect(sink.updates.at(-1)!['train/learning_rate']).toBeLessThan(sink.updates[0]['train/learning_rate']);
+    expect(sink.updates.every((u) => Number.isFinite(u.metrics['train/value_loss']!) && Number.isFinite(u.metrics['train/approx_kl']!))).toBe(true);
+    expect(sink.updates[0].metrics).toHaveProperty(['train/explained_variance']);
+    expect(sink.updates.at(-1)!.metrics['train/learning_rate']!).toBeLessThan(sink.updates[0].metrics['train/learning_rate']!);
     trainer.dispose();
   });
 
@@ -95,7 +96,7 @@ describe('PPO', () => {
     const finalB = resumed.sink.checkpoints.at(-1)!;
     expect(finalB.step).toBe(finalA.step);
     for (let i = 0; i < finalA.weights.length; i++) expect(Array.from(finalB.weights[i].values)).toEqual(Array.from(finalA.weights[i].values));
-    const tail = (s: typeof whole.sink) => s.updates.filter((u) => u.step > 2048).map((u) => [u['train/value_loss'], u['train/approx_kl'], u['rollout/ep_rew_mean']]);
+    const tail = (s: typeof whole.sink) => s.updates.filter((u) => u.step > 2048).map((u) => [u.metrics['train/value_loss'], u.metrics['train/approx_kl'], u.metrics['rollout/ep_rew_mean']]);
     expect(tail(resumed.sink)).toEqual(tail(whole.sink));
     expect(resumed.sink.evaluations.map((e) => e.mean_reward)).toEqual(whole.sink.evaluations.filter((e) => e.step > 2048).map((e) => e.mean_reward));
     whole.trainer.dispose();

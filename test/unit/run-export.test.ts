@@ -1,21 +1,30 @@
-import { DEFAULT_PPO } from '../../src/core/run/config';
+import { DEFAULT_PPO } from '../../src/algos/ppo/hyperparameters';
 import { pythonIsoTime } from '../../src/core/clock';
 import { describe, expect, it } from 'vitest';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../src/store/db';
-import type { PpoCheckpoint } from '../../src/algos/ppo';
-import type { PpoRunConfig } from '../../src/core/run/record';
+import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate } from '../../src/core/run/contracts';
+import type { PpoCheckpoint } from '../../src/algos/ppo/trainer';
+import type { PpoRunConfig } from '../../src/algos/ppo/config';
+import { PPO } from '../../src/algos/ppo';
+import { ppoEnvelope } from '../../src/algos/ppo/format';
+import { RUN_FORMATS } from '../../src/algos/registry';
+import { checkpointDir } from '../../src/core/run/record';
 import {
   SEED_CONFIG_KEYS,
-  checkpointDir,
   detailedEpisodesJsonl,
   isoToSeconds,
-  runFiles,
+  runFiles as runFolderFiles,
   zipRun,
   type ModelFiles,
   type RunRecords,
 } from '../../src/core/run/exportRun';
-import { importRunZip, jsonErrorOffset } from '../../src/core/run/importRun';
+import { importRunZip as importZip, jsonErrorOffset, type ImportOptions } from '../../src/core/run/importRun';
+
+/** The run folder of a PPO run, and a zip read back with every algorithm's format, as the lab does. */
+const runFiles = (records: RunRecords, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>) => runFolderFiles(records, PPO.format, modelFiles);
+const importRunZip = (bytes: Uint8Array, fileName: string, opts?: ImportOptions) => importZip(bytes, fileName, RUN_FORMATS, opts);
+/** A stored checkpoint's PPO state. */
+const ppoState = (c: StoredCheckpoint) => c.checkpoint.payload as PpoCheckpoint;
 import { readTensorboardEvents } from '../../src/core/run/tensorboard';
 
 // ---------------------------------------------------------------- a realistic synthetic run
@@ -172,6 +181,7 @@ function makeRun(runId = 'run_20250116_143022', rewardShift = 0): RunRecords {
     update: i + 1,
     step: (i + 1) * 512,
     timestamp: isoAt(START + (i + 1) * 300),
+    metrics: {
     'train/approx_kl': 0.01 + i * 0.001,
     'train/clip_fraction': 0.1,
     'train/entropy_loss': -1.05 + i * 0.01,
@@ -189,24 +199,25 @@ function makeRun(runId = 'run_20250116_143022', rewardShift = 0): RunRecords {
     'time/total_timesteps': (i + 1) * 512,
     'time/iterations': i + 1,
     'time/time_elapsed': (i + 1) * 0.25,
+    },
   }));
   const checkpoints: StoredCheckpoint[] = [
-    { runId, name: 'step_2500', step: 2500, kind: 'periodic', timestamp: isoAt(START + 2500), checkpoint: makeCheckpoint(2500, 'periodic', rand) },
-    { runId, name: 'final', step: 5000, kind: 'final', timestamp: isoAt(START + 5000), checkpoint: makeCheckpoint(5000, 'final', rand) },
+    { runId, name: 'step_2500', step: 2500, kind: 'periodic', timestamp: isoAt(START + 2500), checkpoint: ppoEnvelope(makeCheckpoint(2500, 'periodic', rand), config) },
+    { runId, name: 'final', step: 5000, kind: 'final', timestamp: isoAt(START + 5000), checkpoint: ppoEnvelope(makeCheckpoint(5000, 'final', rand), config) },
   ];
-  return { config, episodes, evaluations, updates, checkpoints, epochs: [] };
+  return { config: config as unknown as RunRecords['config'], episodes, evaluations, updates, checkpoints };
 }
 
 /** Stands in for the TensorFlow.js model writer. */
 async function fakeModelFiles(c: StoredCheckpoint): Promise<ModelFiles> {
-  const total = c.checkpoint.weights.reduce((n, w) => n + w.values.length, 0);
+  const total = ppoState(c).weights.reduce((n, w) => n + w.values.length, 0);
   const weightsBin = new Uint8Array(total * 4);
   let offset = 0;
-  for (const w of c.checkpoint.weights) {
+  for (const w of ppoState(c).weights) {
     weightsBin.set(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength), offset);
     offset += w.values.byteLength;
   }
-  const modelJson = JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'], weights: c.checkpoint.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }] });
+  const modelJson = JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'], weights: ppoState(c).weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })) }] });
   return { modelJson, weightsBin };
 }
 
@@ -317,14 +328,14 @@ describe('run export: files in seed 000 layout', () => {
     const state = JSON.parse(text(files[`${dir}/trainer_state.json`]));
     const decode = (b64: string) => Array.from(new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer));
     expect(typeof state.weights[0].values).toBe('string');
-    expect(decode(state.weights[0].values)).toEqual(Array.from(run.checkpoints[0].checkpoint.weights[0].values));
-    expect(decode(state.optimizer.v[2].values)).toEqual(Array.from(run.checkpoints[0].checkpoint.optimizer.v[2].values));
+    expect(decode(state.weights[0].values)).toEqual(Array.from(ppoState(run.checkpoints[0]).weights[0].values));
+    expect(decode(state.optimizer.v[2].values)).toEqual(Array.from(ppoState(run.checkpoints[0]).optimizer.v[2].values));
     expect(state.rng).toEqual([123456789, 987654321, 42, 7]);
   });
 
   it('writes NaN and Infinity as null, which pandas reads as NaN', async () => {
     const run = makeRun();
-    run.updates[5]['train/explained_variance'] = NaN;
+    run.updates[5].metrics['train/explained_variance'] = NaN;
     run.evaluations[0].std_reward = Infinity;
     const files = await runFiles(run, fakeModelFiles);
     const line = text(files[`${ROOT}/train_metrics.jsonl`]).split('\n')[5];
@@ -392,19 +403,19 @@ describe('run import', () => {
     expect(back.evaluations).toStrictEqual(run.evaluations);
     expect(back.updates).toStrictEqual(run.updates);
     expect(back.checkpoints).toStrictEqual(run.checkpoints);
-    const weights = back.checkpoints[0].checkpoint.weights[0].values;
+    const weights = ppoState(back.checkpoints[0]).weights[0].values;
     expect(weights).toBeInstanceOf(Float32Array);
-    expect(back.checkpoints[1].checkpoint.optimizer.m[1].values).toBeInstanceOf(Float32Array);
-    expect(back.checkpoints[1].checkpoint.optimizer.v[1].values).toBeInstanceOf(Float32Array);
+    expect(ppoState(back.checkpoints[1]).optimizer.m[1].values).toBeInstanceOf(Float32Array);
+    expect(ppoState(back.checkpoints[1]).optimizer.v[1].values).toBeInstanceOf(Float32Array);
     expect(back).toStrictEqual(run);
   });
 
   it('restores a NaN weight that JSON held as null', async () => {
     const run = makeRun();
-    run.checkpoints[0].checkpoint.weights[0].values[2] = NaN;
+    ppoState(run.checkpoints[0]).weights[0].values[2] = NaN;
     const back = importRunZip(zipRun(await runFiles(run, fakeModelFiles)), 'run.zip');
-    expect(back.checkpoints[0].checkpoint.weights[0].values[2]).toBeNaN();
-    expect(back.checkpoints[0].checkpoint.weights[0].values[3]).toBe(run.checkpoints[0].checkpoint.weights[0].values[3]);
+    expect(ppoState(back.checkpoints[0]).weights[0].values[2]).toBeNaN();
+    expect(ppoState(back.checkpoints[0]).weights[0].values[3]).toBe(ppoState(run.checkpoints[0]).weights[0].values[3]);
   });
 
   it('takes the summary from the detail line when metrics.json lacks it, and accepts folder entries', async () => {

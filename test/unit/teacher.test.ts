@@ -10,7 +10,7 @@ import { PositionEnv } from '../../src/core/env/position';
 import { splitByTime } from '../../src/core/env/types';
 import { SLOT, STATE_SIZE, type CandleColumns, type MarketFeatures } from '../../src/core/features/layout';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
-import { backtestPolicy } from '../../src/core/offline/metrics';
+import { backtestPolicy } from '../../src/core/env/position';
 import {
   BUY, HOLD, SELL, TEACHER_RULES, generateOfflineDataset, momentumAnalyst, offlineDatasetNpz, riskAnalyst,
   teacherDecision, teacherPolicy, technicalAnalyst,

@@ -55,6 +55,8 @@ export class SignalEnv implements VecEnv<ToyEpisode> {
       this.draw(i);
     }
   }
+  startAt(i: number) { this.t[i] = 0; this.total[i] = 0; this.rewards[i] = 0; this.dones[i] = 0; this.draw(i); }
+  currentRow(i: number) { return this.t[i]; }
   drainEpisodes() { const e = this.episodes; this.episodes = []; return e; }
   getState() {
     return { rng: this.rng.getState(), signal: Array.from(this.signal), t: Array.from(this.t), total: Array.from(this.total), obs: Array.from(this.obs), count: this.count, episodes: this.episodes.slice() };

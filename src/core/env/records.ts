@@ -9,10 +9,6 @@ import type { Segment } from './types';
 export const MS_PER_YEAR = 365.25 * 86_400_000;
 
 /**
- * The rows an environment may use: the segment, moved no earlier than the features' first valid row.
- * Throws when the inputs disagree in size or fewer than two rows remain (one step needs a next bar).
- */
-/**
  * What both environments keep besides their per-copy arrays (the random state, the walk cursor,
  * counters, finished episodes not yet drained) and the JSON form of all of it, for checkpoints.
  */
@@ -30,8 +26,10 @@ export abstract class EnvBookkeeping<Episode> {
   abstract readonly rewards: Float32Array;
   abstract readonly dones: Uint8Array;
   abstract readonly segment: Segment;
-  /** Puts copy i at the start of a new episode, and writes its observation. */
-  protected abstract startEpisode(i: number): void;
+  abstract readonly randomStart: boolean;
+  abstract readonly maxSteps: number;
+  /** Puts copy i at the start of a new episode at `row` (the next start when not given). */
+  protected abstract startEpisode(i: number, row?: number): void;
   protected abstract writeObs(i: number): void;
 
   /** A new episode in every copy; with randomStart false, the walk starts over at the segment's start. */
@@ -43,6 +41,29 @@ export abstract class EnvBookkeeping<Episode> {
     }
     this.rewards.fill(0);
     this.dones.fill(0);
+  }
+
+  startAt(i: number, row: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numEnvs) throw new Error(`copy ${i} is not one of this environment's ${this.numEnvs}`);
+    const { start, end } = this.segment;
+    if (!Number.isInteger(row) || row < start || row > end - 2) throw new Error(`row ${row} is outside the rows [${start}, ${end - 1}) where an episode of this segment can start`);
+    this.startEpisode(i, row);
+    this.writeObs(i);
+    this.rewards[i] = 0;
+    this.dones[i] = 0;
+  }
+
+  /** First row of a new episode: random with room for maxSteps, or the next window of the segment. */
+  protected nextStart(): number {
+    const { start, end } = this.segment;
+    if (this.randomStart) {
+      const room = end - start - this.maxSteps; // starts start..end-1-maxSteps keep maxSteps steps inside
+      return room > 0 ? start + this.rng.int(room) : start;
+    }
+    if (this.cursor >= end - 1) this.cursor = start;
+    const s = this.cursor;
+    this.cursor = s + this.maxSteps;
+    return s;
   }
 
   drainEpisodes(): Episode[] {
@@ -76,6 +97,10 @@ export abstract class EnvBookkeeping<Episode> {
   }
 }
 
+/**
+ * The rows an environment may use: the segment, moved no earlier than the features' first valid row.
+ * Throws when the inputs disagree in size or fewer than two rows remain (one step needs a next bar).
+ */
 export function usableSegment(features: MarketFeatures, candles: CandleColumns, segment: Segment): Segment {
   if (features.values.length !== features.rows * STATE_SIZE) {
     throw new Error(`features.values has ${features.values.length} values, expected rows × ${STATE_SIZE} = ${features.rows * STATE_SIZE}`);

@@ -17,6 +17,11 @@ export interface VecEnv<Episode = unknown> {
   readonly masks: Uint8Array;
   /** Starts a new episode in every copy. */
   reset(): void;
+  /**
+   * Starts a new episode in copy i at bar `row` of the segment (GRPO puts a group of copies on one
+   * market window). Its observation is written, its reward and done flag cleared. Allocates nothing.
+   */
+  startAt(i: number, row: number): void;
   /** Applies one action per copy (actions[i] for copy i). Allocates nothing. */
   step(actions: ArrayLike<number>): void;
   /** Records of the episodes finished since the last call, oldest first. */
@@ -24,8 +29,8 @@ export interface VecEnv<Episode = unknown> {
   /** Everything needed to continue exactly from here (random state, per-copy state), as plain JSON. */
   getState(): unknown;
   setState(state: unknown): void;
-  /** The bar copy i is at, where the environment can say (inference views mark trades on it). */
-  currentRow?(i: number): number;
+  /** The bar copy i is at (inference views mark trades on it; startAt is checked against it). */
+  currentRow(i: number): number;
 }
 
 /** Which bars an environment may use: training and evaluation segments split by time, never shuffled. */

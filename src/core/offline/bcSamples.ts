@@ -4,15 +4,21 @@
 // teacher. Pure: no TensorFlow.js, no storage.
 import { splitByTime } from '../env/types';
 import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../features/layout';
-import { backtestPolicy, type ActionChooser, type BacktestResult } from './metrics';
+import { backtestPolicy, type ActionChooser, type BacktestResult } from '../env/position/backtest';
 import { generateOfflineDataset, teacherPolicy } from './teacher';
-import type { BcEvaluation } from '../run/record';
 
 export type BcBacktest = (policy: ActionChooser) => Promise<{ policy: BacktestResult; teacher: BacktestResult }>;
 
+/** Where the samples came from, with their action counts (HOLD, BUY, SELL). */
+export interface SampleSource {
+  kind: 'offline' | 'teacher';
+  samples: number;
+  actionCounts: number[];
+}
+
 export interface BcSamples {
   data: { states: Float32Array; actions: Int32Array; strengths: Float32Array; width: number };
-  source: BcEvaluation['source'];
+  source: SampleSource;
   /** Only for samples from candles: there is a held-out segment to play on. */
   backtest: BcBacktest | null;
 }

@@ -1,43 +1,36 @@
 // A training run as the files of seed 000's run folder, and that folder as a zip:
 //
 //   run_YYYYMMDD_HHMMSS/
-//     config.json                              the RunConfig, seed 000's keys first
+//     config.json                              the run's config, seed 000's keys first
 //     metrics.json                             { episodes, evaluations, checkpoints }
-//     detailed_episodes.jsonl                  one episode's detail object a line
-//     train_metrics.jsonl                      one PPO update a line (Stable-Baselines3 names)
+//     detailed_episodes.jsonl                  one episode's detail object a line (runs on an environment)
+//     train_metrics.jsonl                      one update a line (Stable-Baselines3's names; a behavior-
+//                                              cloning epoch a line, with its member's seed)
+//     <the algorithm's own files>              e.g. evaluation.json of a behavior-cloning run
 //     checkpoints/model_step_N/                model.json + weights.bin (TensorFlow.js) + trainer_state.json
-//     checkpoints/best_model/, final_model/    the same for the best and the final checkpoint
+//     checkpoints/best_model/, final_model/    the same for the best and the final checkpoint; an
+//                                              ensemble has checkpoints/seed_S/best_model/ ... per member
 //     tensorboard/events.out.tfevents.<s>.<host>
 //
-// A behavior-cloning run (algorithm "BC") has the same folder with its own contents:
-//
-//     config.json                              the BcRunConfig (without its evaluation)
-//     metrics.json                             { episodes: [], evaluations: [], checkpoints }
-//     train_metrics.jsonl                      one epoch a line, with the member's seed
-//     evaluation.json                          classifier report, ensemble, backtest, speed
-//     checkpoints/best_model/, final_model/    model.json + weights.bin + trainer_state.json;
-//                                              an ensemble has checkpoints/seed_S/best_model/ ... per member
-//     tensorboard/events.out.tfevents.<s>.<host>
-//
+// What differs between algorithms comes from their RunFormat (format.ts), handed over by the caller.
 // Pure: no DOM, no IndexedDB, no TensorFlow.js. The model files come from a callback.
 //
 // Non-finite numbers: JSON has no NaN or Infinity, so JSON.stringify writes them as null;
 // pandas reads null as NaN. (A NaN therefore comes back from an import as null, and -0 as 0.)
 import { zipSync, type Zippable } from 'fflate';
-import type { StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from '../../store/db';
-import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
-import type { BcEpochMetrics } from '../../algos/bc';
-import { checkpointPath, type BcRunConfig, type CheckpointSummary, type EpisodeSummary, type PpoRunConfig, type RunConfig } from './record';
+import type { EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredRun, StoredUpdate } from './contracts';
+import type { RunFormat } from './format';
+import { checkpointDir } from './record';
 import { eventFileName, tensorboardEventFile, type TensorboardScalar } from './tensorboard';
 
-export interface RunRecords {
-  config: RunConfig;
-  episodes: StoredEpisode[];
-  evaluations: StoredEvaluation[];
-  updates: StoredUpdate[];
-  checkpoints: StoredCheckpoint[];
-  /** A behavior-cloning run's epochs (none for PPO). */
-  epochs: StoredEpoch[];
+export type { RunRecords };
+
+/** metrics.json's checkpoint row. */
+export interface CheckpointSummary {
+  step: number;
+  path: string;
+  timestamp: string;
+  kind?: string;
 }
 
 export interface ModelFiles {
@@ -65,42 +58,22 @@ export const SEED_CONFIG_KEYS = [
 
 const CHECKPOINT_KIND_ORDER: Record<string, number> = { periodic: 0, best: 1, final: 2 };
 
-/**
- * Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N,
- * 'best' → checkpoints/best_model, 'seed_S_best' → checkpoints/seed_S/best_model.
- */
-export function checkpointDir(name: string): string {
-  const periodic = /^step_(\d+)$/.exec(name);
-  if (periodic) return checkpointPath(Number(periodic[1]));
-  if (name === 'best' || name === 'final') return `checkpoints/${name}_model`;
-  const member = /^seed_(-?\d+)_(best|final)$/.exec(name);
-  if (member) return `checkpoints/seed_${member[1]}/${member[2]}_model`;
-  throw new Error(`checkpoint name "${name}" is none of step_N, best, final, seed_S_best, seed_S_final`);
-}
-
-/** The inverse of checkpointDir: 'checkpoints/model_step_N' → 'step_N'; null when unknown. */
-export function checkpointNameOfDir(dir: string): string | null {
-  const periodic = /^checkpoints\/model_step_(\d+)$/.exec(dir);
-  if (periodic) return `step_${periodic[1]}`;
-  const plain = /^checkpoints\/(best|final)_model$/.exec(dir);
-  if (plain) return plain[1];
-  const member = /^checkpoints\/seed_(-?\d+)\/(best|final)_model$/.exec(dir);
-  if (member) return `seed_${member[1]}_${member[2]}`;
-  return null;
-}
-
 function withoutRunId<T extends { runId: string }>(record: T): Omit<T, 'runId'> {
   const copy: Partial<T> = { ...record };
   delete copy.runId;
   return copy as Omit<T, 'runId'>;
 }
 
-/** config.json's object: seed 000's keys first; a behavior-cloning run's evaluation goes to evaluation.json instead. */
-function orderedConfig(config: RunConfig): Record<string, unknown> {
+/** config.json's text: seed 000's keys first; keys the algorithm writes to files of their own left out. */
+export function configJson(config: StoredRun, format: Pick<RunFormat, 'configOmit'>): string {
+  return JSON.stringify(orderedConfig(config, format.configOmit), null, 2);
+}
+
+function orderedConfig(config: StoredRun, omit: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const source = config as unknown as Record<string, unknown>;
+  const source = config as Record<string, unknown>;
   for (const key of SEED_CONFIG_KEYS) if (key in source) out[key] = source[key];
-  for (const [key, value] of Object.entries(source)) if (!(key in out) && !(config.algorithm === 'BC' && key === 'evaluation')) out[key] = value;
+  for (const [key, value] of Object.entries(source)) if (!(key in out) && !omit.includes(key)) out[key] = value;
   return out;
 }
 
@@ -127,7 +100,6 @@ function jsonl(rows: unknown[]): string {
 
 const byEpisode = (a: StoredEpisode, b: StoredEpisode) => a.episode - b.episode;
 const byStep = (a: { step: number }, b: { step: number }) => a.step - b.step;
-const byUpdate = (a: StoredUpdate, b: StoredUpdate) => a.update - b.update;
 const byCheckpoint = (a: StoredCheckpoint, b: StoredCheckpoint) =>
   a.step - b.step || (CHECKPOINT_KIND_ORDER[a.kind] ?? 9) - (CHECKPOINT_KIND_ORDER[b.kind] ?? 9);
 
@@ -153,10 +125,8 @@ export function isoToSeconds(iso: string): number {
   return utcSeconds - sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2)) * 60);
 }
 
-const NOT_SCALARS = new Set(['update', 'step', 'timestamp', 'runId']);
-
 /** Seconds since the epoch of a record's ISO timestamp, or of the run's start when it has none. */
-function wallTimeOf(config: RunConfig): (iso: unknown) => number {
+function wallTimeOf(config: StoredRun): (iso: unknown) => number {
   const fallbackTime = isoToSeconds(config.created_at);
   return (iso: unknown) => {
     const seconds = typeof iso === 'string' ? isoToSeconds(iso) : NaN;
@@ -164,14 +134,20 @@ function wallTimeOf(config: RunConfig): (iso: unknown) => number {
   };
 }
 
-/** The scalars TensorBoard shows: every update's metrics, evaluations, and episode rewards, by step. */
-export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'evaluations' | 'updates'>): TensorboardScalar[] {
+const byUpdate = (a: StoredUpdate, b: StoredUpdate) => a.update - b.update;
+
+/**
+ * The scalars TensorBoard shows, by step: every update's metrics (under the tags the algorithm
+ * gives them), evaluations, and episode rewards.
+ */
+export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'evaluations' | 'updates'>, format: Pick<RunFormat, 'scalarTag'>): TensorboardScalar[] {
   const wallTime = wallTimeOf(records.config);
   const scalars: TensorboardScalar[] = [];
   for (const u of [...records.updates].sort(byUpdate)) {
-    for (const [tag, value] of Object.entries(u)) {
-      if (NOT_SCALARS.has(tag) || typeof value !== 'number') continue; // null (e.g. no episode yet) is no point
-      scalars.push({ tag, step: u.step, value, wallTime: wallTime(u.timestamp) });
+    for (const [key, value] of Object.entries(u.metrics)) {
+      if (typeof value !== 'number') continue; // null (e.g. no episode yet) is no point
+      const tag = format.scalarTag(key, u, records.config);
+      if (tag !== null) scalars.push({ tag, step: u.step, value, wallTime: wallTime(u.timestamp) });
     }
   }
   for (const e of [...records.evaluations].sort(byStep)) {
@@ -186,37 +162,8 @@ export function runScalars(records: Pick<RunRecords, 'config' | 'episodes' | 'ev
   return scalars.sort(byStep);
 }
 
-const BC_SCALARS: [keyof BcEpochMetrics, string][] = [
-  ['train_loss', 'train/loss'], ['val_loss', 'val/loss'], ['train_acc', 'train/accuracy'], ['val_acc', 'val/accuracy'],
-  ['train_ce', 'train/ce'], ['train_mse', 'train/mse'], ['val_ce', 'val/ce'], ['val_mse', 'val/mse'],
-  ['learning_rate', 'train/learning_rate'], ['samples_per_s', 'time/samples_per_s'],
-];
-
-/** A behavior-cloning run's scalars by epoch; an ensemble's members each under seed_S/. */
-export function bcScalars(config: BcRunConfig, epochs: StoredEpoch[]): TensorboardScalar[] {
-  const wallTime = wallTimeOf(config);
-  const ensemble = config.seeds.length > 1;
-  const scalars: TensorboardScalar[] = [];
-  for (const e of [...epochs].sort(byIndex)) {
-    for (const [key, tag] of BC_SCALARS) {
-      const value = e[key];
-      if (typeof value === 'number') scalars.push({ tag: ensemble ? `seed_${e.seed}/${tag}` : tag, step: e.epoch, value, wallTime: wallTime(e.timestamp) });
-    }
-  }
-  return scalars.sort(byStep);
-}
-
-const byIndex = (a: StoredEpoch, b: StoredEpoch) => a.index - b.index;
-
-/** train_metrics.jsonl's line for an epoch: the member's seed, then the epoch's figures. */
-export function epochLine(e: StoredEpoch): Record<string, unknown> {
-  const row: Record<string, unknown> = { seed: e.seed };
-  for (const [key, value] of Object.entries(e)) if (key !== 'runId' && key !== 'index' && key !== 'seed') row[key] = value;
-  return row;
-}
-
 /** Every file of the run folder, each path under `${config.run_id}/`. */
-export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>): Promise<Record<string, Uint8Array>> {
+export async function runFiles(input: RunRecords, format: RunFormat, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>): Promise<Record<string, Uint8Array>> {
   const root = `${input.config.run_id}/`;
   const encoder = new TextEncoder();
   const files: Record<string, Uint8Array> = {};
@@ -230,30 +177,13 @@ export async function runFiles(input: RunRecords, modelFiles: (c: StoredCheckpoi
     put(`${dir}/model.json`, model.modelJson);
     put(`${dir}/weights.bin`, model.weightsBin);
     // The whole trainer state, weights and Adam moments included, so a resumed or re-imported run is exact.
-    put(`${dir}/trainer_state.json`, trainerStateJson(c.checkpoint));
+    put(`${dir}/trainer_state.json`, trainerStateJson(c.checkpoint.payload));
   }
   const checkpointList: CheckpointSummary[] = checkpoints.map((c) => ({ step: c.step, path: checkpointDir(c.name), timestamp: c.timestamp, kind: c.kind }));
-  const config = input.config;
-  put('config.json', JSON.stringify(orderedConfig(config), null, 2));
-  let scalars: TensorboardScalar[];
-  if (config.algorithm === 'BC') {
-    // the same keys as a PPO run's: a BC run has no episodes or environment evaluations
-    put('metrics.json', JSON.stringify({ episodes: [], evaluations: [], checkpoints: checkpointList }));
-    put('train_metrics.jsonl', jsonl([...input.epochs].sort(byIndex).map(epochLine)));
-    if (config.evaluation) put('evaluation.json', JSON.stringify(config.evaluation, null, 2));
-    scalars = bcScalars(config, input.epochs);
-  } else {
-    scalars = ppoFiles(put, { ...input, config }, checkpointList);
-  }
-  const startTime = isoToSeconds(config.created_at);
-  const fileTime = Number.isFinite(startTime) ? startTime : scalars.length ? scalars[0].wallTime : 0;
-  put(`tensorboard/${eventFileName(fileTime)}`, tensorboardEventFile(scalars, { startWallTime: fileTime }));
-  return files;
-}
-
-/** A PPO run's metrics.json, detailed_episodes.jsonl and train_metrics.jsonl; returns its TensorBoard scalars. */
-function ppoFiles(put: (path: string, content: string) => void, input: RunRecords & { config: PpoRunConfig }, checkpointList: CheckpointSummary[]): TensorboardScalar[] {
-  const episodes = [...input.episodes].sort(byEpisode);
+  const { config } = input;
+  put('config.json', configJson(config, format));
+  for (const [name, content] of Object.entries(format.extraFiles(config))) put(name, content);
+  const episodes = format.hasEpisodes ? [...input.episodes].sort(byEpisode) : [];
   const evaluations = [...input.evaluations].sort(byStep);
   const updates = [...input.updates].sort(byUpdate);
   const metrics: { episodes: EpisodeSummary[]; evaluations: EvaluationRecord[]; checkpoints: CheckpointSummary[] } = {
@@ -262,9 +192,13 @@ function ppoFiles(put: (path: string, content: string) => void, input: RunRecord
     checkpoints: checkpointList,
   };
   put('metrics.json', JSON.stringify(metrics)); // compact: a 10,000-episode run's metrics.json is a third smaller
-  put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
-  put('train_metrics.jsonl', jsonl(updates.map((u): UpdateMetrics => withoutRunId(u))));
-  return runScalars({ config: input.config, episodes, evaluations, updates });
+  if (format.hasEpisodes) put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
+  put('train_metrics.jsonl', jsonl(updates.map((u) => format.updateLine(u))));
+  const scalars = runScalars({ config, episodes, evaluations, updates }, format);
+  const startTime = isoToSeconds(config.created_at);
+  const fileTime = Number.isFinite(startTime) ? startTime : scalars.length ? scalars[0].wallTime : 0;
+  put(`tensorboard/${eventFileName(fileTime)}`, tensorboardEventFile(scalars, { startWallTime: fileTime }));
+  return files;
 }
 
 /**

@@ -2,15 +2,13 @@
 // stores. Strict: anything unexpected is refused with a message naming the zip, the entry and,
 // for JSON, the line, and nothing is returned, so an import is all or nothing.
 //
-// Pure: no DOM, no IndexedDB, no TensorFlow.js.
+// What differs between algorithms (their config, update lines, checkpoint state, extra files)
+// comes from their RunFormat, by the config's algorithm id. Pure: no DOM, no IndexedDB, no
+// TensorFlow.js.
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import type { StoredCheckpoint, StoredEpisode, StoredEpoch, StoredEvaluation, StoredUpdate } from '../../store/db';
-import type { EvaluationRecord, PpoCheckpoint, UpdateMetrics } from '../../algos/ppo';
-import type { BcCheckpoint, BcEpochMetrics } from '../../algos/bc';
-import type { BcEvaluation, BcRunConfig, EpisodeSummary, RunConfig } from './record';
-import { checkpointNameOfDir, type RunRecords } from './exportRun';
-import { bcCheckpointSeed, epochIndex } from './bcRecords';
-import { validateBcSeeds } from '../offline/bcConfig';
+import type { CheckpointKind, EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from './contracts';
+import type { RunFormat } from './format';
+import { checkpointNameOfDir } from './record';
 
 /** A zip-bomb guard: the sum of the entries' uncompressed sizes, checked before anything is inflated. */
 export const MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
@@ -20,7 +18,7 @@ export interface ImportOptions {
 }
 
 const RUN_FOLDER = /^run_\w+$/;
-const TOP_LEVEL_FILES = new Set(['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', 'evaluation.json']);
+const COMMON_FILES = ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl'];
 // seed_S/ folders hold a behavior-cloning ensemble's members
 const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model|seed_-?\d+\/(?:best|final)_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
 // TensorBoard event files, directly in tensorboard/ or one folder down (SB3 writes tensorboard/PPO_1/).
@@ -115,11 +113,13 @@ export function jsonErrorOffset(text: string): number | null {
   }
 }
 
-export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOptions = {}): RunRecords {
+/** Reads a run zip; `formats` holds each registered algorithm's format by id. */
+export function importRunZip(bytes: Uint8Array, fileName: string, formats: Readonly<Record<string, RunFormat>>, opts: ImportOptions = {}): RunRecords {
   const fail = (message: string): never => {
     throw new RunImportError(`Cannot import "${fileName}": ${message}`);
   };
   const maxBytes = opts.maxUncompressedBytes ?? MAX_UNCOMPRESSED_BYTES;
+  const topLevelFiles = new Set([...COMMON_FILES, ...Object.values(formats).flatMap((f) => f.extraFileNames)]);
 
   // 1. The entry list only (the filter declines every entry, so nothing is inflated yet).
   const entries: UnzipFileInfo[] = [];
@@ -159,8 +159,8 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
       if (folderPath !== '' && !KNOWN_FOLDER.test(folderPath)) fail(`entry "${name}" is a folder a run does not have`);
       continue;
     }
-    if (!TOP_LEVEL_FILES.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
-      fail(`entry "${name}" is not a file of a run folder (config.json, metrics.json, detailed_episodes.jsonl, train_metrics.jsonl, evaluation.json, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
+    if (!topLevelFiles.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
+      fail(`entry "${name}" is not a file of a run folder (${[...topLevelFiles].join(', ')}, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
     }
     if (wanted.has(name)) fail(`entry "${name}" appears twice`);
     wanted.set(name, { relative, size: entry.originalSize });
@@ -235,22 +235,19 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     if (typeof config[key] !== 'string' || config[key] === '') fail(`${entryName('config.json')}: "${key}" is missing`);
   }
   if (config.run_id !== folder) fail(`${entryName('config.json')}: run_id "${String(config.run_id)}" differs from the folder name "${folder}"`);
-  if (config.algorithm !== 'PPO' && config.algorithm !== 'BC') fail(`${entryName('config.json')}: algorithm "${String(config.algorithm)}" is neither PPO nor BC`);
+  const format = formats[config.algorithm as string];
+  if (!format) fail(`${entryName('config.json')}: algorithm "${String(config.algorithm)}" is not one this lab trains (${Object.keys(formats).join(', ')})`);
   const runId = folder;
   delete config.deleted_at; // an imported run is not one being deleted
-  const isBc = config.algorithm === 'BC';
-  if (isBc) {
-    if (!Array.isArray(config.seeds)) fail(`${entryName('config.json')}: "seeds" is not a list`);
-    const seedProblems = validateBcSeeds(config.seeds as unknown[]);
-    if (seedProblems.length) fail(`${entryName('config.json')}: ${seedProblems.join('; ')}`);
-    for (const key of ['max_epochs', 'hidden_dim', 'num_layers', 'state_width']) {
-      if (!Number.isInteger(config[key]) || (config[key] as number) < 1) fail(`${entryName('config.json')}: "${key}" is not a positive whole number`);
-    }
-    for (const key of ['samples', 'progress_epochs']) if (!Number.isInteger(config[key]) || (config[key] as number) < 0) fail(`${entryName('config.json')}: "${key}" is not a whole number`);
-    if (!isObject(config.final_metrics)) fail(`${entryName('config.json')}: "final_metrics" is not an object`);
-  } else if (text('evaluation.json') !== null) {
-    fail(`${entryName('evaluation.json')}: a PPO run has no evaluation.json (it belongs to behavior-cloning runs)`);
+  const readJson = (relative: string): unknown | null => {
+    const source = text(relative);
+    return source === null ? null : parseJson(relative, source);
+  };
+  format.readConfig(config, readJson, (relative, message) => fail(`${entryName(relative)}: ${message}`));
+  for (const extra of Object.values(formats).flatMap((f) => f.extraFileNames)) {
+    if (!format.extraFileNames.includes(extra) && text(extra) !== null) fail(`${entryName(extra)}: a ${String(config.algorithm)} run has no ${extra}`);
   }
+  const run = config as StoredRun;
 
   // metrics.json (optional: a run that has only just started may lack it)
   const metricsText = text('metrics.json');
@@ -297,35 +294,10 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     .map((e) => ({ runId, ...(e as unknown as EvaluationRecord) }))
     .sort((a, b) => a.step - b.step);
 
-  // train_metrics.jsonl: PPO's updates, or behavior cloning's epochs (with the member's seed)
-  let updates: StoredUpdate[] = [];
-  let epochs: StoredEpoch[] = [];
-  if (isBc) {
-    const bcConfig = config as unknown as BcRunConfig;
-    epochs = parseJsonl('train_metrics.jsonl')
-      .map(({ line, row }) => {
-        if (!Number.isInteger(row.epoch) || !Number.isInteger(row.seed)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: no epoch or seed number`);
-        if ((row.epoch as number) < 1 || (row.epoch as number) > bcConfig.max_epochs) fail(`${entryName('train_metrics.jsonl')}: line ${line}: epoch ${String(row.epoch)} is outside 1..max_epochs (${bcConfig.max_epochs})`);
-        if (!bcConfig.seeds.includes(row.seed as number)) fail(`${entryName('train_metrics.jsonl')}: line ${line}: seed ${String(row.seed)} is not one of config.json's seeds (${bcConfig.seeds.join(', ')})`);
-        return { ...(row as unknown as BcEpochMetrics), runId, seed: row.seed as number, index: epochIndex(bcConfig, row.seed as number, row.epoch as number) };
-      })
-      .sort((a, b) => a.index - b.index);
-    const evaluationText = text('evaluation.json');
-    let evaluation: BcEvaluation | null = null;
-    if (evaluationText !== null) {
-      const parsed = parseJson('evaluation.json', evaluationText);
-      if (!isObject(parsed) || !isObject(parsed.report) || !Array.isArray(parsed.members)) fail(`${entryName('evaluation.json')}: not a behavior-cloning evaluation (no report or members)`);
-      evaluation = parsed as unknown as BcEvaluation;
-    }
-    config.evaluation = evaluation;
-  } else {
-    updates = parseJsonl('train_metrics.jsonl')
-      .map(({ line, row }) => {
-        if (typeof row.update !== 'number' || typeof row.step !== 'number') fail(`${entryName('train_metrics.jsonl')}: line ${line}: no update or step number`);
-        return { runId, ...(row as unknown as UpdateMetrics) };
-      })
-      .sort((a, b) => a.update - b.update);
-  }
+  // train_metrics.jsonl: one update a line, as the algorithm writes it
+  const updates: StoredUpdate[] = parseJsonl('train_metrics.jsonl')
+    .map(({ line, row }) => ({ runId, ...format.parseUpdateLine(row, run, (what) => fail(`${entryName('train_metrics.jsonl')}: line ${line}: ${what}`)) }))
+    .sort((a, b) => a.update - b.update);
 
   // Checkpoints: one per folder holding trainer_state.json. (A folder with only model files can
   // run a policy but not be stored as a checkpoint, which needs the trainer's state.)
@@ -337,67 +309,28 @@ export function importRunZip(bytes: Uint8Array, fileName: string, opts: ImportOp
     if (!match) continue;
     const dir = match[1];
     const name = checkpointNameOfDir(dir)!;
-    // the folders must be the run's own: PPO's model_step_N / best / final; behavior cloning's best /
-    // final, or seed_S/... for each seed of an ensemble
-    const seeds = isBc ? (config as unknown as BcRunConfig).seeds : [];
-    const fits = isBc ? bcCheckpointSeed(name, seeds) !== null : !name.startsWith('seed_');
-    if (!fits) fail(`${entryName(dir)}/ is not a checkpoint folder of this ${isBc ? `behavior-cloning run (seeds ${seeds.join(', ')})` : 'PPO run'}`);
+    // the folders must be the run's own (PPO's model_step_N / best / final; an ensemble's seed_S/...)
+    const misfit = format.checkpointMisfit(name, run);
+    if (misfit !== null) fail(`${entryName(dir)}/ is not a checkpoint folder of this ${misfit}`);
     const state = parseJson(relative, text(relative)!);
-    const checkpoint = trainerStateFromJson(state, isBc, (what) => fail(`${entryName(relative)}: ${what}`));
+    if (!isObject(state)) fail(`${entryName(relative)}: not a JSON object`);
+    if (typeof (state as JsonObject).kind !== 'string') fail(`${entryName(relative)}: no kind`);
+    const payload = format.parsePayload(state as JsonObject, (what) => fail(`${entryName(relative)}: ${what}`));
     const summary = listed.get(dir);
-    const kind = summary && ['periodic', 'best', 'final'].includes(summary.kind as string) ? (summary.kind as PpoCheckpoint['kind']) : checkpoint.kind;
+    const ownKind = (state as JsonObject).kind as CheckpointKind;
+    const kind = summary && ['periodic', 'best', 'final'].includes(summary.kind as string) ? (summary.kind as CheckpointKind) : ownKind;
+    const envelope = format.envelope(payload, run, kind);
     checkpoints.push({
       runId,
       name,
-      step: typeof summary?.step === 'number' ? summary.step : 'epoch' in checkpoint ? checkpoint.epoch : checkpoint.step,
+      step: typeof summary?.step === 'number' ? summary.step : envelope.step,
       kind,
-      timestamp: typeof summary?.timestamp === 'string' ? summary.timestamp : checkpoint.timestamp,
-      checkpoint,
+      timestamp: typeof summary?.timestamp === 'string' ? summary.timestamp : String((state as JsonObject).timestamp ?? ''),
+      checkpoint: envelope,
     });
   }
   const kindOrder: Record<string, number> = { periodic: 0, best: 1, final: 2 };
   checkpoints.sort((a, b) => a.step - b.step || (kindOrder[a.kind] ?? 9) - (kindOrder[b.kind] ?? 9));
 
-  return { config: config as unknown as RunConfig, episodes, evaluations, updates, checkpoints, epochs };
-}
-
-/** Float32Array from base64 of its little-endian bytes. */
-function float32FromBase64(text: string): Float32Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer, 0, bytes.length >> 2);
-}
-
-/** trainer_state.json back to a PpoCheckpoint or BcCheckpoint: tensor values (base64 float32, or number arrays) become Float32Arrays again. */
-function trainerStateFromJson(state: unknown, isBc: boolean, fail: (what: string) => never): PpoCheckpoint | BcCheckpoint {
-  if (!isObject(state)) return fail('not a JSON object');
-  if (isBc ? typeof state.epoch !== 'number' : typeof state.step !== 'number') fail(`no ${isBc ? 'epoch' : 'step'}`);
-  if (typeof state.kind !== 'string') fail('no kind');
-  const tensors = (list: unknown, what: string) => {
-    if (!Array.isArray(list)) return fail(`${what} is not a list`);
-    return list.map((t, i) => {
-      if (!isObject(t) || !(Array.isArray(t.values) || typeof t.values === 'string')) return fail(`${what}[${i}] has no values`);
-      let values: Float32Array;
-      if (typeof t.values === 'string') {
-        try {
-          values = float32FromBase64(t.values);
-        } catch {
-          return fail(`${what}[${i}] holds values that are not base64`);
-        }
-      } else {
-        // null stands for a NaN or Infinity that JSON could not hold
-        values = Float32Array.from(t.values as (number | null)[], (v) => (v === null ? NaN : v));
-      }
-      return { ...t, values } as PpoCheckpoint['weights'][number];
-    });
-  };
-  const optimizer = state.optimizer;
-  if (!isObject(optimizer)) return fail('no optimizer state');
-  const common = {
-    weights: tensors(state.weights, 'weights'),
-    optimizer: { ...(optimizer as unknown as PpoCheckpoint['optimizer']), m: tensors(optimizer.m, 'optimizer.m'), v: tensors(optimizer.v, 'optimizer.v') },
-  };
-  if (!isBc) return { ...(state as unknown as PpoCheckpoint), ...common };
-  return { ...(state as unknown as BcCheckpoint), ...common, bestWeights: state.bestWeights == null ? null : tensors(state.bestWeights, 'bestWeights') };
+  return { config: run, episodes, evaluations, updates, checkpoints };
 }

@@ -1,149 +1,45 @@
-// A training run's record in seed 000's layout: config.json, metrics.json (episodes,
-// evaluations, checkpoints), detailed_episodes.jsonl, train_metrics.jsonl. Pure data, no storage.
-import type { BackendName, EnvSettings, PpoHyperparameters, PresetName } from './config';
-import type { BackendTrial } from '../../algos/backend';
-import type { BcHyperparameters } from '../offline/bcConfig';
-import type { BacktestResult, ClassifierReport } from '../offline/metrics';
-
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed' | 'stopped';
-
-export interface FinalMetrics {
-  mean_reward: number | null;
-  final_100_mean: number | null;
-  total_episodes: number;
-  best_eval_mean_reward?: number | null;
-  total_timesteps_done?: number;
-}
-
-/** A PPO run's config.json: seed 000's fields first, then everything else a run needs to be understood and resumed. */
-export interface PpoRunConfig extends PpoHyperparameters {
-  run_id: string;
-  created_at: string;
-  completed_at: string | null;
-  status: RunStatus;
-  algorithm: 'PPO';
-  data_file: string;
-  final_metrics: FinalMetrics;
-  // beyond seed 000
-  name: string;
-  tags: string[];
-  dataset_id: string;
-  dataset_name: string;
-  env: EnvSettings['env'];
-  env_settings: EnvSettings;
-  preset: PresetName | null;
-  backend: BackendName;
-  backend_requested: string;
-  backend_trials: BackendTrial[];
-  error: string | null;
-  /** Where the policy's initial weights came from (a behavior-cloning run's PolicyNet), or null for a fresh start. */
-  init_from?: string | null;
-  /** The behavior-cloning run whose PolicyNet this run started from. */
-  init_from_run?: string | null;
-  /** Progress while running, so a list can show it without reading the metrics. */
-  progress_timesteps: number;
-  updated_at: string;
-  /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
-  deleted_at?: string;
-}
-
-/** final_metrics of a behavior-cloning run: its first member's best epoch and the validation figures. */
-export interface BcFinalMetrics {
-  best_epoch: number | null;
-  best_val_loss: number | null;
-  /** The (ensemble's) accuracy on the evaluation samples, once training ended. */
-  val_acc: number | null;
-  macro_f1: number | null;
-  epochs_done: number;
-}
-
-/** What a behavior-cloning run found, as evaluation.json holds it. */
-export interface BcEvaluation {
-  source: { kind: 'offline' | 'teacher'; samples: number; actionCounts: number[] };
-  members: { seed: number; outcome: 'completed' | 'stopped' | 'early_stopped'; best_epoch: number; val_acc: number | null; eval_acc: number }[];
-  ensemble_accuracy: number;
-  /** The classifier report of the (ensemble's) predictions on the evaluation samples. */
-  report: ClassifierReport;
-  overfitting_signs: string[];
-  /** From candles: the policy, the teacher ensemble and buy-and-hold on the held-out segment. */
-  backtest: { policy: BacktestResult; teacher: BacktestResult } | null;
-  samples_per_s: number;
-  predict_ms: { p50: number; p99: number };
-}
-
-/** A behavior-cloning run's config.json: the same header as a PPO run's, then seed 002's hyperparameters. */
-export interface BcRunConfig extends BcHyperparameters {
-  run_id: string;
-  created_at: string;
-  completed_at: string | null;
-  status: RunStatus;
-  algorithm: 'BC';
-  data_file: string;
-  final_metrics: BcFinalMetrics;
-  name: string;
-  tags: string[];
-  dataset_id: string;
-  dataset_name: string;
-  /** One PolicyNet per seed; several make an ensemble that votes. */
-  seeds: number[];
-  /** Where the samples came from: an offline dataset, or the teacher ensemble on candles. */
-  source_kind: 'offline' | 'teacher';
-  samples: number;
-  state_width: number;
-  backend: BackendName;
-  backend_requested: string;
-  backend_trials: BackendTrial[];
-  error: string | null;
-  /** Epochs trained so far over all members, and at most (max_epochs × seeds). */
-  progress_epochs: number;
-  updated_at: string;
-  /** Filled when training ends; exported as evaluation.json, not in config.json. */
-  evaluation: BcEvaluation | null;
-  /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
-  deleted_at?: string;
-}
-
-export type RunConfig = PpoRunConfig | BcRunConfig;
-
-/** metrics.json's light episode row. */
-export interface EpisodeSummary {
-  episode: number;
-  reward: number;
-  length: number;
-  timestep: number;
-  timestamp: string;
-}
-
-export interface CheckpointSummary {
-  step: number;
-  path: string;
-  timestamp: string;
-  kind?: string;
-}
-
+// Naming in a run's record: run ids (seed 000's run_YYYYMMDD_HHMMSS) and checkpoint folders.
+// The shapes themselves are in contracts.ts.
 export { pythonIsoTime } from '../clock';
 
 /** run_YYYYMMDD_HHMMSS in local time; `taken` ids get a _2, _3... suffix. */
 export function makeRunId(date: Date, taken: (id: string) => boolean = () => false): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const base = `run_${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+  const base = runIdBase(date);
   let id = base;
   for (let k = 2; taken(id); k++) id = `${base}_${k}`;
   return id;
+}
+
+/** run_YYYYMMDD_HHMMSS of a time, before any suffix. */
+export function runIdBase(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `run_${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
 export function checkpointPath(step: number): string {
   return `checkpoints/model_step_${step}`;
 }
 
-/** final_metrics from the episode rewards and the best evaluation. */
-export function finalMetrics(rewards: number[], bestEval: number | null, timesteps: number): FinalMetrics {
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  return {
-    mean_reward: mean(rewards),
-    final_100_mean: mean(rewards.slice(-100)),
-    total_episodes: rewards.length,
-    best_eval_mean_reward: bestEval,
-    total_timesteps_done: timesteps,
-  };
+/**
+ * Folder of a checkpoint inside the run folder: 'step_N' → checkpoints/model_step_N,
+ * 'best' → checkpoints/best_model, 'seed_S_best' → checkpoints/seed_S/best_model.
+ */
+export function checkpointDir(name: string): string {
+  const periodic = /^step_(\d+)$/.exec(name);
+  if (periodic) return checkpointPath(Number(periodic[1]));
+  if (name === 'best' || name === 'final') return `checkpoints/${name}_model`;
+  const member = /^seed_(-?\d+)_(best|final)$/.exec(name);
+  if (member) return `checkpoints/seed_${member[1]}/${member[2]}_model`;
+  throw new Error(`checkpoint name "${name}" is none of step_N, best, final, seed_S_best, seed_S_final`);
+}
+
+/** The inverse of checkpointDir: 'checkpoints/model_step_N' → 'step_N'; null when unknown. */
+export function checkpointNameOfDir(dir: string): string | null {
+  const periodic = /^checkpoints\/model_step_(\d+)$/.exec(dir);
+  if (periodic) return `step_${periodic[1]}`;
+  const plain = /^checkpoints\/(best|final)_model$/.exec(dir);
+  if (plain) return plain[1];
+  const member = /^checkpoints\/seed_(-?\d+)\/(best|final)_model$/.exec(dir);
+  if (member) return `seed_${member[1]}_${member[2]}`;
+  return null;
 }

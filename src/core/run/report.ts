@@ -1,63 +1,63 @@
-// A run's markdown report: the config as a table, the final metrics, the evaluations, the last
-// update's health metrics (PPO) or the classifier report and backtest (behavior cloning), and the
-// charts as embedded PNG images.
-import type { BcRunConfig, PpoRunConfig } from './record';
-import type { EvaluationRecord, UpdateMetrics } from '../../algos/ppo';
+// A run's report: what its algorithm says about it as sections (tables, text, warnings), which the
+// run page draws and the markdown report writes, with the run's final metrics, its settings and
+// its charts as embedded PNG images.
+import type { StoredRun } from './contracts';
 
-const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(+v.toPrecision(6))) : typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/\|/g, '\\|');
+/** A part of a text: plain, or a figure to stand out (with a test id). */
+export type ReportText = string | { strong: string; testid?: string };
 
-export function runReportMarkdown(config: PpoRunConfig, evaluations: EvaluationRecord[], updates: UpdateMetrics[], charts: { title: string; png: string }[]): string {
-  const lines: string[] = [`# ${config.name}`, '', `Run \`${config.run_id}\` · ${config.algorithm} on \`${config.env}\` · data \`${config.data_file}\` · backend ${config.backend} · status **${config.status}**`, ''];
-  if (config.error) lines.push(`> ${config.error}`, '');
-  lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${k} | ${cell(v)} |`);
-  lines.push('', '## Configuration', '', '| key | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config)) if (k !== 'final_metrics' && k !== 'backend_trials') lines.push(`| ${k} | ${cell(v)} |`);
-  if (evaluations.length) {
-    lines.push('', '## Evaluations', '', '| step | mean | std | min | max | episodes |', '|---|---|---|---|---|---|');
-    for (const e of evaluations) lines.push(`| ${e.step} | ${cell(e.mean_reward)} | ${cell(e.std_reward)} | ${cell(e.min_reward)} | ${cell(e.max_reward)} | ${e.num_episodes} |`);
-  }
-  const last = updates[updates.length - 1];
-  if (last) {
-    lines.push('', `## Last update (${last.update}, step ${last.step})`, '', '| metric | value |', '|---|---|');
-    for (const [k, v] of Object.entries(last)) if (k.includes('/')) lines.push(`| ${k} | ${cell(v)} |`);
-  }
-  chartSection(lines, charts);
-  return lines.join('\n') + '\n';
+export type ReportCell = string | number | null | { text: string; strong?: boolean; header?: boolean };
+
+export type ReportSection =
+  | { kind: 'text'; title?: string; parts: ReportText[] }
+  | { kind: 'warnings'; items: readonly string[] }
+  | { kind: 'table'; title: string; note?: string; head: readonly string[]; rows: readonly (readonly ReportCell[])[]; testid?: string };
+
+const text = (v: unknown): string =>
+  v === null || v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(+v.toPrecision(6))) : typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+/** A cell as plain text. */
+export function cellText(c: ReportCell): string {
+  return c !== null && typeof c === 'object' ? c.text : text(c);
 }
 
-function chartSection(lines: string[], charts: { title: string; png: string }[]): void {
-  if (!charts.length) return;
-  lines.push('', '## Charts', '');
-  for (const c of charts) if (c.png) lines.push(`### ${c.title}`, '', `![${c.title}](${c.png})`, '');
+const md = (v: string) => v.replace(/\|/g, '\\|');
+
+export interface ReportInput {
+  config: StoredRun;
+  /** "PPO on `position`", "behavior cloning (seed 1)". */
+  description: string;
+  sections: readonly ReportSection[];
+  /** Config keys not listed under Configuration (written elsewhere in the report). */
+  omit: readonly string[];
+  charts: readonly { title: string; png: string }[];
 }
 
-export function bcReportMarkdown(config: BcRunConfig, charts: { title: string; png: string }[]): string {
-  const lines: string[] = [`# ${config.name}`, '', `Run \`${config.run_id}\` · behavior cloning (${config.seeds.length > 1 ? `ensemble of seeds ${config.seeds.join(', ')}` : `seed ${config.seeds[0]}`}) · data \`${config.data_file}\` · backend ${config.backend} · status **${config.status}**`, ''];
+export function reportMarkdown(r: ReportInput): string {
+  const { config } = r;
+  const lines: string[] = [`# ${config.name}`, '', `Run \`${config.run_id}\` · ${r.description} · data \`${config.data_file}\` · backend ${config.backend} · status **${config.status}**`, ''];
   if (config.error) lines.push(`> ${config.error}`, '');
   lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${k} | ${cell(v)} |`);
-  const e = config.evaluation;
-  if (e) {
-    lines.push('', '## Validation', '', `${e.source.samples} ${e.source.kind === 'teacher' ? 'teacher-labelled' : 'offline'} samples; accuracy ${cell(e.report.accuracy)}, macro F1 ${cell(e.report.macroF1)}.`, '');
-    lines.push('| action | precision | recall | F1 | support | predicted | actual |', '|---|---|---|---|---|---|---|');
-    e.report.perClass.forEach((c, i) => lines.push(`| ${c.label} | ${cell(c.precision)} | ${cell(c.recall)} | ${cell(c.f1)} | ${c.support} | ${cell(e.report.predictedDistribution[i])} | ${cell(e.report.actualDistribution[i])} |`));
-    lines.push('', 'Confusion matrix (rows: actual, columns: predicted):', '', '| | HOLD | BUY | SELL |', '|---|---|---|---|');
-    e.report.confusion.forEach((row, i) => lines.push(`| ${['HOLD', 'BUY', 'SELL'][i]} | ${row.join(' | ')} |`));
-    for (const w of e.overfitting_signs) lines.push('', `> ⚠ ${w}`);
-    if (e.members.length > 1) {
-      lines.push('', '## Ensemble', '', '| member | best epoch | accuracy |', '|---|---|---|');
-      for (const m of e.members) lines.push(`| seed ${m.seed} | ${m.best_epoch} | ${cell(m.eval_acc)} |`);
-      lines.push(`| majority vote | | ${cell(e.ensemble_accuracy)} |`);
-    }
-    if (e.backtest) {
-      lines.push('', '## Backtest on the held-out segment', '', '| | return % | Sharpe | max drawdown | win rate | trades |', '|---|---|---|---|---|---|');
-      for (const [name, b] of [['policy', e.backtest.policy], ['teacher ensemble', e.backtest.teacher]] as const) lines.push(`| ${name} | ${cell(b.return_pct)} | ${cell(b.sharpe)} | ${cell(b.max_drawdown)} | ${cell(b.win_rate)} | ${b.trades} |`);
-      lines.push(`| buy and hold | ${cell(e.backtest.policy.buy_and_hold_return_pct)} | | | | |`);
+  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${k} | ${md(text(v))} |`);
+  for (const s of r.sections) {
+    if (s.kind === 'warnings') {
+      for (const w of s.items) lines.push('', `> ⚠ ${w}`);
+    } else if (s.kind === 'text') {
+      if (s.title) lines.push('', `## ${s.title}`);
+      lines.push('', s.parts.map((p) => (typeof p === 'string' ? p : p.strong)).join(''));
+    } else {
+      lines.push('', `## ${s.title}`, '');
+      if (s.note) lines.push(s.note, '');
+      lines.push(`| ${s.head.map(md).join(' | ')} |`, `|${s.head.map(() => '---|').join('')}`);
+      for (const row of s.rows) lines.push(`| ${row.map((c) => md(cellText(c))).join(' | ')} |`);
     }
   }
   lines.push('', '## Configuration', '', '| key | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config)) if (k !== 'final_metrics' && k !== 'backend_trials' && k !== 'evaluation') lines.push(`| ${k} | ${cell(v)} |`);
-  chartSection(lines, charts);
+  const skip = new Set(['final_metrics', 'backend_trials', ...r.omit]);
+  for (const [k, v] of Object.entries(config)) if (!skip.has(k)) lines.push(`| ${k} | ${md(text(v))} |`);
+  if (r.charts.length) {
+    lines.push('', '## Charts', '');
+    for (const c of r.charts) if (c.png) lines.push(`### ${c.title}`, '', `![${c.title}](${c.png})`, '');
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 // Chart series derived from a run's records: rolling means, rates, action shares, smoothing.
 // Pure functions over arrays, so the run browser stays a thin view.
+import type { EpisodeSeries } from '../env/spec';
 
 /** Mean of the last `window` values at each point (fewer at the start); nulls are skipped. */
 export function rollingMean(values: (number | null)[], window: number): (number | null)[] {
@@ -63,4 +64,23 @@ export function wallSeconds(timestamps: string[]): number[] {
   const ms = timestamps.map((t) => Date.parse(t));
   const t0 = ms.find((x) => Number.isFinite(x)) ?? 0;
   return ms.map((x) => (Number.isFinite(x) ? (x - t0) / 1000 : NaN));
+}
+
+/** An environment's episode series (its spec's EpisodeSeries) over detailed episode records, with a rolling window. */
+export function episodeSeries(details: Record<string, unknown>[], series: EpisodeSeries, window: number): (number | null)[] {
+  const num = (path: string) => field(details, path).map((v) => v ?? 0);
+  switch (series.kind) {
+    case 'mean': {
+      const scale = series.scale ?? 1;
+      return rollingMean(field(details, series.path).map((v) => (v === null ? null : v * scale)), window);
+    }
+    case 'share': {
+      const parts = series.of.map(num);
+      const total = details.map((_, i) => parts.reduce((sum, p) => sum + p[i], 0));
+      const own = num(series.path);
+      return rollingMean(own.map((c, i) => (total[i] ? (100 * c) / total[i] : null)), window);
+    }
+    case 'rate':
+      return rollingRate(num(series.numerator), num(series.denominator), window);
+  }
 }

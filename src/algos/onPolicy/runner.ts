@@ -1,0 +1,353 @@
+// The on-policy runner (Stable-Baselines3's OnPolicyAlgorithm.learn, in CleanRL's order): collect
+// a rollout of n_steps × n_envs with the current policy into the buffer, bootstrap its last value,
+// compute advantages, hand it to the learner for an update, then keep the books: episode rewards
+// and lengths, the learning-rate schedule, evaluations every eval_freq steps (the best checkpoint
+// when one improves), periodic checkpoints, progress, pause and stop. A learner (PPO's clipped
+// surrogate; GRPO's group-relative one) plugs in through OnPolicyLearner.
+//
+// Actions are sampled here from the learner's log-probabilities with the run's own seeded Rng, so
+// a checkpoint holds every random state and a resumed run continues exactly as an uninterrupted
+// one would.
+import type { VecEnv } from '../../core/env/types';
+import { Rng } from '../../core/rng';
+import { pythonIsoTime } from '../../core/clock';
+import { ObservationNormalizer, type NormalizerState } from '../../core/normalizer';
+import type { CheckpointKind, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
+import type { AdamState } from '../adam';
+import { maskedArgmax, meanStd, playEpisodes, type GreedyPolicy } from '../evaluate';
+import { MASKED_LOGIT, RolloutBuffer } from './buffer';
+
+/** The runner's settings (a subset of PPO's hyperparameters, under the same names). */
+export interface RunnerSettings {
+  total_timesteps: number;
+  learning_rate: number;
+  anneal_lr: boolean;
+  n_steps: number;
+  n_envs: number;
+  gamma: number;
+  gae_lambda: number;
+  eval_freq: number;
+  n_eval_episodes: number;
+  save_freq: number;
+  normalize_observations: boolean;
+  seed: number;
+}
+
+/** What plugs into the runner: the networks, their loss and their optimizer. */
+export interface OnPolicyLearner {
+  readonly obsSize: number;
+  readonly numActions: number;
+  /** Hidden layer sizes, as checkpoints record them. */
+  readonly netArch: number[];
+  learningRate: number;
+  /**
+   * One forward pass for n normalized observations: rows of [log-probabilities of the A actions
+   * (disallowed ones near −1e9), value], read back once. A learner without a critic gives 0 values.
+   */
+  act(obs: Float32Array, masks: Uint8Array, n: number): Promise<Float32Array>;
+  /** One update on a full buffer; its train/* metrics under SB3's names. */
+  learn(buffer: RolloutBuffer, rng: Rng, update: number): Promise<Record<string, number>>;
+  weights(): Promise<StoredTensor[]>;
+  optimizerState(): Promise<AdamState>;
+  restore(weights: StoredTensor[], optimizer: AdamState): void;
+  dispose(): void;
+}
+
+/** Everything needed to continue a run exactly, or to run its policy (trainer_state.json). */
+export interface OnPolicyCheckpoint {
+  step: number;
+  update: number;
+  kind: CheckpointKind;
+  obsSize: number;
+  numActions: number;
+  netArch: number[];
+  weights: StoredTensor[];
+  optimizer: AdamState;
+  learningRate: number;
+  normalizer: NormalizerState | null;
+  rng: number[];
+  env: unknown;
+  nextDone: number[];
+  recentRewards: number[];
+  recentLengths: number[];
+  bestMeanReward: number | null;
+  lastEvalStep: number;
+  lastSaveStep: number;
+  elapsedSeconds: number;
+  timestamp: string;
+}
+
+/** Where the runner's results go: the training service batches them, tests keep them in memory. */
+export interface OnPolicySink {
+  episodes(records: Record<string, unknown>[]): void | Promise<void>;
+  update(u: UpdateRecord): void | Promise<void>;
+  evaluation(record: EvaluationRecord): void | Promise<void>;
+  checkpoint(checkpoint: OnPolicyCheckpoint): void | Promise<void>;
+}
+
+export interface RunnerControl {
+  /** Resolves when training may go on (pause waits here between updates). */
+  waitIfPaused?(): Promise<void>;
+  stopRequested?(): boolean;
+  progress?(p: { step: number; total: number; update: number; fps: number; secondsLeft: number | null }): void;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(update: number, what: string) {
+    super(`training diverged at update ${update}: ${what} is not a finite number (NaN or Infinity); the run stopped and its last good checkpoint is kept`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export class OnPolicyRunner {
+  readonly env: VecEnv;
+  readonly normalizer: ObservationNormalizer | null;
+  protected readonly rng: Rng;
+  protected readonly buffer: RolloutBuffer;
+  private readonly obsNorm: Float32Array;
+  private readonly actions: Int32Array;
+
+  // progress, all part of a checkpoint
+  step = 0;
+  update = 0;
+  private nextDone: Uint8Array;
+  private recentRewards: number[] = [];
+  private recentLengths: number[] = [];
+  bestMeanReward: number | null = null;
+  private lastEvalStep = 0;
+  private lastSaveStep = 0;
+  /** Training seconds before the current train() call (from a checkpoint when resumed). */
+  private elapsedBefore = 0;
+  private trainStartedAt: number | null = null;
+
+  /** `makeLearner` builds the networks from the run's Rng (their initial weights are its first draws). */
+  constructor(
+    readonly settings: RunnerSettings,
+    env: VecEnv,
+    private readonly makeEvalEnv: (copies: number, seed: number) => VecEnv,
+    private readonly sink: OnPolicySink,
+    makeLearner: (rng: Rng) => OnPolicyLearner,
+  ) {
+    this.env = env;
+    if (env.numEnvs !== settings.n_envs) throw new Error(`the environment has ${env.numEnvs} copies, n_envs is ${settings.n_envs}`);
+    this.rng = new Rng(settings.seed);
+    this.learner = makeLearner(this.rng);
+    const D = env.obsSize, A = env.numActions, N = settings.n_envs;
+    this.normalizer = settings.normalize_observations ? new ObservationNormalizer(D) : null;
+    this.buffer = new RolloutBuffer(settings.n_steps, N, D, A);
+    this.obsNorm = new Float32Array(N * D);
+    this.actions = new Int32Array(N);
+    this.nextDone = new Uint8Array(N);
+  }
+
+  readonly learner: OnPolicyLearner;
+
+  get numUpdates(): number {
+    return Math.ceil(this.settings.total_timesteps / this.buffer.size);
+  }
+
+  /** Normalized observations of an environment's current state (and the statistics, when training). */
+  protected observe(updateStats: boolean, env: VecEnv = this.env, out = this.obsNorm): void {
+    const n = env.numEnvs;
+    if (this.normalizer) {
+      if (updateStats) this.normalizer.update(env.obs, n);
+      this.normalizer.normalize(env.obs, out, n);
+    } else out.set(env.obs.subarray(0, n * env.obsSize));
+  }
+
+  /** Samples one action from a row of log-probabilities (width A + 1: logp..., value). */
+  private sample(row: Float32Array, offset: number): number {
+    const A = this.env.numActions;
+    let u = this.rng.next();
+    let last = 0;
+    for (let a = 0; a < A; a++) {
+      const p = Math.exp(row[offset + a]);
+      if (p > 0) last = a;
+      u -= p;
+      if (u < 0) return a;
+    }
+    return last; // rounding: the last allowed action
+  }
+
+  private async collectRollout(): Promise<void> {
+    const b = this.buffer;
+    const { T, N, D, A } = b;
+    const W = A + 1;
+    const env = this.env;
+    for (let t = 0; t < T; t++) {
+      this.observe(true);
+      const base = t * N;
+      b.obs.set(this.obsNorm, base * D);
+      for (let i = 0; i < N * A; i++) b.maskOffsets[base * A + i] = env.masks[i] ? 0 : MASKED_LOGIT;
+      for (let i = 0; i < N; i++) b.starts[base + i] = this.nextDone[i];
+      const out = await this.learner.act(this.obsNorm, env.masks, N);
+      for (let i = 0; i < N; i++) {
+        const a = this.sample(out, i * W);
+        this.actions[i] = a;
+        b.actions[base + i] = a;
+        b.logp[base + i] = out[i * W + a];
+        b.values[base + i] = out[i * W + A];
+      }
+      env.step(this.actions);
+      for (let i = 0; i < N; i++) {
+        b.rewards[base + i] = env.rewards[i];
+        this.nextDone[i] = env.dones[i];
+      }
+      this.step += N;
+    }
+    // bootstrap from the value of the observation after the rollout (statistics not updated here:
+    // this observation is folded in when the next rollout starts from it)
+    this.observe(false);
+    const last = await this.learner.act(this.obsNorm, env.masks, N);
+    b.computeGae((i) => last[i * W + A], this.nextDone, this.settings.gamma, this.settings.gae_lambda);
+    const records = env.drainEpisodes() as Record<string, unknown>[];
+    for (const r of records) {
+      this.recentRewards.push(r.reward as number);
+      this.recentLengths.push(r.length as number);
+    }
+    if (this.recentRewards.length > 100) this.recentRewards.splice(0, this.recentRewards.length - 100);
+    if (this.recentLengths.length > 100) this.recentLengths.splice(0, this.recentLengths.length - 100);
+    if (records.length) await this.sink.episodes(records);
+  }
+
+  /** The current policy, greedy: normalized as in training (statistics left alone), argmax among allowed actions. */
+  greedyPolicy(): GreedyPolicy {
+    return {
+      act: async (obs, masks, n, out) => {
+        const A = this.env.numActions, W = A + 1, D = this.env.obsSize;
+        const x = new Float32Array(n * D);
+        if (this.normalizer) this.normalizer.normalize(obs, x, n);
+        else x.set(obs.subarray(0, n * D));
+        const scores = await this.learner.act(x, masks, n);
+        for (let i = 0; i < n; i++) out[i] = maskedArgmax(scores, masks, i, A, W);
+      },
+    };
+  }
+
+  /** Mean, std, min and max reward of n deterministic episodes on the evaluation environment (a fixed seed: the same episodes each time). */
+  async evaluate(): Promise<EvaluationRecord> {
+    const n = this.settings.n_eval_episodes;
+    const { rewards } = await playEpisodes(this.greedyPolicy(), this.makeEvalEnv(n, this.settings.seed + 1000));
+    const { mean, std } = meanStd(rewards);
+    return { step: this.step, mean_reward: mean, std_reward: std, min_reward: Math.min(...rewards), max_reward: Math.max(...rewards), num_episodes: n, timestamp: pythonIsoTime() };
+  }
+
+  async checkpoint(kind: CheckpointKind): Promise<OnPolicyCheckpoint> {
+    const optimizer = await this.learner.optimizerState();
+    return {
+      step: this.step,
+      update: this.update,
+      kind,
+      obsSize: this.env.obsSize,
+      numActions: this.env.numActions,
+      netArch: this.learner.netArch.slice(),
+      weights: await this.learner.weights(),
+      optimizer,
+      learningRate: this.learner.learningRate,
+      normalizer: this.normalizer?.getState() ?? null,
+      rng: this.rng.getState(),
+      env: this.env.getState(),
+      nextDone: Array.from(this.nextDone),
+      recentRewards: this.recentRewards.slice(),
+      recentLengths: this.recentLengths.slice(),
+      bestMeanReward: this.bestMeanReward,
+      lastEvalStep: this.lastEvalStep,
+      lastSaveStep: this.lastSaveStep,
+      elapsedSeconds: this.elapsedSeconds(),
+      timestamp: pythonIsoTime(),
+    };
+  }
+
+  restore(c: OnPolicyCheckpoint): void {
+    if (c.obsSize !== this.env.obsSize || c.numActions !== this.env.numActions) throw new Error(`the checkpoint is for ${c.obsSize} observations and ${c.numActions} actions, this environment has ${this.env.obsSize} and ${this.env.numActions}`);
+    this.learner.restore(c.weights, c.optimizer);
+    this.learner.learningRate = c.learningRate;
+    if (this.normalizer && c.normalizer) this.normalizer.setState(c.normalizer);
+    this.rng.setState(c.rng);
+    this.env.setState(c.env);
+    this.nextDone.set(c.nextDone);
+    this.step = c.step;
+    this.update = c.update;
+    this.recentRewards = c.recentRewards.slice();
+    this.recentLengths = c.recentLengths.slice();
+    this.bestMeanReward = c.bestMeanReward;
+    this.lastEvalStep = c.lastEvalStep;
+    this.lastSaveStep = c.lastSaveStep;
+    this.elapsedBefore = c.elapsedSeconds;
+  }
+
+  private elapsedSeconds(): number {
+    return this.elapsedBefore + (this.trainStartedAt === null ? 0 : (performance.now() - this.trainStartedAt) / 1000);
+  }
+
+  /** Trains until total_timesteps (or a stop); evaluates, checkpoints and reports along the way. */
+  async train(control: RunnerControl = {}): Promise<'completed' | 'stopped'> {
+    const s = this.settings;
+    const startedAt = performance.now();
+    const startStep = this.step;
+    this.trainStartedAt = startedAt;
+    const finish = () => { this.elapsedBefore = this.elapsedSeconds(); this.trainStartedAt = null; };
+    while (this.step < s.total_timesteps) {
+      await control.waitIfPaused?.();
+      if (control.stopRequested?.()) {
+        await this.sink.checkpoint(await this.checkpoint('final'));
+        finish();
+        return 'stopped';
+      }
+      this.update += 1;
+      if (s.anneal_lr) this.learner.learningRate = s.learning_rate * (1 - (this.update - 1) / this.numUpdates);
+      await this.collectRollout();
+      const learned = await this.learner.learn(this.buffer, this.rng, this.update);
+      const seconds = this.elapsedSeconds();
+      const fps = (this.step - startStep) / Math.max(1e-9, (performance.now() - startedAt) / 1000);
+      const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+      await this.sink.update({
+        update: this.update,
+        step: this.step,
+        timestamp: pythonIsoTime(),
+        metrics: {
+          ...learned,
+          'rollout/ep_rew_mean': mean(this.recentRewards),
+          'rollout/ep_len_mean': mean(this.recentLengths),
+          'time/fps': fps,
+          'time/total_timesteps': this.step,
+          'time/iterations': this.update,
+          'time/time_elapsed': seconds,
+        },
+      });
+      if (this.step - this.lastEvalStep >= s.eval_freq || this.step >= s.total_timesteps) {
+        this.lastEvalStep = this.step;
+        const record = await this.evaluate();
+        await this.sink.evaluation(record);
+        if (this.bestMeanReward === null || record.mean_reward > this.bestMeanReward) {
+          this.bestMeanReward = record.mean_reward;
+          await this.sink.checkpoint(await this.checkpoint('best'));
+        }
+      }
+      if (this.step - this.lastSaveStep >= s.save_freq && this.step < s.total_timesteps) {
+        this.lastSaveStep = this.step;
+        await this.sink.checkpoint(await this.checkpoint('periodic'));
+      }
+      control.progress?.({ step: this.step, total: s.total_timesteps, update: this.update, fps, secondsLeft: fps > 0 ? (s.total_timesteps - this.step) / fps : null });
+      // let other tasks (pause / stop messages, the page) run between updates
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await this.sink.checkpoint(await this.checkpoint('final'));
+    finish();
+    return 'completed';
+  }
+
+  /** Greedy (argmax) action of one raw observation, for inference. */
+  async predict(rawObs: Float32Array, mask?: Uint8Array): Promise<{ action: number; probs: number[] }> {
+    const A = this.env.numActions, D = this.env.obsSize;
+    const obs = new Float32Array(D);
+    if (this.normalizer) this.normalizer.normalize(rawObs, obs, 1); else obs.set(rawObs.subarray(0, D));
+    const out = await this.learner.act(obs, mask ?? new Uint8Array(A).fill(1), 1);
+    const probs = Array.from(out.subarray(0, A), Math.exp);
+    return { action: probs.indexOf(Math.max(...probs)), probs };
+  }
+
+  dispose(): void {
+    this.learner.dispose();
+  }
+}

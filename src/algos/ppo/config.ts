@@ -1,0 +1,102 @@
+// A PPO run's config.json: seed 000's fields first, then everything else a run needs to be
+// understood and resumed; and how a new one is made from a request.
+import { envSpec } from '../../core/env/registry';
+import { envSettingsOf } from '../../core/env/build';
+import type { RunHeader, StoredRun } from '../../core/run/contracts';
+import { checkSettings } from '../../core/settings';
+import type { NewRunContext, TrainRequest } from '../spec';
+import { DEFAULT_PPO, PPO_HYPERPARAMETERS, PPO_PRESETS, validatePpo, type PpoHyperparameters } from './hyperparameters';
+
+export const PPO_ID = 'PPO';
+
+export interface FinalMetrics {
+  mean_reward: number | null;
+  final_100_mean: number | null;
+  total_episodes: number;
+  best_eval_mean_reward?: number | null;
+  total_timesteps_done?: number;
+}
+
+/** The environment and its settings, as config.json's env_settings holds them. */
+export type EnvSettings = { env: string } & Record<string, number | boolean | string | number[] | null>;
+
+export interface PpoRunConfig extends PpoHyperparameters, RunHeader {
+  algorithm: 'PPO';
+  final_metrics: FinalMetrics;
+  env: string;
+  env_settings: EnvSettings;
+  preset: string | null;
+  /** Where the policy's initial weights came from (another run's policy), or null for a fresh start. */
+  init_from?: string | null;
+  /** The run whose policy this run started from. */
+  init_from_run?: string | null;
+  /** Progress while running, so a list can show it without reading the metrics. */
+  progress_timesteps: number;
+}
+
+export function isPpoRun(run: StoredRun | RunHeader): run is PpoRunConfig & StoredRun {
+  return run.algorithm === PPO_ID;
+}
+
+/** final_metrics from the episode rewards and the best evaluation. */
+export function finalMetrics(rewards: number[], bestEval: number | null, timesteps: number): FinalMetrics {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return {
+    mean_reward: mean(rewards),
+    final_100_mean: mean(rewards.slice(-100)),
+    total_episodes: rewards.length,
+    best_eval_mean_reward: bestEval,
+    total_timesteps_done: timesteps,
+  };
+}
+
+/** PPO runs whole rollouts, as SB3 does: the step count ends at the next multiple of n_steps × n_envs. */
+export function plannedSteps(h: Pick<PpoHyperparameters, 'total_timesteps' | 'n_steps' | 'n_envs'>): number {
+  const rollout = h.n_steps * h.n_envs;
+  return Math.ceil(h.total_timesteps / rollout) * rollout;
+}
+
+/** Defaults, then the preset, then the person's own values; a starting policy fixes the networks' shape. Throws with every problem named. */
+export function newPpoConfig(header: RunHeader, req: TrainRequest, { start }: NewRunContext): PpoRunConfig {
+  const preset = req.preset ? PPO_PRESETS[req.preset] : null;
+  if (req.preset && !preset) throw new Error(`Cannot train with these settings: unknown preset "${req.preset}" (${Object.keys(PPO_PRESETS).join(', ')}).`);
+  const hp: PpoHyperparameters = { ...DEFAULT_PPO };
+  // only PPO's own keys: a request may carry others (an address written for another algorithm)
+  for (const [key, value] of Object.entries({ ...preset?.hyperparameters, ...req.hyperparameters })) {
+    if (key in DEFAULT_PPO && value !== undefined) (hp as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (start) {
+    // the policy network takes the starting policy's shape: its hidden layers and their activation
+    hp.activation = start.activation;
+    hp.net_arch = start.layers.filter((_, i) => i % 2 === 1).slice(0, -1).map((bias) => bias.shape[0]);
+  }
+  const env = envSpec(req.env ?? '');
+  const envValues = envSettingsOf(env, { ...preset?.envSettings, ...req.envSettings });
+  const problems = [...checkSettings(PPO_HYPERPARAMETERS, hp), ...validatePpo(hp), ...checkSettings(env.settings, envValues)];
+  if (problems.length) throw new Error(`Cannot train with these settings: ${problems.join('; ')}.`);
+  return {
+    run_id: header.run_id,
+    created_at: header.created_at,
+    completed_at: null,
+    status: 'running',
+    algorithm: 'PPO',
+    ...hp,
+    data_file: header.data_file,
+    final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
+    name: header.name,
+    tags: header.tags,
+    dataset_id: header.dataset_id,
+    dataset_name: header.dataset_name,
+    env: env.id,
+    env_settings: { env: env.id, ...envValues },
+    preset: req.preset ?? null,
+    backend: header.backend,
+    backend_requested: header.backend_requested,
+    backend_trials: header.backend_trials,
+    error: null,
+    init_from: start?.description ?? null,
+    init_from_run: start ? req.initFromRun ?? null : null,
+    progress_timesteps: 0,
+    updated_at: header.updated_at,
+  };
+}

@@ -1,0 +1,77 @@
+// What an environment module declares about itself, once, for everything else to read: the
+// Train form (its settings), training and inference (how it is built), the run browser (which
+// episode fields its charts show, how its trades are marked on a price chart), the command line
+// (its flags and --help) and the benchmarks. Registered in registry.ts.
+import type { Column, DatasetKind, DatasetMeta } from '../data/types';
+import type { SettingSpec, SettingValues } from '../settings';
+import type { Segment, VecEnv } from './types';
+
+/** A dataset as an environment reads it: its metadata and its columns, from the store or a parsed file. */
+export interface DatasetSource {
+  meta: DatasetMeta;
+  /** The column under this name, or null when the dataset has none. */
+  column(name: string): Promise<Column | null>;
+}
+
+/** What every environment's data tells the training set-up: its rows, the first usable one, and their times. */
+export interface EnvData {
+  rows: number;
+  /** First row whose features are warmed up; segments start no earlier. */
+  firstValidRow: number;
+  /** Epoch-ms time of each row. */
+  time: Float64Array;
+}
+
+export interface EnvCreateOptions {
+  /** The environment's own settings (its table), resolved. */
+  settings: SettingValues;
+  segment: Segment;
+  copies: number;
+  seed: number;
+  /** Episodes start at random rows of the segment; false walks the segment from its start. */
+  randomStart: boolean;
+  /** Steps per episode at most. */
+  maxSteps: number;
+}
+
+/** A series over episode records, by dotted path into seed 000's detailed record. */
+export type EpisodeSeries =
+  /** The rolling mean of a field, times `scale`. */
+  | { kind: 'mean'; path: string; scale?: number }
+  /** A count's share (%) of the sum of several counts, rolling mean. */
+  | { kind: 'share'; path: string; of: readonly string[] }
+  /** Rolling sum of one count over the rolling sum of another. */
+  | { kind: 'rate'; numerator: string; denominator: string };
+
+export interface EpisodeChart {
+  title: string;
+  lines: readonly { label: string; color: string; series: EpisodeSeries }[];
+}
+
+export type TradeMarkerKind = 'long' | 'short' | 'flat';
+
+export interface EnvSpec<Data extends EnvData = EnvData> {
+  /** The id runs, links and the command line use ("position"). */
+  id: string;
+  title: string;
+  summary: string;
+  /** Kinds of dataset it steps over. */
+  datasetKinds: readonly DatasetKind[];
+  settings: readonly SettingSpec[];
+  actionNames: readonly string[];
+  obsSize: number;
+  /** Reads what the environment steps over from a dataset (features computed here). */
+  load(source: DatasetSource): Promise<Data>;
+  create(data: Data, opts: EnvCreateOptions): VecEnv;
+  /** The bar's price, for trade markers. */
+  price(data: Data, row: number): number;
+  /** The episode charts of the run browser, beside the algorithm's own. */
+  episodeCharts: readonly EpisodeChart[];
+  /**
+   * How a copy's action at its current bar is marked on a price chart (null: no marker); `obs` is
+   * the copy's raw observation at `offset`.
+   */
+  tradeMarker(action: number, obs: Float32Array, offset: number, settings: SettingValues): TradeMarkerKind | null;
+  /** Mark only where the marker changes (a position held), rather than at every action (a trade approved). */
+  markChangesOnly: boolean;
+}

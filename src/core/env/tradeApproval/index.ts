@@ -1,0 +1,53 @@
+// The trade-approval environment (seed 000's Guardian) as the registry knows it: reject / approve
+// with a warning / approve the signal ensemble's proposals on candles; its settings, how it is
+// built, its episode charts and trade markers.
+import { CANDLE_ENV_SETTINGS, loadCandleData, type CandleData } from '../candles';
+import type { EnvSpec } from '../spec';
+import { TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv } from './env';
+
+/** Observation slot of the candidate's side (+1 long, −1 short). */
+const CANDIDATE_SIDE_SLOT = 34;
+
+export const TRADE_APPROVAL: EnvSpec<CandleData> = {
+  id: 'trade-approval',
+  title: 'trade-approval: reject / warn / approve (seed 000)',
+  summary: "the agent rejects, approves with a warning (half size) or approves the signal ensemble's proposed trades, played out on the following candles; seed 000's shaped reward",
+  datasetKinds: ['candles'],
+  settings: CANDLE_ENV_SETTINGS,
+  actionNames: TRADE_APPROVAL_ACTIONS,
+  obsSize: TRADE_APPROVAL_OBS_SIZE,
+  load: loadCandleData,
+  create: (data, o) => new TradeApprovalEnv({
+    features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,
+    maxSteps: o.maxSteps, fee: o.settings.fee as number, startingBalance: o.settings.starting_balance as number,
+  }),
+  price: (data, row) => data.candles.close[row],
+  episodeCharts: [
+    {
+      title: 'Action distribution (50-episode mean, %)',
+      lines: [['reject', '#c43c3c'], ['approve_warning', '#c47a00'], ['approve', '#2b8a4b']].map(([a, color]) => ({
+        label: `${a} %`, color, series: { kind: 'mean', path: `action_percentages.${a}` },
+      })),
+    },
+    {
+      title: 'Win rate and good-rejection rate (50 episodes)',
+      lines: [
+        { label: 'win rate (50)', color: '#2f7de1', series: { kind: 'rate', numerator: 'trade_outcomes.profitable_approved', denominator: 'trade_outcomes.approved_trades' } },
+        { label: 'good-rejection rate (50)', color: '#7b4fd6', series: { kind: 'rate', numerator: 'trade_outcomes.good_rejections', denominator: 'trade_outcomes.rejected_trades' } },
+      ],
+    },
+    {
+      title: 'Return and max drawdown (50-episode mean, %)',
+      lines: [
+        { label: 'return %', color: '#2b8a4b', series: { kind: 'mean', path: 'portfolio.return_pct' } },
+        { label: 'max drawdown %', color: '#c43c3c', series: { kind: 'mean', path: 'portfolio.max_drawdown', scale: 100 } },
+      ],
+    },
+  ],
+  // a marker at every approval, on the side of the proposed trade
+  tradeMarker: (action, obs, offset) => (action > 0 ? (obs[offset + CANDIDATE_SIDE_SLOT] > 0 ? 'long' : 'short') : null),
+  markChangesOnly: false,
+};
+
+export { TradeApprovalEnv, TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE };
+export type { TradeApprovalEnvOptions, TradeApprovalEpisode } from './env';

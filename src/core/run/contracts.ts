@@ -1,0 +1,162 @@
+// The shapes every layer shares: the header of a run's config, the records a run writes (updates
+// with open metric keys, evaluations, episodes) and the self-describing checkpoint envelope. The
+// store keeps these, the algorithms write them, the run browser and the exports read them. Pure
+// types: no algorithm, environment or storage is named here.
+import type { NormalizerState } from '../normalizer';
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed' | 'stopped';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+/** One backend tried for a run: whether it started and, where measured, how fast it trained. */
+export interface BackendTrial {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+  /** Measured training samples per second of the probe, where measured. */
+  samplesPerSecond?: number;
+  /** The figure comes from an earlier measurement on this machine, not from this run. */
+  cached?: boolean;
+}
+
+/**
+ * The fields every run's config.json has (seed 000's keys among them), whatever trained it.
+ * An algorithm's own config adds its hyperparameters and settings to these.
+ */
+export interface RunHeader {
+  run_id: string;
+  created_at: string;
+  completed_at: string | null;
+  status: RunStatus;
+  /** The id of the algorithm in the registry ("PPO", "BC", ...). */
+  algorithm: string;
+  data_file: string;
+  /** The algorithm's summary figures (seed 000's final_metrics for PPO). */
+  final_metrics: object;
+  name: string;
+  tags: string[];
+  dataset_id: string;
+  dataset_name: string;
+  backend: BackendName;
+  backend_requested: string;
+  backend_trials: BackendTrial[];
+  error: string | null;
+  updated_at: string;
+  /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
+  deleted_at?: string;
+}
+
+/** A run's config as stored: the header and whatever its algorithm adds. */
+export type StoredRun = RunHeader & { [key: string]: unknown };
+
+/**
+ * One update of a learner (a PPO or GRPO update, a behavior-cloning epoch): its number in the run,
+ * its position on the run's x-axis (timesteps, or the epoch), and its figures under the names
+ * Stable-Baselines3 / TRL log them. A metric that was not measured (SB3's ep_rew_mean before the
+ * first episode) is null, so the exported line keeps the key.
+ */
+export interface UpdateRecord {
+  update: number;
+  step: number;
+  timestamp: string;
+  /** The ensemble member (its seed) this update belongs to, for algorithms that train several. */
+  member?: number;
+  metrics: Record<string, number | null>;
+}
+
+/** Seed 000's evaluation record. */
+export interface EvaluationRecord {
+  step: number;
+  mean_reward: number;
+  std_reward: number;
+  min_reward: number;
+  max_reward: number;
+  num_episodes: number;
+  timestamp: string;
+}
+
+/** metrics.json's light episode row. */
+export interface EpisodeSummary {
+  episode: number;
+  reward: number;
+  length: number;
+  timestep: number;
+  timestamp: string;
+}
+
+export type CheckpointKind = 'periodic' | 'best' | 'final';
+
+/** A tensor's values as the checkpoints keep them. */
+export interface StoredTensor {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * A checkpoint that says what it is without its run: which algorithm made it, what it takes in and
+ * chooses among, how its hidden layers act and how its inputs are normalized; `payload` is the
+ * algorithm's own state (weights, optimizer, random state...), exported as trainer_state.json.
+ */
+export interface CheckpointEnvelope<Payload = unknown> {
+  algorithm: string;
+  kind: CheckpointKind;
+  /** Timesteps, or epochs for algorithms that count in epochs. */
+  step: number;
+  obsSize: number;
+  numActions: number;
+  actionNames: string[];
+  activation: 'tanh' | 'relu';
+  normalizer: NormalizerState | null;
+  payload: Payload;
+}
+
+// ---- the records as the store keeps them, each with its run's id ----
+
+/** One finished episode: the light row of metrics.json and the detailed record of detailed_episodes.jsonl. */
+export interface StoredEpisode {
+  runId: string;
+  episode: number;
+  summary: EpisodeSummary;
+  /**
+   * The detailed record (seed 000's detailed_episodes.jsonl line), kept as JSON text: a run's
+   * thousands of episodes then read back and export as strings, with no object graph to rebuild.
+   */
+  detailJson: string;
+}
+
+export interface StoredEvaluation extends EvaluationRecord {
+  runId: string;
+}
+
+export interface StoredUpdate extends UpdateRecord {
+  runId: string;
+}
+
+export interface StoredCheckpoint {
+  runId: string;
+  /** 'step_N', 'best', 'final', or 'seed_S_best' / 'seed_S_final' for a member of an ensemble. */
+  name: string;
+  step: number;
+  kind: CheckpointKind;
+  timestamp: string;
+  checkpoint: CheckpointEnvelope;
+}
+
+/** Every record of a run. */
+export interface RunRecords<Config extends RunHeader = StoredRun> {
+  config: Config;
+  episodes: StoredEpisode[];
+  evaluations: StoredEvaluation[];
+  updates: StoredUpdate[];
+  checkpoints: StoredCheckpoint[];
+}
+
+/** A batch of a run's records, written in one transaction. */
+export interface RunBatch {
+  config?: RunHeader;
+  episodes?: StoredEpisode[];
+  evaluations?: StoredEvaluation[];
+  updates?: StoredUpdate[];
+  checkpoints?: StoredCheckpoint[];
+}

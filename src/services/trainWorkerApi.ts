@@ -1,0 +1,51 @@
+// What the training worker offers the page: the one training service's verbs (start, pause,
+// resume, stop, status) for every algorithm, run export and import, and playing a policy. Made
+// here so workers/train.worker.ts only exposes it.
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { BROWSER_BACKENDS } from '../algos/backends-browser';
+import { trySetBackend } from '../algos/backend';
+import type { TrainRequest } from '../algos/spec';
+import { openLabDb, type LabDb } from '../store/db';
+import { idbRepository } from './idbRepository';
+import { runInference, type InferenceRequest } from './inference';
+import { exportRunJsonl, exportRunZip, importRunArchive } from './runArchive';
+import { TrainingService, type ProgressCallback, type ResumeRequest, type StartOptions } from './training';
+
+export function createTrainWorkerApi() {
+  let dbPromise: Promise<LabDb> | null = null;
+  const db = () => (dbPromise ??= openLabDb());
+  const service = new TrainingService({ repository: idbRepository(db), backends: BROWSER_BACKENDS });
+
+  /** A backend for work beside training: the training run's when one trains here, else the first of these that starts. */
+  const ensureBackend = async (order: ('wasm' | 'cpu')[]) => {
+    if (service.busy) return;
+    let error: string | null = null;
+    for (const name of order) if ((error = await trySetBackend(name)) === null) return;
+    throw new Error(`No TensorFlow.js backend could start: ${error}`);
+  };
+
+  return {
+    /** Resolves once training has begun; progress (and the end) come through onProgress. */
+    start: async (req: TrainRequest | ResumeRequest, onProgress: ProgressCallback, opts?: StartOptions) => ({ runId: (await service.start(req, onProgress, opts)).runId }),
+    pause: () => service.pause(),
+    resume: () => service.resume(),
+    stop: () => service.stop(),
+    // tf.getBackend() would start the highest-priority backend; only name it while training
+    status: () => ({ ...service.status(), backend: service.busy ? tf.getBackend() : null }),
+    async exportRunZip(runId: string) {
+      // writing model.json needs a backend; the CPU one starts at once and is plenty for a few small models
+      await ensureBackend(['cpu']);
+      const zip = await exportRunZip(await db(), runId);
+      return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
+    },
+    exportRunJsonl: async (runId: string) => exportRunJsonl(await db(), runId),
+    importRunArchive: async (bytes: Uint8Array, fileName: string) => importRunArchive(await db(), bytes, fileName),
+    async runInference(req: InferenceRequest) {
+      await ensureBackend(['wasm', 'cpu']);
+      return runInference(await db(), req);
+    },
+  };
+}
+
+export type TrainWorkerApi = ReturnType<typeof createTrainWorkerApi>;
