@@ -11,6 +11,7 @@ import '../src/algos/backends-node';
 import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
 import { BcTrainer, type BcEpochMetrics } from '../src/algos/bc/trainer';
+import { BC } from '../src/algos/bc';
 import { STATE_SIZE } from '../src/core/features/layout';
 import { Rng } from '../src/core/rng';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -107,8 +108,8 @@ async function chromiumRuns(data: ReturnType<typeof syntheticData>) {
     await page.setInputFiles('[data-testid=file-input]', npz);
     await page.waitForSelector(`tr[data-name="bench_offline"][data-rows="${data.actions.length}"]`, { timeout: 120_000 });
     await page.click('nav a[href="#/train"]');
-    await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.waitForSelector('[data-testid=train-form][data-algorithm="BC"]');
+    await page.selectOption('[data-testid=train-algorithm]', BC.id);
+    await page.waitForSelector(`[data-testid=train-form][data-algorithm="${BC.id}"]`);
     await page.click('summary:text("PolicyNet and training")');
     // fewer epochs on the slow backends: the figure is a per-epoch rate either way
     await page.fill('input[data-field="max_epochs"]', backend === 'wasm' ? String(1 + TIMED_EPOCHS) : '2');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PPO } from '../src/algos/ppo';
+import { TRADE_APPROVAL } from '../src/core/env/tradeApproval';
 import type { PpoRunConfig } from '../src/algos/ppo/config';
 import { ppoEnvelope } from '../src/algos/ppo/format';
 import { DEFAULT_PPO } from '../src/algos/ppo/hyperparameters';
@@ -23,7 +24,7 @@ const EPISODES = 10_000;
 const UPDATES = 2_000;
 const RUN_ID = 'run_20250116_143022';
 
-/** An environment shell with trade-approval's sizes, only to build genuine checkpoints. */
+/** An environment shell with the trade-approval environment's sizes, only to build genuine checkpoints. */
 function shellEnv(n: number): VecEnv {
   return { name: 'shell', numEnvs: n, obsSize: 42, numActions: 3, actionNames: ['reject', 'approve_warning', 'approve'], obs: new Float32Array(n * 42), rewards: new Float32Array(n), dones: new Uint8Array(n), masks: new Uint8Array(n * 3).fill(1), reset() {}, startAt() {}, currentRow: () => 0, step() {}, drainEpisodes: () => [], getState: () => ({}), setState() {} };
 }
@@ -72,14 +73,14 @@ async function syntheticRun(): Promise<Uint8Array> {
     const c: PpoCheckpoint = { ...(await trainer.checkpoint(kind)), step };
     // Adam's moments as a trained run has them, not zeros
     for (const t of [...c.optimizer.m, ...c.optimizer.v]) t.values = Float32Array.from(t.values, () => Math.abs(rng.normal()) * 1e-3);
-    checkpoints.push({ runId: RUN_ID, name, kind, step, timestamp: t(step / 5000), checkpoint: ppoEnvelope(c, { env: 'trade-approval', activation: 'tanh' }) });
+    checkpoints.push({ runId: RUN_ID, name, kind, step, timestamp: t(step / 5000), checkpoint: ppoEnvelope(c, { env: TRADE_APPROVAL.id, activation: 'tanh' }) });
   }
   trainer.dispose();
   const rewards = episodes.map((e) => e.summary.reward);
   const config: PpoRunConfig = {
-    run_id: RUN_ID, created_at: t(0), completed_at: t(820), status: 'completed', algorithm: 'PPO', ...hp, data_file: 'ETH_BTC-5m.parquet',
+    run_id: RUN_ID, created_at: t(0), completed_at: t(820), status: 'completed', algorithm: PPO.id as PpoRunConfig['algorithm'], ...hp, data_file: 'ETH_BTC-5m.parquet',
     final_metrics: { mean_reward: rewards.reduce((a, b) => a + b, 0) / rewards.length, final_100_mean: rewards.slice(-100).reduce((a, b) => a + b, 0) / 100, total_episodes: EPISODES, best_eval_mean_reward: 2.5, total_timesteps_done: hp.total_timesteps },
-    name: 'benchmark run', tags: ['bench'], dataset_id: 'bench', dataset_name: 'ETH_BTC-5m', env: 'trade-approval', env_settings: { env: 'trade-approval', fee: 0.0006, starting_balance: 10000, eval_fraction: 0.2 },
+    name: 'benchmark run', tags: ['bench'], dataset_id: 'bench', dataset_name: 'ETH_BTC-5m', env: TRADE_APPROVAL.id, env_settings: { env: TRADE_APPROVAL.id, fee: 0.0006, starting_balance: 10000, eval_fraction: 0.2 },
     preset: null, backend: 'wasm', backend_requested: 'auto', backend_trials: [], error: null, progress_timesteps: hp.total_timesteps, updated_at: t(820),
   };
   const files = await runFiles({ config: config as never, episodes, evaluations, updates, checkpoints }, PPO.format, (c) => PPO_RUNTIME.modelFiles(c.checkpoint, config));

@@ -21,8 +21,8 @@ async function startSlowBcRun(page: Page) {
   await page.fill('input[data-field="max_epochs"]', '30');
   await page.fill('input[data-field="batch_size"]', '32');
   await page.fill('input[data-field="patience"]', '50');
-  await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
-  await page.click('[data-testid=bc-start]');
+  await page.selectOption('[data-testid=train-backend]', 'wasm');
+  await page.click('[data-testid=train-start]');
 }
 
 describe('Behavior cloning', () => {
@@ -34,28 +34,28 @@ describe('Behavior cloning', () => {
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
     await page.click('nav a[href="#/train"]');
     await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.waitForSelector('[data-testid=bc-form]');
-    await page.fill('[data-testid=bc-seeds]', '1, 2');
+    await page.waitForSelector('[data-testid=train-form][data-algorithm="BC"]');
+    await page.fill('input[data-field="seeds"]', '1, 2');
     await page.click('summary:text("PolicyNet and training")');
     await page.fill('input[data-field="max_epochs"]', '3');
-    await page.selectOption('[data-testid=bc-form] select >> nth=1', 'wasm');
-    await page.click('[data-testid=bc-start]');
-    await page.waitForSelector('[data-testid=bc-result]', { timeout: 120_000 });
-    expect(await page.getAttribute('[data-testid=bc-status]', 'data-status')).toBe('completed');
+    await page.selectOption('[data-testid=train-backend]', 'wasm');
+    await page.click('[data-testid=train-start]');
+    await page.waitForSelector('[data-testid=run-result]', { timeout: 120_000 });
+    expect(await page.getAttribute('[data-testid=train-progress]', 'data-status')).toBe('completed');
     const accuracy = Number((await page.textContent('[data-testid=bc-accuracy]'))!.replace(' %', ''));
     expect(accuracy).toBeGreaterThan(40);
     expect(await page.$$eval('[data-testid=bc-confusion] tbody tr', (r) => r.length)).toBe(3);
-    expect(await page.textContent('[data-testid=bc-result]')).toContain('majority vote');
+    expect(await page.textContent('[data-testid=run-result]')).toContain('majority vote');
     expect(await page.$$eval('[data-testid=bc-backtest] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent))).toEqual(['policy', 'teacher ensemble', 'buy and hold']);
 
     // the training is a run: its page has the curves per member and the same report; it exports as a zip
-    const bcRunId = (await page.textContent('[data-testid=bc-run-link]'))!.replace('run ', '').trim();
-    await page.click('[data-testid=bc-run-link]');
-    await page.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
-    await page.waitForSelector('[data-testid=bc-result]');
+    const bcRunId = (await page.textContent('[data-testid=train-run-link]'))!.replace('run ', '').trim();
+    await page.click('[data-testid=train-run-link]');
+    await page.waitForSelector('[data-testid=run-detail][data-status="completed"]');
+    await page.waitForSelector('[data-testid=run-result]');
     expect(await page.$$eval('[data-testid=bc-chart-loss] .u-legend .u-label', (th) => th.map((x) => x.textContent!.trim()).filter(Boolean))).toEqual(expect.arrayContaining(['train (seed 1)', 'validation (seed 2)']));
-    expect(await page.textContent('[data-testid=bc-run-detail]')).toContain('6 epochs of at most 6');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=bc-run-detail] [data-testid=export-zip]')]);
+    expect(await page.textContent('[data-testid=run-detail]')).toContain('6 epochs of at most 6');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=run-detail] [data-testid=export-zip]')]);
     const zipPath = join(mkdtempSync(join(tmpdir(), 'rl-bc-e2e-')), download.suggestedFilename());
     await download.saveAs(zipPath);
     const names = Object.keys(unzipSync(new Uint8Array(readFileSync(zipPath)))).map((n) => n.slice(bcRunId.length + 1));
@@ -70,7 +70,7 @@ describe('Behavior cloning', () => {
     await fresh.setInputFiles('[data-testid=run-import]', zipPath);
     await fresh.waitForSelector(`tr[data-run="${bcRunId}"][data-status="completed"]`);
     await fresh.click(`tr[data-run="${bcRunId}"] a`);
-    await fresh.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
+    await fresh.waitForSelector('[data-testid=run-detail][data-status="completed"]');
     await fresh.waitForSelector('[data-testid=bc-confusion]');
     await other.close();
     await page.click('nav a[href="#/train"]');
@@ -78,12 +78,12 @@ describe('Behavior cloning', () => {
 
     // fine-tune with PPO from the PolicyNet, then the same PPO from scratch, and compare them
     await page.fill('label:has-text("total_timesteps") input', '4096');
-    await page.click('[data-testid=bc-finetune]');
+    await page.click('[data-testid=finetune]');
     await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
     await page.selectOption('[data-testid=train-algorithm]', 'BC');
-    await page.waitForSelector('[data-testid=bc-result]'); // the result is still there
+    await page.waitForSelector('[data-testid=run-result]'); // the result is still there
     await page.fill('label:has-text("total_timesteps") input', '4096');
-    await page.click('[data-testid=bc-scratch]');
+    await page.click('[data-testid=finetune-scratch]');
     await page.waitForFunction(() => document.querySelector('[data-testid=train-progress]')?.textContent?.includes('completed') && document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step') === '4096', null, { timeout: 120_000 });
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector('[data-testid=run-list] tbody tr >> nth=1');
@@ -99,22 +99,22 @@ describe('Behavior cloning', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => { throw e; });
     await startSlowBcRun(page);
-    await page.waitForSelector('[data-testid=bc-pause]:not([disabled])', { timeout: 120_000 });
-    await page.click('[data-testid=bc-pause]');
-    await page.waitForSelector('[data-testid=bc-status][data-status="paused"]', { timeout: 60_000 });
-    const runId = (await page.textContent('[data-testid=bc-run-link]'))!.replace('run ', '').trim();
-    await page.click('[data-testid=bc-resume]');
-    await page.waitForSelector('[data-testid=bc-status][data-status="training"]');
-    await page.click('[data-testid=bc-stop]');
-    await page.waitForSelector('[data-testid=bc-status][data-status="stopped"]', { timeout: 60_000 });
-    expect(await page.textContent('[data-testid=bc-result]')).toContain('Accuracy'); // a stopped run still reports
+    await page.waitForSelector('[data-testid=train-pause]:not([disabled])', { timeout: 120_000 });
+    await page.click('[data-testid=train-pause]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="paused"]', { timeout: 60_000 });
+    const runId = (await page.textContent('[data-testid=train-run-link]'))!.replace('run ', '').trim();
+    await page.click('[data-testid=train-resume]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="running"]');
+    await page.click('[data-testid=train-stop]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="stopped"]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=run-result]')).toContain('Accuracy'); // a stopped run still reports
     await page.click('nav a[href="#/runs"]');
     const row = await page.waitForSelector(`tr[data-run="${runId}"][data-status="stopped"]`);
     const done = Number(/(\d+) \/ 30 epochs/.exec(await row.evaluate((r) => r.textContent!))![1]);
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(30);
     await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
-    await page.waitForSelector('[data-testid=bc-status][data-status="completed"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
     expect(await page.$$(`[data-testid=run-list] tbody tr`)).toHaveLength(1); // continued, not a new run
@@ -126,7 +126,7 @@ describe('Behavior cloning', () => {
     const context = await env.browser.newContext();
     let page = await context.newPage();
     await startSlowBcRun(page);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=bc-status]')?.getAttribute('data-epochs')) >= 3, null, { timeout: 120_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-trained')) >= 3, null, { timeout: 120_000 });
     await page.close(); // the tab closes mid-run: its worker dies with it
 
     page = await context.newPage();
@@ -134,16 +134,16 @@ describe('Behavior cloning', () => {
     const row = await page.waitForSelector('[data-testid=run-list] tbody tr[data-status="interrupted"]');
     const runId = (await row.getAttribute('data-run'))!;
     await page.click(`tr[data-run="${runId}"] [data-testid=resume]`);
-    await page.waitForSelector('[data-testid=bc-status][data-status="completed"]', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
     // the live curves start with the epochs from before the tab closed: one point per epoch in all
-    expect(await page.getAttribute('[data-testid=bc-status]', 'data-points')).toBe('30');
-    expect(Number(await page.getAttribute('[data-testid=bc-status]', 'data-epochs'))).toBeLessThan(30);
+    expect(await page.getAttribute('[data-testid=train-progress]', 'data-points')).toBe('30');
+    expect(Number(await page.getAttribute('[data-testid=train-progress]', 'data-trained'))).toBeLessThan(30);
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector(`tr[data-run="${runId}"][data-status="completed"]`);
     expect(await page.textContent(`tr[data-run="${runId}"]`)).toContain('30 / 30 epochs');
     await page.click(`tr[data-run="${runId}"] a`);
-    await page.waitForSelector('[data-testid=bc-run-detail][data-status="completed"]');
-    expect(await page.textContent('[data-testid=bc-run-detail]')).toContain('30 epochs of at most 30');
+    await page.waitForSelector('[data-testid=run-detail][data-status="completed"]');
+    expect(await page.textContent('[data-testid=run-detail]')).toContain('30 epochs of at most 30');
 
     // deleting asks first, and can be undone for a few seconds
     await page.click('a[href="#/runs"]');

@@ -31,7 +31,7 @@ const dump = (page: Page) =>
 async function trainOne(page: Page, timesteps: string, lr?: string) {
   await page.click('nav a[href="#/train"]');
   await page.waitForSelector('[data-testid=train-start]');
-  await page.fill('[data-testid=train-timesteps]', timesteps);
+  await page.fill('input[data-field="total_timesteps"]', timesteps);
   await page.selectOption('[data-testid=train-backend]', 'wasm');
   if (lr) {
     if (!(await page.isVisible('input[data-field="learning_rate"]'))) await page.click('summary:text("PPO hyperparameters")');
@@ -119,7 +119,7 @@ describe('Runs section', () => {
     await page.goto(env.site.url);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
     await page.click('nav a[href="#/train"]');
-    await page.fill('[data-testid=train-timesteps]', '24576');
+    await page.fill('input[data-field="total_timesteps"]', '24576');
     await page.selectOption('[data-testid=train-backend]', 'wasm');
     await page.click('summary:text("PPO hyperparameters")');
     await page.fill('input[data-field="eval_freq"]', '4096');

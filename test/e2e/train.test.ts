@@ -35,7 +35,7 @@ async function openTrain(page: Page) {
 }
 
 async function train(page: Page, settings: Record<string, string>, backend: string) {
-  await page.fill('[data-testid=train-timesteps]', settings.total_timesteps);
+  await page.fill('input[data-field="total_timesteps"]', settings.total_timesteps);
   await page.selectOption('[data-testid=train-backend]', backend);
   if (Object.keys(settings).length > 1) {
     await page.click('summary:text("PPO hyperparameters")');
@@ -96,7 +96,7 @@ describe('Train section', () => {
     const context = await env.browser.newContext();
     const page = await context.newPage();
     await openTrain(page);
-    await page.fill('[data-testid=train-timesteps]', '2000000');
+    await page.fill('input[data-field="total_timesteps"]', '2000000');
     await page.selectOption('[data-testid=train-backend]', 'wasm');
     await page.click('[data-testid=train-start]');
     const stepNow = () => page.evaluate(() => Number(document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step')));
@@ -113,6 +113,41 @@ describe('Train section', () => {
     const state = await runs(page);
     expect(state.runs[0].status).toBe('stopped');
     expect(state.counts.checkpoints).toBeGreaterThanOrEqual(1);
+    await context.close();
+  });
+
+  it('fills the form from a link, restores the previous settings on Back, and reports a bad value in a link', async () => {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    await openTrain(page);
+    const link = 'algo=PPO&env=trade-approval&preset=aggressive&n_envs=4&learning_rate=0.002&net_arch=64,64&target_kl=off&env.fee=0.0005&backend=wasm';
+    await page.goto(`${env.site.url}#/train?${link}`);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=train-env]') as HTMLSelectElement | null)?.value === 'trade-approval');
+    const value = (selector: string) => page.$eval(selector, (e) => (e as HTMLInputElement).value);
+    expect(await value('[data-testid=train-algorithm]')).toBe('PPO');
+    expect(await value('[data-testid=train-preset]')).toBe('aggressive');
+    expect(await value('[data-testid=train-backend]')).toBe('wasm');
+    expect(await value('input[data-field="n_envs"]')).toBe('4');
+    expect(await value('input[data-field="learning_rate"]')).toBe('0.002');
+    expect(await value('input[data-field="net_arch"]')).toBe('64, 64');
+    expect(await value('input[data-field="fee"]')).toBe('0.0005');
+    expect(await page.isChecked('label:has-text("target_kl") input[type=checkbox]')).toBe(false);
+    expect(await page.$('input[data-field="leverage"]')).toBeNull(); // trade-approval has no leverage
+    // every change is in the address; Back brings the previous settings
+    await page.selectOption('[data-testid=train-algorithm]', 'BC');
+    await page.waitForSelector('[data-testid=train-form][data-algorithm="BC"]');
+    expect(page.url()).toContain('algo=BC');
+    await page.goBack();
+    await page.waitForSelector('[data-testid=train-form][data-algorithm="PPO"]');
+    expect(await value('input[data-field="n_envs"]')).toBe('4');
+    expect(await value('[data-testid=train-env]')).toBe('trade-approval');
+    // a bad value is said, and its default used
+    await page.goto(`${env.site.url}#/train?algo=PPO&learning_rate=fast&n_envs=-3`);
+    const problems = await page.waitForSelector('[data-testid=train-link-problems]');
+    expect(await problems.textContent()).toContain('learning_rate: "fast" is not a number');
+    expect(await problems.textContent()).toContain('n_envs: "-3"');
+    expect(await value('input[data-field="learning_rate"]')).toBe('0.0003');
+    expect(await value('input[data-field="n_envs"]')).toBe('8');
     await context.close();
   });
 });
