@@ -68,6 +68,13 @@ export interface RunColumn {
   format: 'fixed3' | 'percent' | 'integer';
 }
 
+/** A run column's value as the run list and compare show it. */
+export function columnText(c: RunColumn, config: StoredRun): string {
+  const v = c.value(config);
+  if (v === null || !Number.isFinite(v)) return '—';
+  return c.format === 'percent' ? `${(100 * v).toFixed(1)} %` : c.format === 'integer' ? String(v) : v.toFixed(3);
+}
+
 export interface Progress {
   /** Units done (steps, epochs) and planned. */
   done: number;
@@ -167,6 +174,8 @@ export interface AlgorithmSpec<Config extends RunHeader = StoredRun> {
   defaultPreset?: string;
   /** Values a new Train form starts from where they differ from the defaults (a quicker first run). */
   formStart?: SettingValues;
+  /** What the Train form says beside a dataset of a kind, where it means something particular here. */
+  datasetNotes?: Partial<Record<DatasetKind, string>>;
   /** It trains on an environment (its datasets are the environment's), or on datasets of these kinds. */
   trainsOn: { environments: true } | { environments: false; datasetKinds: readonly DatasetKind[] };
   /**
@@ -179,8 +188,10 @@ export interface AlgorithmSpec<Config extends RunHeader = StoredRun> {
   policyShape?(config: Config): PolicyShape | null;
   /** The unit progress counts in. */
   unit: 'steps' | 'epochs';
-  /** The run's planned total in that unit (PPO rounds up to whole rollouts). */
+  /** The total asked for, in that unit (the run list's "n / N"). */
   plannedTotal(config: Config): number;
+  /** What the progress bar counts to, where it differs from what was asked (PPO runs whole rollouts). */
+  progressTotal?(config: Config): number;
   progressDone(config: Config): number;
   /** Whether a stopped or interrupted run has something left to train. */
   resumable(config: Config): boolean;

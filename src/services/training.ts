@@ -103,7 +103,7 @@ export class TrainingService {
     }
     const runId = (session.runId = config.run_id);
     const recorder = new RunRecorder(config, repo, this.deps.flushMs);
-    let last: Progress = { done: spec.progressDone(config), total: spec.plannedTotal(config), rate: 0, secondsLeft: null };
+    let last: Progress = { done: spec.progressDone(config), total: spec.progressTotal?.(config) ?? spec.plannedTotal(config), rate: 0, secondsLeft: null };
     let backendKey: string | undefined;
     let replay: UpdateRecord[] | undefined;
     const report = (status: TrainingProgress['status'], message?: string) => {

@@ -20,6 +20,7 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
   hyperparameters: BC_HYPERPARAMETERS,
   advancedTitle: 'PolicyNet and training',
   trainsOn: { environments: false, datasetKinds: ['candles', 'offline'] },
+  datasetNotes: { candles: 'candles: the teacher ensemble labels them' },
   startingPolicy(config, checkpoints) {
     // the first seed's PolicyNet: its final checkpoint, else its best
     const seed = config.seeds[0];

@@ -39,6 +39,7 @@ async function samplesOf(source: DatasetSource): Promise<BcSamples> {
 async function train(ctx: TrainContext<BcRunConfig>): Promise<'completed' | 'stopped'> {
   const run = ctx.config;
   const resumes = ctx.previous ? latestBcCheckpoints(run, ctx.previous.checkpoints) : new Map<number, BcCheckpoint>();
+  if (ctx.previous) run.evaluation = null; // a continued run is evaluated again when it ends
   ctx.status('Loading the data…');
   const { data, source, backtest } = await samplesOf(await ctx.dataset(run.dataset_id));
   run.samples = data.actions.length;

@@ -15,10 +15,10 @@ import { Rng } from '../../core/rng';
 import { pythonIsoTime } from '../../core/clock';
 import { ObservationNormalizer } from '../../core/normalizer';
 import { evaluateClassifier, overfittingSigns, type ClassifierReport } from '../../core/offline/metrics';
-import { assignVariables, createMlp, disposeMlp, matMul, readVariables, variablesOf, type Mlp } from '../mlp';
+import { assignVariables, readVariables } from '../mlp';
+import { PolicyNet } from './policyNet';
 import { Adam } from '../adam';
 import { DEFAULT_BC, validateBc, type BcHyperparameters } from './hyperparameters';
-import { argmax3, hostForward, type HostNetwork } from './hostNet';
 import { checkData, classWeights, combine, splitSamples } from './samples';
 import {
   BcDivergedError, NUM_ACTIONS, type BatchPrediction, type BcCheckpoint, type BcData, type BcEpochMetrics, type BcPrediction, type BcSink, type BcStatus, type BcTrainControl,
@@ -51,8 +51,7 @@ export class BcTrainer {
   readonly classWeights: number[];
   readonly normalizer: ObservationNormalizer | null;
   private readonly sink: BcSink;
-  private readonly hidden: Mlp;
-  private readonly head: Mlp;
+  readonly net: PolicyNet;
   private readonly vars: tf.Variable[];
   private readonly bestVars: tf.Variable[];
   private readonly optimizer: Adam;
@@ -74,7 +73,6 @@ export class BcTrainer {
   private readonly mbCeWeight: Float32Array;
   private readonly mbMseWeight: Float32Array;
   private readonly mbMasks: Float32Array[];
-  private readonly one: Float32Array;
 
   // progress, all part of a checkpoint
   epoch = 0;
@@ -83,8 +81,6 @@ export class BcTrainer {
   bestValLoss: number | null = null;
   private sinceBest = 0;
   private elapsedBefore = 0;
-  /** Host copies of the weights for predict(); null whenever the weights have changed since. */
-  private host: HostNetwork | null = null;
 
   /** A trainer with a fresh PolicyNet, or continuing from a checkpoint exactly where it was taken. */
   static async create(opts: { hp?: Partial<BcHyperparameters>; data: BcData; sink: BcSink; resume?: BcCheckpoint }): Promise<BcTrainer> {
@@ -115,9 +111,8 @@ export class BcTrainer {
 
     // PolicyNet: orthogonal init from the run's Rng (gain √2 for ReLU layers, 0.01 for the heads so
     // training starts from uniform action probabilities and strength 0.5); zero biases
-    this.hidden = freeingTemporaries(() => createMlp('bc_hidden', [D, ...Array<number>(hp.num_layers).fill(H)], Math.SQRT2, this.rng));
-    this.head = freeingTemporaries(() => createMlp('bc_head', [H, NUM_ACTIONS + 1], 0.01, this.rng));
-    this.vars = variablesOf(this.hidden, this.head);
+    this.net = new PolicyNet(D, H, hp.num_layers, this.rng);
+    this.vars = this.net.vars;
     this.bestVars = this.vars.map((v) => tf.variable(v, false));
     // PyTorch's Adam / AdamW eps (1e-8); AdamW decays inside the optimizer, Adam's L2 goes into the gradient
     this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-8, hp.optimizer === 'adamw' ? hp.weight_decay : 0);
@@ -146,7 +141,7 @@ export class BcTrainer {
     this.mbCeWeight = new Float32Array(M);
     this.mbMseWeight = new Float32Array(M);
     this.mbMasks = Array.from({ length: hp.dropout > 0 ? hp.num_layers : 0 }, () => new Float32Array(M * H));
-    this.one = new Float32Array(D);
+    this.net.normalizer = this.normalizer;
 
     // the validation set never changes: upload it once, in fixed-shape batches
     this.valBatches = [];
@@ -206,21 +201,6 @@ export class BcTrainer {
   }
 
   /**
-   * PolicyNet forward pass: ReLU hidden layers (each followed by inverted dropout when masks are
-   * given), then the heads as one [hidden_dim, 4] layer: columns 0..2 the action logits, column 3
-   * the strength logit (sigmoid applied by the caller).
-   */
-  private forward(x: tf.Tensor2D, masks: tf.Tensor2D[] | null): tf.Tensor2D {
-    let h = x;
-    this.hidden.layers.forEach((layer, i) => {
-      h = tf.relu(tf.add(matMul(h, layer.kernel), layer.bias) as tf.Tensor2D);
-      if (masks) h = tf.mul(h, masks[i]);
-    });
-    const out = this.head.layers[0];
-    return tf.add(matMul(h, out.kernel), out.bias) as tf.Tensor2D;
-  }
-
-  /**
    * The loss α·CE + β·MSE of a batch, and its figures stacked as [CE term, MSE, accuracy].
    * The CE term is the class-weighted mean for 'weighted', the focal loss (1 − p_t)^γ·CE for
    * 'focal', plain CE otherwise (oversampling changes the batches, not the loss).
@@ -266,7 +246,7 @@ export class BcTrainer {
     const masks = this.mbMasks.map((m) => tf.tensor2d(m, [M, H]));
     let stats: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const { total, stats: s } = this.loss(this.forward(batch.x, masks.length ? masks : null), batch);
+      const { total, stats: s } = this.loss(this.net.forward(batch.x, masks.length ? masks : null), batch);
       stats = tf.keep(s);
       return total;
     }, this.vars);
@@ -282,7 +262,7 @@ export class BcTrainer {
       }
       this.optimizer.apply(list, scale);
     });
-    this.host = null;
+    this.net.changed();
     tf.dispose([value, batch.x, batch.oneHot, batch.strength, batch.ceWeight, batch.mseWeight, ...masks]);
     tf.dispose(Object.values(grads));
     return { stats: stats!, rows, ceDenominator };
@@ -332,7 +312,7 @@ export class BcTrainer {
         const rows = Math.min(M, order.length - start);
         steps.push(this.trainStep(rows, this.gatherBatch(order, start, rows)));
       }
-      const valStats = this.valBatches.map((b) => tf.tidy(() => this.loss(this.forward(b.x, null), b).stats));
+      const valStats = this.valBatches.map((b) => tf.tidy(() => this.loss(this.net.forward(b.x, null), b).stats));
       // one read-back per epoch
       const stacked = tf.stack([...steps.map((s) => s.stats), ...valStats]);
       const values = (await stacked.data()) as Float32Array;
@@ -404,7 +384,7 @@ export class BcTrainer {
   /** Puts the best weights so far (lowest validation loss) into the network. */
   useBestWeights(): void {
     if (this.bestEpoch > 0) tf.tidy(() => this.bestVars.forEach((b, i) => this.vars[i].assign(b)));
-    this.host = null;
+    this.net.changed();
   }
 
   async checkpoint(kind: 'best' | 'final', status: BcStatus): Promise<BcCheckpoint> {
@@ -442,7 +422,7 @@ export class BcTrainer {
     }
     assignVariables(this.vars, c.weights);
     assignVariables(this.bestVars, c.bestWeights ?? c.weights);
-    this.host = null;
+    this.net.changed();
     this.optimizer.setState(c.optimizer);
     this.optimizer.learningRate = c.learningRate;
     if (this.normalizer && c.normalizer) this.normalizer.setState(c.normalizer);
@@ -455,67 +435,6 @@ export class BcTrainer {
     this.elapsedBefore = c.elapsedSeconds;
   }
 
-  /**
-   * Greedy action, strength and probabilities of one raw state (normalized here as in training).
-   * For latency it runs the same network in plain JavaScript on host copies of the weights (read
-   * back once after they change): a 34 → 128 → 128 → 4 pass is ~21k multiply-adds, far less than
-   * the bookkeeping and garbage of a dozen TensorFlow.js ops.
-   */
-  async predict(state: Float32Array): Promise<BcPrediction> {
-    const D = this.width;
-    if (state.length < D) throw new Error(`a state has ${D} values, got ${state.length}`);
-    const host = this.host ?? (this.host = await this.readHostWeights());
-    if (this.normalizer) this.normalizer.normalize(state, this.one, 1);
-    else this.one.set(state.subarray(0, D));
-    const z = hostForward(host, this.one);
-    // softmax of the three logits, sigmoid of the strength logit
-    const top = Math.max(z[0], z[1], z[2]);
-    const e0 = Math.exp(z[0] - top), e1 = Math.exp(z[1] - top), e2 = Math.exp(z[2] - top), sum = e0 + e1 + e2;
-    const probs = [e0 / sum, e1 / sum, e2 / sum];
-    return { action: argmax3(z, 0), strength: 1 / (1 + Math.exp(-z[3])), probs };
-  }
-
-  /** Host copies of every layer (hidden ..., head) and buffers for their outputs. */
-  private async readHostWeights(): Promise<HostNetwork> {
-    const stored = await readVariables(this.vars);
-    const layers = [];
-    for (let i = 0; i < stored.length; i += 2) layers.push({ kernel: stored[i].values, bias: stored[i + 1].values });
-    return { layers, activations: layers.map((l) => new Float64Array(l.bias.length)) };
-  }
-
-  /** Greedy actions, strengths and probabilities (row-major [n, 3]) of raw states (row-major [n, width]). */
-  async predictBatch(states: Float32Array): Promise<BatchPrediction & { probs: Float32Array }> {
-    const D = this.width;
-    const n = Math.floor(states.length / D);
-    if (n === 0) return { actions: new Int32Array(0), strengths: new Float32Array(0), probs: new Float32Array(0) };
-    const x = new Float32Array(n * D);
-    if (this.normalizer) this.normalizer.normalize(states, x, n);
-    else x.set(states.subarray(0, n * D));
-    const CHUNK = 4096;
-    const parts: tf.Tensor2D[] = [];
-    for (let start = 0; start < n; start += CHUNK) {
-      const rows = Math.min(CHUNK, n - start);
-      parts.push(tf.tidy(() => this.outputs(tf.tensor2d(x.subarray(start * D, (start + rows) * D), [rows, D]))));
-    }
-    const joined = parts.length === 1 ? parts[0] : tf.concat(parts);
-    const v = (await joined.data()) as Float32Array;
-    tf.dispose(parts.length === 1 ? parts : [...parts, joined]);
-    const actions = new Int32Array(n), strengths = new Float32Array(n), probs = new Float32Array(n * NUM_ACTIONS);
-    for (let i = 0; i < n; i++) {
-      actions[i] = argmax3(v, i * 4);
-      strengths[i] = v[i * 4 + 3];
-      probs.set(v.subarray(i * 4, i * 4 + 3), i * NUM_ACTIONS);
-    }
-    return { actions, strengths, probs };
-  }
-
-  /** [probabilities of HOLD, BUY, SELL, strength] per row, dropout off. */
-  private outputs(x: tf.Tensor2D): tf.Tensor2D {
-    const rows = x.shape[0];
-    const out = this.forward(x, null);
-    return tf.concat([tf.softmax(tf.slice(out, [0, 0], [rows, NUM_ACTIONS])), tf.sigmoid(tf.slice(out, [0, NUM_ACTIONS], [rows, 1]))], 1);
-  }
-
   /** Accuracy, per-class report and confusion matrix on the validation set (or on given samples). */
   async evaluate(samples: Int32Array = this.split.val): Promise<ClassifierReport> {
     const D = this.width;
@@ -523,17 +442,8 @@ export class BcTrainer {
     const actual = new Int32Array(samples.length);
     // the states are taken already normalized, from the training copy
     samples.forEach((s, j) => { states.set(this.x.subarray(s * D, s * D + D), j * D); actual[j] = this.actions[s]; });
-    const predicted = await this.predictNormalized(states);
+    const predicted = await this.net.predictNormalized(states);
     return evaluateClassifier(predicted, actual);
-  }
-
-  private async predictNormalized(x: Float32Array): Promise<Int32Array> {
-    const D = this.width, n = x.length / D;
-    if (n === 0) return new Int32Array(0);
-    const out = tf.tidy(() => tf.argMax(this.forward(tf.tensor2d(x, [n, D]), null).slice([0, 0], [n, NUM_ACTIONS]), 1));
-    const v = await out.data();
-    out.dispose();
-    return Int32Array.from(v);
   }
 
   /** The signs of overfitting in this run's curves (seed 002's rules). */
@@ -541,21 +451,21 @@ export class BcTrainer {
     return overfittingSigns(this.history);
   }
 
+  /** Greedy action, strength and probabilities of one raw state (host copies of the weights: a fraction of a millisecond). */
+  predict(state: Float32Array): Promise<BcPrediction> {
+    return this.net.predict(state);
+  }
+
+  /** Greedy actions, strengths and probabilities (row-major [n, 3]) of raw states (row-major [n, width]). */
+  predictBatch(states: Float32Array): Promise<BatchPrediction & { probs: Float32Array }> {
+    return this.net.predictBatch(states);
+  }
+
   dispose(): void {
-    disposeMlp(this.hidden);
-    disposeMlp(this.head);
+    this.net.dispose();
     tf.dispose(this.bestVars);
     this.optimizer.dispose();
     tf.dispose(Object.values(this.k));
     for (const b of this.valBatches) tf.dispose([b.x, b.oneHot, b.strength, b.ceWeight, b.mseWeight]);
   }
 }
-
-/** Runs fn in a tidy scope: the tensors it made are freed unless a variable holds them (tidy never frees variables). */
-function freeingTemporaries<T>(fn: () => T): T {
-  let out: T | undefined;
-  tf.tidy(() => { out = fn(); });
-  return out as T;
-}
-
-

@@ -45,6 +45,11 @@ export interface OnPolicyLearner {
    * (disallowed ones near −1e9), value], read back once. A learner without a critic gives 0 values.
    */
   act(obs: Float32Array, masks: Uint8Array, n: number): Promise<Float32Array>;
+  /**
+   * Advantages and returns of a full buffer, where the learner has its own (GRPO's are relative to
+   * a group's returns, with no critic); without it the runner computes GAE from the values.
+   */
+  advantages?(buffer: RolloutBuffer, lastValue: (i: number) => number, lastDone: Uint8Array): void;
   /** One update on a full buffer; its train/* metrics under SB3's names. */
   learn(buffer: RolloutBuffer, rng: Rng, update: number): Promise<Record<string, number>>;
   weights(): Promise<StoredTensor[]>;
@@ -199,7 +204,9 @@ export class OnPolicyRunner {
     // this observation is folded in when the next rollout starts from it)
     this.observe(false);
     const last = await this.learner.act(this.obsNorm, env.masks, N);
-    b.computeGae((i) => last[i * W + A], this.nextDone, this.settings.gamma, this.settings.gae_lambda);
+    const lastValue = (i: number) => last[i * W + A];
+    if (this.learner.advantages) this.learner.advantages(b, lastValue, this.nextDone);
+    else b.computeGae(lastValue, this.nextDone, this.settings.gamma, this.settings.gae_lambda);
     const records = env.drainEpisodes() as Record<string, unknown>[];
     for (const r of records) {
       this.recentRewards.push(r.reward as number);

@@ -37,6 +37,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
   },
   unit: 'steps',
   plannedTotal: (c) => c.total_timesteps,
+  progressTotal: plannedSteps,
   progressDone: (c) => c.progress_timesteps,
   resumable: (c) => c.progress_timesteps < c.total_timesteps,
   newConfig: newPpoConfig,
