@@ -124,26 +124,31 @@ describe.each(ENVIRONMENTS.map((e) => [e.id, e] as const))('environment %s keeps
   it('allocates nothing per step', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const { make } = await setUp(spec);
-    // episodes longer than the segment start at its first row and run to its end; fewer steps than
-    // that, none ends (an ending episode's record is the one allocation allowed)
+    const { make, train } = await setUp(spec);
+    // episodes longer than the segment run from where they start to its end; a window of fewer
+    // steps than that ends none (an ending episode's record is the one allocation allowed)
     const env = make(10, 100_000, 8);
     const actions = Array.from({ length: 64 }, (_, k) => Int32Array.from({ length: 8 }, (__, i) => (k + i) % env.numActions));
-    for (let t = 0; t < 300; t++) env.step(actions[t & 63]); // warm up: the step loop is compiled
-    let collections = 0;
-    const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
-    observer.observe({ entryTypes: ['gc'] });
-    gc();
-    await new Promise((r) => setTimeout(r, 0));
-    collections = 0;
-    const heapBefore = process.memoryUsage().heapUsed;
-    for (let t = 0; t < 1_500; t++) env.step(actions[t & 63]);
-    const grown = process.memoryUsage().heapUsed - heapBefore;
-    await new Promise((r) => setTimeout(r, 0));
-    observer.disconnect();
-    expect(env.drainEpisodes()).toEqual([]);
-    // 1,500 steps of 8 copies: the smallest object per copy-step would show as 190 kB, or as collections
-    expect(collections, 'garbage collections during the steps').toBe(0);
-    expect(grown).toBeLessThan(32 * 1024);
+    const window = async () => {
+      for (let i = 0; i < 8; i++) env.startAt(i, train.start);
+      let collections = 0;
+      const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+      observer.observe({ entryTypes: ['gc'] });
+      gc();
+      await new Promise((r) => setTimeout(r, 0));
+      collections = 0;
+      const heapBefore = process.memoryUsage().heapUsed;
+      for (let t = 0; t < 1_500; t++) env.step(actions[t & 63]);
+      const grown = process.memoryUsage().heapUsed - heapBefore;
+      await new Promise((r) => setTimeout(r, 0));
+      observer.disconnect();
+      expect(env.drainEpisodes()).toEqual([]);
+      return { collections, grown };
+    };
+    await window(); // warm up: the step loop is compiled
+    // 1,500 steps of 8 copies: the smallest object per copy-step would show as 190 kB (or as
+    // collections) in every window; the compiler installing optimized code can show in one
+    const windows = [await window(), await window(), await window()];
+    expect(windows.some((w) => w.collections === 0 && w.grown < 32 * 1024), JSON.stringify(windows)).toBe(true);
   });
 });
