@@ -132,6 +132,25 @@ describe.skipIf(!existsSync(DATA))('market features of the shared sample data ag
 });
 
 describe('market features of synthetic series', () => {
+  it('see no bar after their own: prices, volumes and timestamps changed after bar T change no row up to T', () => {
+    const rows = 600, T = 250; // most steps come after T: the median of the whole series would move
+    const close = Array.from({ length: rows }, (_, i) => 100 * Math.exp(0.01 * Math.sin(i / 7) + 0.002 * i));
+    const volume = Array.from({ length: rows }, (_, i) => 1000 + 100 * Math.cos(i));
+    const a = candlesFromCloses(close, { volume, stepMs: 300_000 });
+    const b = candlesFromCloses(close, { volume, stepMs: 300_000 });
+    // ten 10-minute steps before T: gaps against the 5-minute step before T, not against a 12-minute one
+    for (const c of [a, b]) for (let r = 200; r < rows; r++) c.time[r] += Math.min(r - 199, 10) * 5 * 60_000;
+    for (let r = T + 1; r < rows; r++) {
+      const k = 1 + 0.3 * Math.sin(r); // a different future
+      b.open[r] *= k; b.high[r] *= k * 1.01; b.low[r] *= k * 0.99; b.close[r] *= k;
+      b.volume![r] *= 3;
+      b.time[r] += (r - T) * 7 * 60_000; // and irregular times: a whole-series median step would see them
+    }
+    const fa = computeMarketFeatures(a), fb = computeMarketFeatures(b);
+    for (let r = 0; r <= T; r++) expect(rowOf(fb, r), `row ${r}`).toEqual(rowOf(fa, r));
+    expect(rowOf(fb, T + 1)).not.toEqual(rowOf(fa, T + 1));
+  });
+
   it('constant prices: returns 0, RSI 0.5, MACD 0, Bollinger width 0, volume ratio 1, normal regime, full health', () => {
     const f = computeMarketFeatures(candlesFromCloses(new Array(300).fill(100)));
     expectAllFinite(f);

@@ -19,8 +19,10 @@ export const HEALTH_WINDOW = 20;
 export const REGIME_LOW = 0.75;
 export const REGIME_HIGH = 1.25;
 export const VOLUME_RATIO_MAX = 10;
-/** A bar's time step counts as a gap when it exceeds this multiple of the series' median step. */
+/** A bar's time step counts as a gap when it exceeds this multiple of the median of the recent steps. */
 export const GAP_FACTOR = 1.5;
+/** The recent steps a bar's step is judged against: its own and the previous ones, this many at most. */
+export const HEALTH_STEPS = 100;
 
 /**
  * The first row at which every market slot is defined: the regime needs REGIME_WINDOW values of
@@ -186,17 +188,59 @@ export function medianTimeStep(time: Float64Array): number {
 }
 
 /**
+ * The median of the finite positive time steps of bars max(1, t − HEALTH_STEPS + 1) .. t, for
+ * every bar t (NaN when there is none): bar t's gap is judged by past and present steps only, so a
+ * later bar cannot change an earlier bar's health. A sorted window, updated per bar.
+ */
+function recentMedianSteps(time: Float64Array): Float64Array {
+  const rows = time.length;
+  const out = new Float64Array(rows).fill(NaN);
+  const ring = new Float64Array(HEALTH_STEPS).fill(NaN); // the window's steps, NaN for unusable ones
+  const sorted = new Float64Array(HEALTH_STEPS); // its usable steps in order
+  let count = 0;
+  const position = (x: number) => {
+    let lo = 0, hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (let t = 1; t < rows; t++) {
+    const slot = (t - 1) % HEALTH_STEPS;
+    const leaving = ring[slot];
+    if (leaving === leaving) { // not NaN: remove it from the sorted window
+      const at = position(leaving);
+      sorted.copyWithin(at, at + 1, count);
+      count--;
+    }
+    const step = time[t] - time[t - 1];
+    const usable = Number.isFinite(step) && step > 0;
+    ring[slot] = usable ? step : NaN;
+    if (usable) {
+      const at = position(step);
+      sorted.copyWithin(at + 1, at, count);
+      sorted[at] = step;
+      count++;
+    }
+    if (count > 0) out[t] = count % 2 ? sorted[count >> 1] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+  }
+  return out;
+}
+
+/**
  * Whether each bar is healthy: finite positive open/high/low/close, low <= min(open, close),
  * high >= max(open, close), volume finite and >= 0 (when there is a volume column), and a time step
- * from the previous bar that is finite, positive and at most GAP_FACTOR × the median step
- * (duplicate or out-of-order times count as unhealthy; the first bar has no step to check).
+ * from the previous bar that is finite, positive and at most GAP_FACTOR × the median of the recent
+ * steps (recentMedianSteps; duplicate or out-of-order times count as unhealthy; the first bar has no
+ * step to check).
  */
 function healthFlags(c: CandleColumns): Uint8Array {
   const { time, open, high, low, close, volume } = c;
   const rows = close.length;
   const flags = new Uint8Array(rows);
-  const median = medianTimeStep(time);
-  const maxStep = median > 0 ? GAP_FACTOR * median : Infinity;
+  const median = recentMedianSteps(time);
   for (let t = 0; t < rows; t++) {
     const o = open[t];
     const h = high[t];
@@ -208,7 +252,7 @@ function healthFlags(c: CandleColumns): Uint8Array {
     if (ok && volume) ok = Number.isFinite(volume[t]) && volume[t] >= 0;
     if (ok && t > 0) {
       const step = time[t] - time[t - 1];
-      ok = step > 0 && step <= maxStep; // NaN fails both
+      ok = step > 0 && step <= GAP_FACTOR * median[t]; // NaN fails both
     }
     flags[t] = ok ? 1 : 0;
   }
@@ -255,7 +299,8 @@ function cleanCloses(close: Float64Array): Float64Array {
  *   returns of bars t-19..t (row 20 on); ratio = vol20[t] / mean(vol20[t-99..t]) (row 119 on; 1
  *   when the mean is 0); low below 0.75, high above 1.25, else normal.
  * - 31 data health: the fraction of healthy bars (see healthFlags) among bars t-19..t (fewer at
- *   the start of the series: bars 0..t).
+ *   the start of the series: bars 0..t); a bar's gap is judged against the median of its own and
+ *   the previous 99 steps, so nothing after bar t changes it.
  * - 32, 33 news / macro sentiment columns clipped to [-1, 1], NaN → 0; 0 without a column.
  * Slots that are not yet defined at a row hold 0; nothing in the output is NaN or infinite.
  * `firstValidRow` is MARKET_WARMUP_ROWS (119), or `rows` when the series is shorter.
