@@ -13,16 +13,33 @@ import { candleData } from '../../src/core/env/candles';
 import { ENVIRONMENTS } from '../../src/core/env/registry';
 import type { EnvData, EnvSpec } from '../../src/core/env/spec';
 import { splitByTime, type VecEnv } from '../../src/core/env/types';
+import type { CandleColumns } from '../../src/core/features/layout';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { Rng } from '../../src/core/rng';
 import { defaultsOf } from '../../src/core/settings';
 
-/** Data of each kind an environment can step over: a new kind needs its maker here. */
-const DATA: Record<string, () => Promise<EnvData>> = {
-  candles: async () => {
-    const imported = await importBytes(new Uint8Array(readFileSync(resolve(__dirname, '../../public/samples/ETH_BTC-5m.parquet'))), 'ETH_BTC-5m.parquet');
-    if (imported.status !== 'ready') throw new Error('sample did not import');
-    const candles = candleColumnsOfDataset(imported.dataset);
+async function sampleCandles(): Promise<CandleColumns> {
+  const imported = await importBytes(new Uint8Array(readFileSync(resolve(__dirname, '../../public/samples/ETH_BTC-5m.parquet'))), 'ETH_BTC-5m.parquet');
+  if (imported.status !== 'ready') throw new Error('sample did not import');
+  return candleColumnsOfDataset(imported.dataset);
+}
+
+/**
+ * Data of each kind an environment can step over: a new kind needs its maker here. With `after`,
+ * the same data with every bar after that one changed (another future), its features computed again.
+ */
+const DATA: Record<string, (after?: number) => Promise<EnvData>> = {
+  candles: async (after) => {
+    const candles = await sampleCandles();
+    if (after !== undefined) {
+      const rng = new Rng(77);
+      let k = 1;
+      for (let r = after + 1; r < candles.close.length; r++) {
+        k *= Math.exp(0.01 * rng.normal()); // the same shape of bars, another path of prices
+        candles.open[r] *= k; candles.high[r] *= k; candles.low[r] *= k; candles.close[r] *= k;
+        if (candles.volume) candles.volume[r] *= 1 + rng.next();
+      }
+    }
     return candleData(candles, computeMarketFeatures(candles));
   },
 };
@@ -119,6 +136,38 @@ describe.each(ENVIRONMENTS.map((e) => [e.id, e] as const))('environment %s keeps
     expect(Array.from(env.obs.subarray(spec.obsSize, 2 * spec.obsSize))).toEqual(Array.from(twin.obs.subarray(0, spec.obsSize)));
     expect(() => env.startAt(1, train.end)).toThrow(/outside/);
     expect(() => env.startAt(COPIES, row)).toThrow(/copy/);
+  });
+
+  it('sees nothing after the bar it is at: another future after bar T changes no observation, mask, reward or P&L up to T', async () => {
+    const { data, train } = await setUp(spec);
+    const kind = spec.datasetKinds.find((k) => DATA[k])!;
+    const T = train.start + Math.floor((train.end - train.start) * 0.6);
+    const other = await DATA[kind](T);
+    const make = (d: EnvData) => spec.create(d, { settings: defaultsOf(spec.settings), segment: train, copies: 4, seed: 11, randomStart: true, maxSteps: 100_000 });
+    const a = make(data), b = make(other);
+    const starts = [T - 300, T - 150, T - 60, T - 5];
+    starts.forEach((row, i) => { a.startAt(i, row); b.startAt(i, row); });
+    const copy = (env: VecEnv, i: number) => ({
+      obs: Array.from(env.obs.subarray(i * env.obsSize, (i + 1) * env.obsSize)),
+      masks: Array.from(env.masks.subarray(i * env.numActions, (i + 1) * env.numActions)),
+      reward: env.rewards[i], pnl: env.pnl[i], row: env.currentRow(i),
+    });
+    const rng = new Rng(5);
+    const actions = new Int32Array(4);
+    let compared = 0, differsAfter = false;
+    for (let step = 0; step < 360; step++) {
+      for (let i = 0; i < 4; i++) {
+        const x = copy(a, i), y = copy(b, i);
+        if (x.row <= T) { expect(y, `copy ${i} at bar ${x.row} (step ${step})`).toEqual(x); compared++; }
+        else if (JSON.stringify(x.obs) !== JSON.stringify(y.obs)) differsAfter = true;
+      }
+      actionsFor(a, rng, actions); // the same actions for both: the masks agree up to T
+      a.step(actions);
+      b.step(actions);
+      a.drainEpisodes(); b.drainEpisodes();
+    }
+    expect(compared).toBeGreaterThan(500);
+    expect(differsAfter).toBe(true); // the other future is seen once it comes
   });
 
   it('allocates nothing per step', async () => {

@@ -11,14 +11,17 @@ import { Rng } from '../../src/core/rng';
 const BAR_MS = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-/** Candles from closes (open = previous close) and features whose row r holds r + k/100 in slot k. */
-function market(closes: number[], opts: { random?: number } = {}): { features: MarketFeatures; candles: CandleColumns } {
+/**
+ * Candles from closes (open = previous close unless `opens` are given) and features whose row r
+ * holds r + k/100 in slot k.
+ */
+function market(closes: number[], opts: { random?: number; opens?: number[] } = {}): { features: MarketFeatures; candles: CandleColumns } {
   const rows = closes.length;
   const time = new Float64Array(rows), open = new Float64Array(rows), high = new Float64Array(rows);
   const low = new Float64Array(rows), close = Float64Array.from(closes), volume = new Float64Array(rows).fill(1);
   for (let i = 0; i < rows; i++) {
     time[i] = T0 + i * BAR_MS;
-    open[i] = i === 0 ? closes[0] : closes[i - 1];
+    open[i] = opts.opens ? opts.opens[i] : i === 0 ? closes[0] : closes[i - 1];
     high[i] = Math.max(open[i], close[i]);
     low[i] = Math.min(open[i], close[i]);
   }
@@ -44,9 +47,10 @@ function randomWalk(rows: number, seed: number): number[] {
   return out;
 }
 
-function env1(closes: number[], extra: Partial<PositionEnvOptions> = {}): PositionEnv {
-  const { features, candles } = market(closes);
-  return new PositionEnv({ features, candles, segment: { start: 0, end: closes.length }, numEnvs: 1, seed: 1, randomStart: false, ...extra });
+/** One copy walking the closes; fills at the decision bar's close without slippage unless told otherwise. */
+function env1(closes: number[], extra: Partial<PositionEnvOptions> = {}, opens?: number[]): PositionEnv {
+  const { features, candles } = market(closes, { opens });
+  return new PositionEnv({ features, candles, segment: { start: 0, end: closes.length }, numEnvs: 1, seed: 1, randomStart: false, fill: 'close', slippage: 0, ...extra });
 }
 
 const withoutTimestamp = (eps: PositionEpisode[]) => eps.map(({ timestamp: _t, ...rest }) => rest);
@@ -74,30 +78,31 @@ describe('position environment: hand-checked steps', () => {
     expect(env.obs[SLOT.timeSinceTrade]).toBeCloseTo(Math.tanh(1 / 20), 6);
 
     env.step([0]);
-    // held: 10989 × 1.1 = 12087.9
-    expect(env.rewards[0]).toBeCloseTo(10.989, 4);
+    // held: 10989 × 1.1 = 12087.9, then the episode ends and the long is closed: fee 12.0879 → 12075.8121
+    expect(env.rewards[0]).toBeCloseTo(10.868121, 4);
+    expect(env.pnl[0]).toBeCloseTo(0.10868121, 6);
     expect(env.dones[0]).toBe(1);
     const [ep, ...more] = env.drainEpisodes();
     expect(more).toEqual([]);
     expect(ep.episode).toBe(1);
     expect(ep.length).toBe(2);
     expect(ep.timestep).toBe(2);
-    expect(ep.reward).toBeCloseTo(20.879, 9);
-    expect(ep.return_pct).toBeCloseTo(20.879, 9);
-    expect(ep.portfolio.ending_balance).toBeCloseTo(12087.9, 6);
+    expect(ep.reward).toBeCloseTo(20.758121, 9);
+    expect(ep.return_pct).toBeCloseTo(20.758121, 9);
+    expect(ep.portfolio.ending_balance).toBeCloseTo(12075.8121, 6);
     expect(ep.portfolio.starting_balance).toBe(10000);
-    expect(ep.buy_and_hold_return_pct).toBeCloseTo(21, 9);
+    // buy-and-hold pays the same fee both ways: 0.999 × 1.21 × 0.999 − 1, the policy's own figure
+    expect(ep.buy_and_hold_return_pct).toBeCloseTo(20.758121, 9);
     expect(ep.max_drawdown).toBe(0);
-    expect(ep.trades).toBe(1); // the open long, marked at the end
+    expect(ep.trades).toBe(1); // the long, closed at the end
     expect(ep.win_rate).toBe(1);
-    expect(ep.turnover).toBe(1);
+    expect(ep.turnover).toBe(2);
     expect(ep.action_counts).toEqual({ hold: 1, buy: 1, sell: 0 });
     expect(ep.start_time).toBe(new Date(T0).toISOString());
     expect(ep.end_time).toBe(new Date(T0 + 2 * BAR_MS).toISOString());
     expect(Number.isNaN(Date.parse(ep.timestamp))).toBe(false);
-    // per-step returns 0.0989 and 0.1: mean / population std × sqrt(5-minute bars per year)
-    const r1 = 0.0989, r2 = 0.1, mean = (r1 + r2) / 2, std = Math.abs(r1 - r2) / 2;
-    expect(ep.sharpe).toBeCloseTo((mean / std) * year, 3);
+    // both steps return 0.0989 (1.1 × 0.999 − 1): no variance, no Sharpe ratio
+    expect(ep.sharpe).toBe(0);
     expect(Object.keys(ep)).toEqual([
       'episode', 'reward', 'length', 'timestep', 'timestamp', 'start_time', 'end_time', 'return_pct',
       'buy_and_hold_return_pct', 'sharpe', 'max_drawdown', 'win_rate', 'trades', 'turnover', 'action_counts', 'portfolio',
@@ -114,11 +119,12 @@ describe('position environment: hand-checked steps', () => {
     expect(env.obs[SLOT.leverage]).toBe(2);
     expect(env.obs[SLOT.cashFraction]).toBe(0);
     env.step([1]);
-    // fee 0.001·4·11976 = 47.904 → 11928.096 × 1.2 = 14313.7152
-    expect(env.rewards[0]).toBeCloseTo((14313.7152 - 11976) / 100, 4);
+    // fee 0.001·4·11976 = 47.904 → 11928.096 × 1.2 = 14313.7152; closed at the end: fee 0.002 × that
+    const end = 14313.7152 * (1 - 0.002);
+    expect(env.rewards[0]).toBeCloseTo((end - 11976) / 100, 4);
     const [ep] = env.drainEpisodes();
-    expect(ep.portfolio.ending_balance).toBeCloseTo(14313.7152, 6);
-    expect(ep.turnover).toBe(6);
+    expect(ep.portfolio.ending_balance).toBeCloseTo(end, 6);
+    expect(ep.turnover).toBe(8);
     expect(ep.trades).toBe(2);
     expect(ep.win_rate).toBe(1);
     expect(ep.action_counts).toEqual({ hold: 0, buy: 1, sell: 1 });
@@ -138,16 +144,81 @@ describe('position environment: hand-checked steps', () => {
     expect(ep.trades).toBe(1);
     expect(ep.win_rate).toBe(1);
     expect(ep.turnover).toBe(2);
-    expect(ep.buy_and_hold_return_pct).toBeCloseTo(-10, 9);
+    expect(ep.buy_and_hold_return_pct).toBeCloseTo((0.999 * 0.9 * 0.999 - 1) * 100, 9);
 
     const loser = env1([100, 90, 99], { maxSteps: 2 });
     loser.step([1]); // long at 100 → 9990 × 0.9 = 8991
-    loser.step([2]); // flip short at 90: fee 0.002·8991 = 17.982 → 8973.018 × (1 − 0.1) = 8075.7162
+    loser.step([2]); // flip short at 90: fee 0.002·8991 = 17.982 → 8973.018 × (1 − 0.1) = 8075.7162, closed at the end
+    const lend = 8075.7162 * 0.999;
     const [lep] = loser.drainEpisodes();
-    expect(lep.portfolio.ending_balance).toBeCloseTo(8075.7162, 6);
+    expect(lep.portfolio.ending_balance).toBeCloseTo(lend, 6);
     expect(lep.trades).toBe(2);
     expect(lep.win_rate).toBe(0);
-    expect(lep.max_drawdown).toBeCloseTo(1 - 8075.7162 / 10000, 9);
+    expect(lep.max_drawdown).toBeCloseTo(1 - lend / 10000, 9);
+  });
+
+  it('fills at the next bar\'s open by default, with slippage: the old position is held to the open, the new one from it', () => {
+    // closes 100, 110, 121, 120; opens 100, 105, 115, 119: the decision on bar 0 buys at 105, not 100
+    const closes = [100, 110, 121, 120], opens = [100, 105, 115, 119];
+    const env = env1(closes, { maxSteps: 3, fill: 'next_open', slippage: 0.0002 }, opens);
+    const cost = 0.001 + 0.0002;
+    env.step([1]); // buy at open[1] = 105, paying cost on the notional, held to close[1]
+    let eq = 10000 * (1 - cost) * (110 / 105);
+    const equities = [10000, eq];
+    expect(env.rewards[0]).toBeCloseTo((eq - 10000) / 100, 6);
+    env.step([2]); // sell: held from close 110 to open[2] = 115, then the flip (cost on 2), short from 115 to 121
+    const before = eq;
+    eq *= 115 / 110;
+    eq *= 1 - 2 * cost;
+    eq *= 1 - (121 / 115 - 1);
+    expect(env.rewards[0]).toBeCloseTo((eq - before) / 100, 6);
+    equities.push(eq);
+    env.step([0]); // hold the short from close 121 to open 119 to close 120, then closed at the end
+    const before2 = eq;
+    eq *= 1 - (119 / 121 - 1);
+    eq *= 1 - (120 / 119 - 1);
+    eq *= 1 - cost;
+    expect(env.rewards[0]).toBeCloseTo((eq - before2) / 100, 6);
+    const [ep] = env.drainEpisodes();
+    expect(ep.portfolio.ending_balance).toBeCloseTo(eq, 6);
+    expect(ep.trades).toBe(2);
+    expect(ep.turnover).toBe(4);
+    // per-step returns, mean / population std × sqrt(bars per year): 5-minute bars round the clock
+    equities.push(eq);
+    const r = equities.slice(1).map((e, k) => e / equities[k] - 1);
+    const mean = r.reduce((a, b) => a + b) / 3, std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / 3);
+    expect(ep.sharpe).toBeCloseTo((mean / std) * year, 6);
+    // buy-and-hold under the same rules: bought at open[1], sold at the last close, fee + slippage both ways
+    expect(ep.buy_and_hold_return_pct).toBeCloseTo(((1 - cost) * (120 / 105) * (1 - cost) - 1) * 100, 9);
+  });
+
+  it('constructed policies: always buy is buy-and-hold to the cent, hold never trades and makes nothing', () => {
+    const closes = randomWalk(40, 9);
+    const opens = closes.map((c, i) => (i === 0 ? c : c * (1 + 0.002 * Math.sin(i))));
+    for (const fill of ['next_open', 'close'] as const) {
+      const buyer = env1(closes, { maxSteps: 1000, fill, slippage: 0.0003 }, opens);
+      let pnl = 0;
+      for (let s = 0; s < 39; s++) {
+        buyer.step([1]);
+        pnl += buyer.pnl[0];
+        if (buyer.dones[0]) break;
+      }
+      const [ep] = buyer.drainEpisodes();
+      expect(ep.length).toBe(39);
+      const x = 0.001 + 0.0003, entry = fill === 'next_open' ? opens[1] : closes[0];
+      const hand = ((1 - x) * (closes[39] / entry) * (1 - x) - 1) * 100;
+      expect(ep.return_pct).toBeCloseTo(hand, 9);
+      expect(ep.buy_and_hold_return_pct).toBeCloseTo(hand, 9);
+      expect(pnl * 100).toBeCloseTo(hand, 4); // the per-step net P&L adds up to the episode's
+      expect(ep.trades).toBe(1);
+
+      const holder = env1(closes, { maxSteps: 1000, fill, slippage: 0.0003 }, opens);
+      for (let s = 0; s < 39; s++) holder.step([0]);
+      const [hep] = holder.drainEpisodes();
+      expect(hep.return_pct).toBe(0);
+      expect(hep.reward).toBe(0);
+      expect(hep.trades).toBe(0);
+    }
   });
 
   it('equity at or below zero ends the episode; the copy restarts with a fresh first observation', () => {

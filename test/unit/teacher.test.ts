@@ -175,7 +175,8 @@ describe('generateOfflineDataset', () => {
     expect(result.steps).toBe(own.actions.length);
     expect(result.action_counts).toEqual({ hold: own.actionCounts[0], buy: own.actionCounts[1], sell: own.actionCounts[2] });
     for (const key of ['return_pct', 'sharpe', 'max_drawdown', 'win_rate', 'buy_and_hold_return_pct'] as const) expect(Number.isFinite(result[key]), key).toBe(true);
-    const close = candles.close;
-    expect(result.buy_and_hold_return_pct).toBeCloseTo((close[split.eval.end - 1] / close[split.eval.start] - 1) * 100, 6);
+    // bought at the next bar's open, sold at the last close, fee (0.1 %) and slippage (2 bps) both ways
+    const { open, close } = candles, c = 0.001 + 0.0002;
+    expect(result.buy_and_hold_return_pct).toBeCloseTo(((1 - c) * (close[split.eval.end - 1] / open[split.eval.start + 1]) * (1 - c) - 1) * 100, 6);
   });
 });

@@ -11,6 +11,8 @@ export class SignalEnv implements VecEnv<ToyEpisode> {
   readonly actionNames = ['a', 'b', 'c'];
   readonly obs: Float32Array;
   readonly rewards: Float32Array;
+  /** Each right answer earns 1 % of the balance, so net P&L follows the reward. */
+  readonly pnl: Float32Array;
   readonly dones: Uint8Array;
   readonly masks: Uint8Array;
   private rng: Rng;
@@ -24,6 +26,7 @@ export class SignalEnv implements VecEnv<ToyEpisode> {
     this.rng = new Rng(seed);
     this.obs = new Float32Array(numEnvs * 4);
     this.rewards = new Float32Array(numEnvs);
+    this.pnl = new Float32Array(numEnvs);
     this.dones = new Uint8Array(numEnvs);
     this.masks = new Uint8Array(numEnvs * 3).fill(1);
     for (let i = 0; i < numEnvs; i++) for (const a of forbidden) this.masks[i * 3 + a] = 0;
@@ -44,6 +47,7 @@ export class SignalEnv implements VecEnv<ToyEpisode> {
     for (let i = 0; i < this.numEnvs; i++) {
       const r = actions[i] === this.signal[i] ? 1 : 0;
       this.rewards[i] = r;
+      this.pnl[i] = r / 100;
       this.total[i] += r;
       this.t[i]++;
       this.dones[i] = this.t[i] >= this.length ? 1 : 0;
@@ -55,7 +59,7 @@ export class SignalEnv implements VecEnv<ToyEpisode> {
       this.draw(i);
     }
   }
-  startAt(i: number) { this.t[i] = 0; this.total[i] = 0; this.rewards[i] = 0; this.dones[i] = 0; this.draw(i); }
+  startAt(i: number) { this.t[i] = 0; this.total[i] = 0; this.rewards[i] = 0; this.pnl[i] = 0; this.dones[i] = 0; this.draw(i); }
   currentRow(i: number) { return this.t[i]; }
   drainEpisodes() { const e = this.episodes; this.episodes = []; return e; }
   getState() {

@@ -1,16 +1,33 @@
-// Training and evaluation environments of a run, for any registered environment: the rows split
-// by time into a training segment and a later held-out one, the training copies, and a maker of
-// evaluation copies on the held-out rows. Shared by the worker, the command line and inference.
-import { defaultsOf, type SettingValues } from '../settings';
+// Training, validation and test environments of a run, for any registered environment: the rows
+// split by time into three segments (train, validation for model selection, test for the final
+// evaluation only), the training copies, and makers of copies on the held-out segments: random
+// episodes, or a walk that covers a segment with back-to-back windows.
+import { defaultsOf, type SettingSpec, type SettingValues } from '../settings';
 import type { EnvData, EnvSpec } from './spec';
-import { splitByTime, type Segment, type VecEnv } from './types';
+import { splitSegments, type Segment, type Segments, type VecEnv } from './types';
+
+/** Every environment's segment settings: the shares of the rows, at the end, held out. */
+export const SEGMENT_SETTINGS: readonly SettingSpec[] = [
+  { key: 'validation_fraction', type: 'number', default: 0.15, min: 0, max: 0.45, maxExclusive: true, help: 'share of the rows, after the training ones, that chooses the model (best checkpoint, early stopping, comparing settings)' },
+  { key: 'test_fraction', type: 'number', default: 0.15, min: 0, max: 0.45, minExclusive: true, maxExclusive: true, help: 'share of the rows, at the end, kept for the final evaluation and "Play the policy" only' },
+];
+
+export type HeldOut = 'validation' | 'test';
 
 export interface Environments {
   spec: EnvSpec;
+  /** The training copies: random episodes on the training segment. */
   env: VecEnv;
-  /** Copies on the held-out segment; a fixed seed plays the same episodes every time. */
+  /** Random episodes on the segment evaluations choose the model on (a fixed seed plays the same ones every time). */
   makeEvalEnv: (copies: number, seed: number) => VecEnv;
-  segments: { train: Segment; eval: Segment };
+  segments: Segments;
+  /** The segment that chooses the model: validation, or for a run stored before it existed, its one held-out segment. */
+  selection: Segment;
+  /** A run stored before the validation segment existed: its model was chosen on its held-out (test) rows. */
+  legacy: boolean;
+  settings: SettingValues;
+  /** Copies with episodes of `maxSteps` on a held-out segment, started where a walk puts them. */
+  makeWalkEnv: (segment: Segment, copies: number, maxSteps: number) => VecEnv;
 }
 
 /** The environment's settings: its defaults under the run's values (keys it does not have are ignored). */
@@ -20,20 +37,38 @@ export function envSettingsOf(spec: EnvSpec, values: Record<string, unknown>): S
   return out;
 }
 
-export function buildEnvironments(spec: EnvSpec, data: EnvData, values: Record<string, unknown>, run: { copies: number; seed: number; maxSteps: number }): Environments {
-  const settings = envSettingsOf(spec, values);
-  const segments = splitByTime(data.rows, data.firstValidRow, settings.eval_fraction as number);
-  const trainRows = segments.train.end - segments.train.start;
-  const evalRows = segments.eval.end - segments.eval.start;
-  if (trainRows < run.maxSteps + 2 || evalRows < 3) {
-    throw new Error(`The dataset is too short to train on: ${data.rows} rows, of which ${data.firstValidRow} warm up the indicators, leave ${trainRows} for training and ${evalRows} for evaluation; an episode needs ${run.maxSteps + 2}. Use a longer dataset or a smaller max_steps.`);
+/**
+ * The run's segments. A run stored before the validation segment existed has `eval_fraction`:
+ * its training rows and its one held-out segment stay as they were, and the held-out rows are its
+ * test rows (its model was chosen on them, which its pages say).
+ */
+export function segmentsOf(data: EnvData, values: Record<string, unknown>): { segments: Segments; legacy: boolean } {
+  if (values.test_fraction === undefined && typeof values.eval_fraction === 'number') {
+    return { segments: splitSegments(data.rows, data.firstValidRow, 0, values.eval_fraction), legacy: true };
   }
-  const make = (segment: Segment, copies: number, seed: number): VecEnv =>
-    spec.create(data, { settings, segment, copies, seed, randomStart: true, maxSteps: Math.min(run.maxSteps, segment.end - segment.start - 1) });
+  const validation = Number(values.validation_fraction ?? 0.15), test = Number(values.test_fraction ?? 0.15);
+  return { segments: splitSegments(data.rows, data.firstValidRow, validation, test), legacy: false };
+}
+
+export function buildEnvironments(spec: EnvSpec, data: EnvData, values: Record<string, unknown>, run: { copies: number; seed: number; maxSteps: number }): Environments {
+  const { segments, legacy } = segmentsOf(data, values);
+  // a stored run's execution settings stay as it had them (none: the old fill at the close, no slippage)
+  const settings = { ...envSettingsOf(spec, values), ...(values.fill === undefined ? { fill: undefined, slippage_bps: undefined } : {}) } as SettingValues;
+  const selection = segments.validation ?? segments.test;
+  const rowsOf = (s: Segment) => s.end - s.start;
+  if (rowsOf(segments.train) < run.maxSteps + 2 || rowsOf(selection) < 3 || rowsOf(segments.test) < 3) {
+    throw new Error(`The dataset is too short to train on: ${data.rows} rows, of which ${data.firstValidRow} warm up the indicators, leave ${rowsOf(segments.train)} for training, ${segments.validation ? rowsOf(segments.validation) : 0} for validation and ${rowsOf(segments.test)} for the test; an episode needs ${run.maxSteps + 2} training rows and each held-out segment 3. Use a longer dataset or a smaller max_steps.`);
+  }
+  const make = (segment: Segment, copies: number, seed: number, randomStart: boolean, maxSteps: number): VecEnv =>
+    spec.create(data, { settings, segment, copies, seed, randomStart, maxSteps: Math.min(maxSteps, segment.end - segment.start - 1) });
   return {
     spec,
-    env: make(segments.train, run.copies, run.seed + 1),
-    makeEvalEnv: (copies, seed) => make(segments.eval, copies, seed),
+    env: make(segments.train, run.copies, run.seed + 1, true, run.maxSteps),
+    makeEvalEnv: (copies, seed) => make(selection, copies, seed, true, run.maxSteps),
     segments,
+    selection,
+    legacy,
+    settings,
+    makeWalkEnv: (segment, copies, maxSteps) => make(segment, copies, 1, false, maxSteps),
   };
 }

@@ -5,6 +5,9 @@ import type { Dataset } from '../data/types';
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { candleColumnsFrom, marketFeaturesCached } from '../features/market';
 import type { SettingSpec } from '../settings';
+import { SEGMENT_SETTINGS } from './build';
+import { barsPerYear } from './calendar';
+import { buyAndHoldPct, EXECUTION_SETTINGS, executionOf } from './execution';
 import type { DatasetSource, EnvData } from './spec';
 
 export interface CandleData extends EnvData {
@@ -40,9 +43,22 @@ export function datasetSource(dataset: Dataset): DatasetSource {
   };
 }
 
-/** Settings of every candle environment: costs, the starting balance and the held-out share. */
+/** Settings of every candle environment: how trades fill and what they cost, the starting balance, the segments, the calendar. */
 export const CANDLE_ENV_SETTINGS: readonly SettingSpec[] = [
-  { key: 'fee', type: 'number', default: 0.001, min: 0, max: 0.1, main: true, help: 'fee per unit of notional traded' },
+  ...EXECUTION_SETTINGS,
   { key: 'starting_balance', type: 'number', default: 10_000, min: 0, minExclusive: true, help: 'balance at the start of each episode' },
-  { key: 'eval_fraction', type: 'number', default: 0.2, min: 0, max: 0.9, minExclusive: true, maxExclusive: true, help: 'share of the rows, at the end, held out for evaluation' },
+  ...SEGMENT_SETTINGS,
+  { key: 'bars_per_year', type: 'number', default: 0, min: 0, help: 'bars per year for annualized Sharpe ratios; 0 reads it off the timestamps (24/7 markets, weekdays, sessions)' },
 ];
+
+/** Buy-and-hold over rows [start, end) of candle data, with the environment's execution rules, in %. */
+export function candleBuyAndHold(data: CandleData, start: number, end: number, settings: Record<string, unknown>): number {
+  return buyAndHoldPct(data.candles, start, end, executionOf(settings));
+}
+
+/** The execution rules and calendar an environment class takes, from its settings. */
+export function candleEnvOptions(data: CandleData, settings: Record<string, unknown>) {
+  const x = executionOf(settings);
+  const perYear = Number(settings.bars_per_year ?? 0);
+  return { fee: x.fee, slippage: x.slippage, fill: x.fill, barsPerYear: perYear > 0 ? perYear : barsPerYear(data.time) };
+}

@@ -1,12 +1,10 @@
-// Helpers shared by the environments: segment checks, bar interval and annualization, episode
-// start rows, ISO times, and the plain-JSON form of per-copy typed arrays for getState/setState.
+// Helpers shared by the environments: segment checks, episode start rows, ISO times, per-episode
+// Sharpe ratios, and the plain-JSON form of per-copy typed arrays for getState/setState.
 
 import type { Rng } from '../rng';
 import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { STATE_SIZE } from '../features/layout';
 import type { Segment } from './types';
-
-export const MS_PER_YEAR = 365.25 * 86_400_000;
 
 /**
  * What both environments keep besides their per-copy arrays (the random state, the walk cursor,
@@ -16,6 +14,8 @@ export abstract class EnvBookkeeping<Episode> {
   abstract readonly name: string;
   abstract readonly numEnvs: number;
   protected abstract readonly rng: Rng;
+  /** Bumped when the state's layout or meaning changes: an older state is refused, not misread. */
+  protected readonly stateVersion: number = 1;
   protected cursor = 0; // next start row when randomStart is false
   protected episodeCount = 0;
   protected totalSteps = 0;
@@ -24,6 +24,7 @@ export abstract class EnvBookkeeping<Episode> {
   /** Every per-copy typed array, by name: what getState() saves and setState() restores. */
   protected abstract stateArrays(): Record<string, TypedArray>;
   abstract readonly rewards: Float32Array;
+  abstract readonly pnl: Float32Array;
   abstract readonly dones: Uint8Array;
   abstract readonly segment: Segment;
   abstract readonly randomStart: boolean;
@@ -40,6 +41,7 @@ export abstract class EnvBookkeeping<Episode> {
       this.writeObs(i);
     }
     this.rewards.fill(0);
+    this.pnl.fill(0);
     this.dones.fill(0);
   }
 
@@ -50,6 +52,7 @@ export abstract class EnvBookkeeping<Episode> {
     this.startEpisode(i, row);
     this.writeObs(i);
     this.rewards[i] = 0;
+    this.pnl[i] = 0;
     this.dones[i] = 0;
   }
 
@@ -75,7 +78,7 @@ export abstract class EnvBookkeeping<Episode> {
   getState(): unknown {
     return {
       kind: this.name,
-      version: 1,
+      version: this.stateVersion,
       numEnvs: this.numEnvs,
       rng: this.rng.getState(),
       cursor: this.cursor,
@@ -88,6 +91,7 @@ export abstract class EnvBookkeeping<Episode> {
 
   setState(state: unknown): void {
     const s = checkState(state, this.name, this.numEnvs);
+    if ((s.version ?? 1) !== this.stateVersion) throw new Error(`bad environment state: made by version ${String(s.version ?? 1)} of ${this.name}, this is version ${this.stateVersion}; a run saved by it cannot be continued (its records stay)`);
     arraysFromJson(this.stateArrays(), s.arrays);
     this.rng.setState(s.rng as number[]);
     this.cursor = Number(s.cursor);
@@ -116,28 +120,6 @@ export function usableSegment(features: MarketFeatures, candles: CandleColumns, 
   const end = segment.end;
   if (end - start < 2) throw new Error(`segment [${segment.start}, ${segment.end}) leaves ${Math.max(0, end - start)} usable rows; at least 2 are needed`);
   return { start, end };
-}
-
-/** Median spacing of bar times within [start, end) in ms (at most 2,000 spacings sampled); 0 when unknown. */
-export function barIntervalMs(time: Float64Array, start: number, end: number): number {
-  const count = end - start - 1;
-  if (count <= 0) return 0;
-  const take = Math.min(count, 2000);
-  const stride = count / take;
-  const diffs = new Float64Array(take);
-  for (let k = 0; k < take; k++) {
-    const i = start + Math.floor(k * stride);
-    diffs[k] = time[i + 1] - time[i];
-  }
-  diffs.sort();
-  const median = take % 2 ? diffs[(take - 1) >> 1] : (diffs[take / 2 - 1] + diffs[take / 2]) / 2;
-  return Number.isFinite(median) && median > 0 ? median : 0;
-}
-
-/** sqrt(bars per year) for Sharpe ratios; 1 when the bar interval is unknown. */
-export function annualization(time: Float64Array, start: number, end: number): number {
-  const ms = barIntervalMs(time, start, end);
-  return ms > 0 ? Math.sqrt(MS_PER_YEAR / ms) : 1;
 }
 
 /** ISO 8601 of an epoch-ms time; null when it is not a valid time. */

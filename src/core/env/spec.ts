@@ -74,4 +74,17 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
   tradeMarker(action: number, obs: Float32Array, offset: number, settings: SettingValues): TradeMarkerKind | null;
   /** Mark only where the marker changes (a position held), rather than at every action (a trade approved). */
   markChangesOnly: boolean;
+  /** The action that trades nothing (hold, reject); a baseline's action the mask forbids falls back to it. */
+  idleAction: number;
+  /** Constructed policies a result is set beside, each one action at every step (hold; always approve, always reject). */
+  baselinePolicies: readonly { key: string; label: string; action: number }[];
+  /**
+   * A random policy that trades as often as a policy did over a walk (its actions per window): its
+   * next action, given the last one it took in the window (−1 at a window's start).
+   */
+  randomLike(windows: readonly (readonly number[])[]): { frequency: number; next: (u: () => number, last: number) => number };
+  /** The trades an episode record closed, and how many made money. */
+  episodeTrades(record: unknown): { trades: number; wins: number };
+  /** Buy-and-hold over rows [start, end) with the environment's execution rules, in % (null where the market has no such thing). */
+  buyAndHold(data: Data, start: number, end: number, settings: SettingValues): number | null;
 }

@@ -11,6 +11,11 @@ export interface VecEnv<Episode = unknown> {
   readonly obs: Float32Array;
   /** Reward of the last step per copy. */
   readonly rewards: Float32Array;
+  /**
+   * Net profit or loss of the last step per copy, after every fee and slippage, as a fraction of
+   * the starting balance: over an episode it sums to the episode's net return, whatever the reward.
+   */
+  readonly pnl: Float32Array;
   /** 1 where the last step ended an episode; that copy was reset and obs holds its new first observation. */
   readonly dones: Uint8Array;
   /** Allowed actions for the current observations, row-major [numEnvs, numActions], 1 = allowed. */
@@ -45,4 +50,29 @@ export function splitByTime(rows: number, firstValidRow: number, evalFraction = 
   const evalRows = Math.max(1, Math.floor(usable * evalFraction));
   const cut = rows - evalRows;
   return { train: { start: firstValidRow, end: cut }, eval: { start: cut, end: rows } };
+}
+
+/**
+ * Train, validation and test segments, split by time in that order: the validation segment chooses
+ * the model (best checkpoint, early stopping, comparing settings), the test segment is touched only
+ * by the final evaluation and "Play the policy". Features near a segment's start look back into the
+ * segment before it (past bars only). `validation` is null for a run stored before it existed.
+ */
+export interface Segments {
+  train: Segment;
+  validation: Segment | null;
+  test: Segment;
+}
+
+export function splitSegments(rows: number, firstValidRow: number, validationFraction: number, testFraction: number): Segments {
+  const usable = rows - firstValidRow;
+  const testRows = Math.max(1, Math.floor(usable * testFraction));
+  const validationRows = validationFraction > 0 ? Math.max(1, Math.floor(usable * validationFraction)) : 0;
+  const testStart = rows - testRows;
+  const validationStart = testStart - validationRows;
+  return {
+    train: { start: firstValidRow, end: validationStart },
+    validation: validationRows ? { start: validationStart, end: testStart } : null,
+    test: { start: testStart, end: rows },
+  };
 }

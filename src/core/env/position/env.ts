@@ -1,18 +1,22 @@
 // Position trading (seed 002): HOLD / BUY / SELL on candles, the 34-feature state as observation.
 // N copies stepped together over typed arrays; the only allocation is an episode's record.
 //
-// A step at bar t: the action sets the target position at t's close (BUY +leverage, SELL −leverage
-// or flat without shorts, HOLD keeps it), the fee fee × |Δposition| × equity is paid, then equity
-// moves with the return close[t+1] / close[t] − 1 times the position and the copy stands at t+1.
-// Reward = (equity after − equity before) / starting balance × 100.
+// A step at bar t (its close known): the action sets the target position (BUY +leverage, SELL
+// −leverage or flat without shorts, HOLD keeps it). It fills at the next bar's open by default
+// (execution.ts): the old position is held from close[t] to open[t+1], the trade pays
+// (fee + slippage) × |Δposition| × equity there, and the new position is held to close[t+1]; with
+// fill 'close' the trade happens at close[t]. A position still open when the episode ends is closed
+// at the last close, paying the same costs. Positions are multiples of equity, kept as such each bar.
+// Reward = (equity after − equity before) / starting balance × 100: net P&L after every cost.
 
 import { pythonIsoTime } from '../../clock';
+import { annualizationFactor, barsPerYear } from '../calendar';
+import { buyAndHoldPct, type Execution } from '../execution';
 import type { CandleColumns, MarketFeatures } from '../../features/layout';
 import { SLOT, STATE_SIZE } from '../../features/layout';
 import { Rng } from '../../rng';
 import type { Segment, VecEnv } from '../types';
 import {
-  annualization,
   EnvBookkeeping,
   isoTime,
   sharpeOf,
@@ -28,8 +32,14 @@ export interface PositionEnvOptions {
   seed: number;
   /** Steps per episode at most (default 256). */
   maxSteps?: number;
-  /** Fee per unit of notional traded (default 0.001). */
+  /** Fee per unit of notional traded, on every fill (default 0.001). */
   fee?: number;
+  /** Slippage against the trader on every fill, as a fraction of the price (default 0.0002: 2 bps). */
+  slippage?: number;
+  /** Where a decision fills: the next bar's open (default) or the decision bar's close. */
+  fill?: Execution['fill'];
+  /** Bars per year for the Sharpe ratio (default: from the timestamps). */
+  barsPerYear?: number;
   /** Position size of BUY / SELL as a multiple of equity (default 1). */
   leverage?: number;
   /** SELL goes short (default true); otherwise SELL goes flat. */
@@ -71,18 +81,21 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
   readonly actionNames: readonly string[] = POSITION_ACTIONS;
   readonly obs: Float32Array;
   readonly rewards: Float32Array;
+  readonly pnl: Float32Array;
   readonly dones: Uint8Array;
   readonly masks: Uint8Array;
 
   readonly segment: Segment;
   readonly maxSteps: number;
   readonly fee: number;
+  readonly execution: Execution;
   readonly leverage: number;
   readonly allowShort: boolean;
   readonly startingBalance: number;
   readonly randomStart: boolean;
 
   private readonly values: Float32Array;
+  private readonly open: Float64Array;
   private readonly close: Float64Array;
   private readonly time: Float64Array;
   private readonly sharpeFactor: number;
@@ -122,6 +135,8 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
     this.leverage = opts.leverage ?? 1;
     if (!(this.leverage > 0)) throw new Error('leverage must be positive');
     if (!(this.fee >= 0)) throw new Error('fee must be non-negative');
+    this.execution = { fee: this.fee, slippage: opts.slippage ?? 0.0002, fill: opts.fill ?? 'next_open' };
+    if (!(this.execution.slippage >= 0)) throw new Error('slippage must be non-negative');
     this.allowShort = opts.allowShort ?? true;
     this.startingBalance = opts.startingBalance ?? 10_000;
     if (!(this.startingBalance > 0)) throw new Error('startingBalance must be positive');
@@ -129,14 +144,16 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
     this.rng = new Rng(opts.seed);
 
     this.values = opts.features.values;
+    this.open = opts.candles.open;
     this.close = opts.candles.close;
     this.time = opts.candles.time;
-    this.sharpeFactor = annualization(this.time, this.segment.start, this.segment.end);
+    this.sharpeFactor = annualizationFactor(opts.barsPerYear ?? barsPerYear(this.time));
     this.tanhTable = new Float32Array(TANH_TABLE);
     for (let k = 0; k < TANH_TABLE; k++) this.tanhTable[k] = Math.tanh(k / 20);
 
     this.obs = new Float32Array(n * STATE_SIZE);
     this.rewards = new Float32Array(n);
+    this.pnl = new Float32Array(n);
     this.dones = new Uint8Array(n);
     this.masks = new Uint8Array(n * 3).fill(1);
     this.row = new Int32Array(n);
@@ -163,14 +180,16 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
   step(actions: ArrayLike<number>): void {
     const n = this.numEnvs;
     if (actions.length < n) throw new Error(`step needs ${n} actions, got ${actions.length}`);
-    const obs = this.obs, vals = this.values, close = this.close, rewards = this.rewards, dones = this.dones;
+    const obs = this.obs, vals = this.values, open = this.open, close = this.close, rewards = this.rewards, pnl = this.pnl, dones = this.dones;
     const row = this.row, steps = this.steps, sinceTrade = this.sinceTrade, position = this.position;
     const equity = this.equity, peak = this.peak, maxDd = this.maxDd, entryEquity = this.entryEquity;
     const epReward = this.epReward, sumRet = this.sumRet, sumRet2 = this.sumRet2, turnover = this.turnover;
     const trades = this.trades, wins = this.wins, nHold = this.nHold, nBuy = this.nBuy, nSell = this.nSell;
     const tanhTable = this.tanhTable;
-    const lev = this.leverage, invLev = 1 / lev, shortTarget = this.allowShort ? -lev : 0, fee = this.fee;
-    const scale = 100 / this.startingBalance, maxSteps = this.maxSteps, lastRow = this.segment.end - 1;
+    const lev = this.leverage, invLev = 1 / lev, shortTarget = this.allowShort ? -lev : 0;
+    // every fill pays the fee and the slippage on its notional
+    const cost = this.execution.fee + this.execution.slippage, atNextOpen = this.execution.fill === 'next_open';
+    const invSb = 1 / this.startingBalance, scale = 100 * invSb, maxSteps = this.maxSteps, lastRow = this.segment.end - 1;
     const sPos = SLOT.position, sLev = SLOT.leverage, sCash = SLOT.cashFraction, sTime = SLOT.timeSinceTrade;
     let total = this.totalSteps;
 
@@ -185,29 +204,44 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
 
       const eq0 = equity[i];
       let eq = eq0;
+      // the old position is held until the fill: to the next open, or not at all (a fill at this close)
+      if (atNextOpen && p !== 0) eq += eq * p * (open[t + 1] / close[t] - 1);
       let since = sinceTrade[i];
       if (q !== p) {
         const ap = p < 0 ? -p : p;
         const d = q > p ? q - p : p - q;
         if (ap !== 0) {
-          // the open trade closes (fully: positions are −lev, 0 or +lev); its pnl includes both fees
-          const closed = eq0 - fee * ap * eq0;
+          // the open trade closes (fully: positions are −lev, 0 or +lev); its pnl includes both fills' costs
+          const closed = eq - cost * ap * eq;
           if (closed - entryEquity[i] > 0) wins[i]++;
           trades[i]++;
           if (q !== 0) entryEquity[i] = closed;
         } else {
-          entryEquity[i] = eq0;
+          entryEquity[i] = eq;
         }
-        eq = eq0 - fee * d * eq0;
+        eq -= cost * d * eq;
         turnover[i] += d;
         position[i] = q;
         since = 0;
       }
-      eq += eq * q * (close[t + 1] / close[t] - 1);
+      eq += eq * q * (close[t + 1] / (atNextOpen ? open[t + 1] : close[t]) - 1);
       if (eq < 0) eq = 0;
-      const reward = (eq - eq0) * scale;
-      rewards[i] = reward;
-      epReward[i] += reward;
+      const t1 = t + 1;
+      const s = steps[i] + 1;
+      const done = s >= maxSteps || t1 >= lastRow || eq <= 0;
+      if (done && q !== 0 && eq > 0) {
+        // a position still open at the end is closed at the last close, paying the same costs
+        const aq = q < 0 ? -q : q;
+        eq -= cost * aq * eq;
+        if (eq - entryEquity[i] > 0) wins[i]++;
+        trades[i]++;
+        turnover[i] += aq;
+        position[i] = 0;
+      }
+      const change = eq - eq0;
+      rewards[i] = change * scale;
+      pnl[i] = change * invSb;
+      epReward[i] += change * scale;
       const r = eq0 > 0 ? eq / eq0 - 1 : 0;
       sumRet[i] += r;
       sumRet2[i] += r * r;
@@ -217,15 +251,13 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
         const dd = 1 - eq / peak[i];
         if (dd > maxDd[i]) maxDd[i] = dd;
       }
-      const t1 = t + 1;
       row[i] = t1;
-      const s = steps[i] + 1;
       steps[i] = s;
       since++;
       sinceTrade[i] = since;
       total++;
 
-      if (s >= maxSteps || t1 >= lastRow || eq <= 0) {
+      if (done) {
         dones[i] = 1;
         this.finishEpisode(i, total);
         this.startEpisode(i);
@@ -297,13 +329,9 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
   }
 
   private finishEpisode(i: number, timestep: number): void {
-    // an open trade is closed at the last mark (no exit fee) for the win rate
-    let trades = this.trades[i];
-    let wins = this.wins[i];
-    if (this.position[i] !== 0) {
-      trades++;
-      if (this.equity[i] - this.entryEquity[i] > 0) wins++;
-    }
+    // the step that ended the episode closed any open position
+    const trades = this.trades[i];
+    const wins = this.wins[i];
     const sb = this.startingBalance;
     const eq = this.equity[i];
     const ret = (eq / sb - 1) * 100;
@@ -319,7 +347,8 @@ export class PositionEnv extends EnvBookkeeping<PositionEpisode> implements VecE
       start_time: isoTime(this.time[s]),
       end_time: isoTime(this.time[e]),
       return_pct: ret,
-      buy_and_hold_return_pct: (this.close[e] / this.close[s] - 1) * 100,
+      // the same execution: bought at the fill of a decision on the first bar, sold at the last close
+      buy_and_hold_return_pct: buyAndHoldPct({ open: this.open, close: this.close }, s, e + 1, this.execution),
       sharpe: sharpeOf(this.sumRet[i], this.sumRet2[i], length, this.sharpeFactor),
       max_drawdown: this.maxDd[i],
       win_rate: trades > 0 ? wins / trades : 0,

@@ -2,7 +2,7 @@
 // the 34-feature state; its settings, how it is built, its episode charts and trade markers.
 import { STATE_SIZE } from '../../features/layout';
 import type { SettingValues } from '../../settings';
-import { CANDLE_ENV_SETTINGS, loadCandleData, type CandleData } from '../candles';
+import { CANDLE_ENV_SETTINGS, candleBuyAndHold, candleEnvOptions, loadCandleData, type CandleData } from '../candles';
 import type { EnvSpec } from '../spec';
 import { POSITION_ACTIONS, PositionEnv } from './env';
 
@@ -13,17 +13,16 @@ export const POSITION: EnvSpec<CandleData> = {
   datasetKinds: ['candles'],
   settings: [
     { key: 'leverage', type: 'number', default: 1, min: 0, minExclusive: true, max: 100, main: true, help: 'position size of BUY / SELL as a multiple of equity' },
-    CANDLE_ENV_SETTINGS[0],
     { key: 'allow_short', type: 'boolean', default: true, help: 'SELL goes short; off, SELL goes flat' },
-    ...CANDLE_ENV_SETTINGS.slice(1),
+    ...CANDLE_ENV_SETTINGS,
   ],
   actionNames: POSITION_ACTIONS,
   obsSize: STATE_SIZE,
   load: loadCandleData,
   create: (data, o) => new PositionEnv({
     features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,
-    maxSteps: o.maxSteps, fee: o.settings.fee as number, leverage: o.settings.leverage as number, allowShort: o.settings.allow_short as boolean,
-    startingBalance: o.settings.starting_balance as number,
+    maxSteps: o.maxSteps, leverage: o.settings.leverage as number, allowShort: o.settings.allow_short as boolean,
+    startingBalance: o.settings.starting_balance as number, ...candleEnvOptions(data, o.settings),
   }),
   price: (data, row) => data.candles.close[row],
   episodeCharts: [
@@ -45,6 +44,26 @@ export const POSITION: EnvSpec<CandleData> = {
   // a marker where the agent changes its position
   tradeMarker: (action, _obs, _offset, settings: SettingValues) => (action === 1 ? 'long' : action === 2 ? (settings.allow_short ? 'short' : 'flat') : null),
   markChangesOnly: true,
+  idleAction: 0,
+  baselinePolicies: [{ key: 'hold', label: 'hold (never trades)', action: 0 }],
+  // as often as the policy changed its position; a change goes to the other side (from flat, either)
+  randomLike(windows) {
+    let changes = 0, steps = 0;
+    for (const actions of windows) {
+      let target = 0;
+      for (const a of actions) {
+        if (a !== 0 && a !== target) { changes++; target = a; }
+        steps++;
+      }
+    }
+    const frequency = steps ? changes / steps : 0;
+    return { frequency, next: (u, last) => (u() >= frequency ? 0 : last === 1 ? 2 : last === 2 ? 1 : u() < 0.5 ? 1 : 2) };
+  },
+  episodeTrades: (r) => {
+    const e = r as { trades: number; win_rate: number };
+    return { trades: e.trades, wins: Math.round(e.win_rate * e.trades) };
+  },
+  buyAndHold: candleBuyAndHold,
 };
 
 export { PositionEnv, POSITION_ACTIONS };

@@ -1,42 +1,50 @@
 // Trade approval (seed 000, the Guardian): at each bar the signal ensemble proposes a trade and the
 // agent answers reject, approve_warning (half size) or approve (full size: positionFraction of the
-// balance as margin, times the candidate's leverage). The trade is played out on the following
-// candles (stop / take-profit / liquidation / horizon, fees both ways), its pnl settles at once and
-// the episode moves to the next bar. N copies over typed arrays; the only allocation is a record.
+// equity as margin, times the candidate's leverage). Nothing is known before it happens:
 //
-// Proposals and their outcomes depend on the bar alone, so they are computed once per segment row
-// when the environment is built; a step is then table look-ups and bookkeeping.
-
+// - an approved trade fills at the next bar's open (or the decision bar's close, as execution.ts
+//   says), paying fee and slippage; it is marked to market at every close and leaves at its stop,
+//   take-profit, liquidation (the margin is lost) or horizon, paying the exit's costs; when the
+//   episode ends, what is still open is closed at the last close;
+// - the margin of open trades is reserved: a trade is approvable only while the equity not already
+//   pledged covers its margin, and the mask says so (reject is always allowed);
+// - a rejection opens a shadow of the proposal, played out the same way without touching the
+//   equity; when the shadow leaves, the rejection is credited what taking it would have cost
+//   (a good rejection) or charged what it would have made (a missed opportunity), net of the same
+//   fees, in % of the starting balance, times its weight.
+//
+// Reward parts (seed 000's), each in % of the starting balance, per step:
+//   pnl_rewards            the change in equity (marked to market, after every cost), × weights.pnl,
+//                          but for the trades liquidated in the step, whose change goes to
+//   liquidation_penalties  the liquidated trades' loss, × weights.liquidationPenalty;
+//   rejection_rewards      the credits and charges of the shadows that left in the step;
+//   health_bonuses         weights.healthBonus for a step with capital at risk (a trade open) and
+//                          the health score (mark-to-market drawdown) at least healthThreshold.
+// With the default weights (1, 1), pnl + liquidation parts sum to the net P&L, and a policy's
+// reward exceeds always-reject's by about (1 + rejection weight) × its net P&L plus its health
+// bonuses: doing nothing cannot out-earn a profitable policy.
 import { pythonIsoTime } from '../../clock';
+import { annualizationFactor, barsPerYear } from '../calendar';
+import type { Execution } from '../execution';
 import type { CandleColumns, MarketFeatures } from '../../features/layout';
 import { SLOT, STATE_SIZE } from '../../features/layout';
 import { Rng } from '../../rng';
 import type { Segment, VecEnv } from '../types';
 import { EnvBookkeeping, usableSegment, type TypedArray } from '../records';
-import {
-  EXIT_LIQUIDATION,
-  SIGNAL_CONFIDENCE,
-  SIGNAL_FIELDS,
-  SIGNAL_HORIZON,
-  SIGNAL_LEVERAGE,
-  SIGNAL_SIDE,
-  SIGNAL_STOP_LOSS,
-  SIGNAL_TAKE_PROFIT,
-  playTradeInto,
-  proposeTradeInto,
-} from './signals';
+import { EXIT_HORIZON, EXIT_LIQUIDATION, SIGNAL_CONFIDENCE, SIGNAL_FIELDS, SIGNAL_HORIZON, SIGNAL_LEVERAGE, SIGNAL_RULES, SIGNAL_SIDE, SIGNAL_STOP_LOSS, SIGNAL_TAKE_PROFIT, proposeTradeInto } from './signals';
+import { DRAFT_ENTRY, DRAFT_ENTRY_FEE, DRAFT_LAST_ROW, DRAFT_LEVERAGE, DRAFT_MARGIN, DRAFT_NOTIONAL, DRAFT_SIDE, DRAFT_STOP_LOSS, DRAFT_TAKE_PROFIT, EXIT_NONE, TradeSlots } from './trades';
 
 export interface TradeApprovalRewardWeights {
-  /** pnl_rewards = pnl × this, pnl in % of the balance. */
+  /** pnl_rewards = the step's change in equity (% of the starting balance) × this. */
   pnl: number;
-  /** A good rejection earns this × |the loss the full-size trade would have made, %|. */
+  /** A rejected trade that would have lost earns this × the loss it saved, %. */
   goodRejection: number;
-  /** A missed opportunity costs this × the gain the full-size trade would have made, %. */
+  /** A rejected trade that would have gained costs this × the gain it missed, %. */
   missedOpportunity: number;
-  /** Bonus per step while the health score is at least healthThreshold. */
+  /** Bonus per step with a trade open while the health score is at least healthThreshold. */
   healthBonus: number;
   healthThreshold: number;
-  /** Charged per liquidation (as a positive number; it is booked negative). */
+  /** liquidation_penalties = the liquidated trades' loss (%) × this. */
   liquidationPenalty: number;
 }
 
@@ -57,18 +65,24 @@ export interface TradeApprovalEnvOptions {
   seed: number;
   /** Proposals per episode at most (default 100). */
   maxSteps?: number;
-  /** Fee per unit of notional, charged on entry and on exit (default 0.0006). */
+  /** Fee per unit of notional, on every fill (default 0.0006). */
   fee?: number;
+  /** Slippage against the trader on every fill, as a fraction of the price (default 0.0002). */
+  slippage?: number;
+  /** Where a decision fills: the next bar's open (default) or the decision bar's close. */
+  fill?: Execution['fill'];
   startingBalance?: number;
   /** Episodes start at random rows of the segment (default true); false walks the segment from its start. */
   randomStart?: boolean;
-  /** Margin of a full-size (approve) trade as a fraction of the balance (default 0.1). */
+  /** Margin of a full-size (approve) trade as a fraction of the equity (default 0.1). */
   positionFraction?: number;
   /** Maintenance margin: liquidation comes at an adverse move of 1/leverage − this (default 0.005). */
   maintenanceMargin?: number;
-  /** Drawdown from the balance's peak at which the health score reaches 0 (default 0.2). */
+  /** Drawdown from the equity's peak at which the health score reaches 0 (default 0.2). */
   healthDrawdown?: number;
   rewardWeights?: Partial<TradeApprovalRewardWeights>;
+  /** Bars per year (not used by the records here; kept for the environments' common options). */
+  barsPerYear?: number;
 }
 
 export interface TradeApprovalEpisode {
@@ -122,41 +136,57 @@ export const TRADE_APPROVAL_OBS_SIZE = STATE_SIZE + CANDIDATE_FEATURES.length;
 
 const TANH_TABLE = 512;
 
+function clip(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+/** A shadow lives at most the longest horizon: one slot per bar of it, and one to spare. */
+const SHADOW_SLOTS = SIGNAL_RULES.maxHorizon + 2;
+
 export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> implements VecEnv<TradeApprovalEpisode> {
   readonly name = 'trade-approval';
+  protected readonly stateVersion = 2;
   readonly numEnvs: number;
   readonly obsSize = TRADE_APPROVAL_OBS_SIZE;
   readonly numActions = 3;
   readonly actionNames: readonly string[] = TRADE_APPROVAL_ACTIONS;
   readonly obs: Float32Array;
   readonly rewards: Float32Array;
+  readonly pnl: Float32Array;
   readonly dones: Uint8Array;
   readonly masks: Uint8Array;
 
   readonly segment: Segment;
   readonly maxSteps: number;
   readonly fee: number;
+  readonly execution: Execution;
   readonly startingBalance: number;
   readonly randomStart: boolean;
   readonly positionFraction: number;
   readonly maintenanceMargin: number;
   readonly healthDrawdown: number;
   readonly weights: Readonly<TradeApprovalRewardWeights>;
+  readonly sharpeFactor: number;
 
   private readonly values: Float32Array;
+  private readonly candles: CandleColumns;
   private readonly tanhTable: Float32Array;
+  private readonly exitPx = new Float64Array(1);
   protected readonly rng: Rng;
 
-  // per segment row (index row − segment.start): the proposal and what a full-size approval yields
-  private readonly signal: Float64Array; // [SIGNAL_FIELDS] per row
-  private readonly fullPnlPct: Float64Array; // pnl of a full-size approval, % of the balance
-  private readonly liquidates: Uint8Array;
+  /** The proposal of each segment row (index row − segment.start), from that row's features alone. */
+  private readonly signal: Float64Array;
+
+  private readonly real: TradeSlots;
+  private readonly shadow: TradeSlots;
 
   // per-copy state
   private readonly row: Int32Array;
   private readonly steps: Int32Array;
   private readonly sinceApproval: Int32Array;
-  private readonly balance: Float64Array;
+  /** Starting balance plus realised profits and losses, less every cost paid. */
+  private readonly cash: Float64Array;
+  /** cash + the open trades' marks: what the copy is worth at the last close. */
+  private readonly equity: Float64Array;
   private readonly peak: Float64Array;
   private readonly maxDd: Float64Array;
   private readonly health: Float64Array;
@@ -175,7 +205,6 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
   private readonly goodRejections: Int32Array;
   private readonly missed: Int32Array;
 
-
   constructor(opts: TradeApprovalEnvOptions) {
     super();
     const n = opts.numEnvs;
@@ -186,6 +215,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     if (!Number.isInteger(this.maxSteps) || this.maxSteps < 1) throw new Error('maxSteps must be a positive integer');
     this.fee = opts.fee ?? 0.0006;
     if (!(this.fee >= 0)) throw new Error('fee must be non-negative');
+    this.execution = { fee: this.fee, slippage: opts.slippage ?? 0.0002, fill: opts.fill ?? 'next_open' };
+    if (!(this.execution.slippage >= 0)) throw new Error('slippage must be non-negative');
     this.startingBalance = opts.startingBalance ?? 10_000;
     if (!(this.startingBalance > 0)) throw new Error('startingBalance must be positive');
     this.randomStart = opts.randomStart ?? true;
@@ -195,40 +226,30 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.healthDrawdown = opts.healthDrawdown ?? 0.2;
     if (!(this.healthDrawdown > 0)) throw new Error('healthDrawdown must be positive');
     this.weights = { ...DEFAULT_TRADE_APPROVAL_WEIGHTS, ...opts.rewardWeights };
+    this.sharpeFactor = annualizationFactor(opts.barsPerYear ?? barsPerYear(opts.candles.time));
     this.rng = new Rng(opts.seed);
     this.values = opts.features.values;
+    this.candles = opts.candles;
     this.tanhTable = new Float32Array(TANH_TABLE);
     for (let k = 0; k < TANH_TABLE; k++) this.tanhTable[k] = Math.tanh(k / 20);
 
-    // proposals and outcomes for every row that has a following bar inside the segment
     const { start, end } = this.segment;
-    const rows = end - start;
-    this.signal = new Float64Array(rows * SIGNAL_FIELDS);
-    this.fullPnlPct = new Float64Array(rows);
-    this.liquidates = new Uint8Array(rows);
-    const c = opts.candles;
-    const outcome = new Float64Array(4);
-    for (let t = start; t < end - 1; t++) {
-      const j = t - start;
-      const o = j * SIGNAL_FIELDS;
-      proposeTradeInto(this.values, t, this.signal, o);
-      const sig = this.signal;
-      const lev = sig[o + SIGNAL_LEVERAGE];
-      playTradeInto(c.high, c.low, c.open, c.close, t, end - 1, sig[o + SIGNAL_SIDE], lev,
-        sig[o + SIGNAL_TAKE_PROFIT], sig[o + SIGNAL_STOP_LOSS], sig[o + SIGNAL_HORIZON],
-        this.fee, this.maintenanceMargin, outcome, 0);
-      this.fullPnlPct[j] = this.positionFraction * lev * outcome[0] * 100;
-      this.liquidates[j] = outcome[1] === EXIT_LIQUIDATION ? 1 : 0;
-    }
+    this.signal = new Float64Array((end - start) * SIGNAL_FIELDS);
+    for (let t = start; t < end; t++) proposeTradeInto(this.values, t, this.signal, (t - start) * SIGNAL_FIELDS);
 
+    // at most one trade per bar of the longest horizon; half-size (warning) trades pledge half the margin
+    this.real = new TradeSlots(n, Math.min(SHADOW_SLOTS, Math.ceil(2 / this.positionFraction)), this.maintenanceMargin);
+    this.shadow = new TradeSlots(n, SHADOW_SLOTS, this.maintenanceMargin);
     this.obs = new Float32Array(n * TRADE_APPROVAL_OBS_SIZE);
     this.rewards = new Float32Array(n);
+    this.pnl = new Float32Array(n);
     this.dones = new Uint8Array(n);
     this.masks = new Uint8Array(n * 3).fill(1);
     this.row = new Int32Array(n);
     this.steps = new Int32Array(n);
     this.sinceApproval = new Int32Array(n);
-    this.balance = new Float64Array(n);
+    this.cash = new Float64Array(n);
+    this.equity = new Float64Array(n);
     this.peak = new Float64Array(n);
     this.maxDd = new Float64Array(n);
     this.health = new Float64Array(n);
@@ -252,113 +273,154 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
   step(actions: ArrayLike<number>): void {
     const n = this.numEnvs;
     if (actions.length < n) throw new Error(`step needs ${n} actions, got ${actions.length}`);
-    const obs = this.obs, vals = this.values, rewards = this.rewards, dones = this.dones;
-    const signal = this.signal, fullPnlPct = this.fullPnlPct, liquidates = this.liquidates;
-    const row = this.row, steps = this.steps, sinceApproval = this.sinceApproval;
-    const balance = this.balance, peak = this.peak, maxDd = this.maxDd, health = this.health, minHealth = this.minHealth;
-    const epReward = this.epReward, pnlRewards = this.pnlRewards, rejectionRewards = this.rejectionRewards;
-    const healthBonuses = this.healthBonuses, liquidationPenalties = this.liquidationPenalties;
-    const nReject = this.nReject, nWarning = this.nWarning, nApprove = this.nApprove;
-    const profitable = this.profitable, losing = this.losing, liquidations = this.liquidations;
-    const goodRejections = this.goodRejections, missed = this.missed;
-    const tanhTable = this.tanhTable;
-    const w = this.weights;
-    const wPnl = w.pnl, wGood = w.goodRejection, wMissed = w.missedOpportunity;
-    const healthBonus = w.healthBonus, healthThreshold = w.healthThreshold, liqPenalty = w.liquidationPenalty;
-    const invHealthDd = 1 / this.healthDrawdown;
-    const segStart = this.segment.start, lastRow = this.segment.end - 1, maxSteps = this.maxSteps;
-    const obsSize = TRADE_APPROVAL_OBS_SIZE, invSb = 1 / this.startingBalance;
-    const sLev = SLOT.leverage, sPos = SLOT.position, sCash = SLOT.cashFraction, sTime = SLOT.timeSinceTrade;
+    const candles = this.candles, { open, close } = candles;
+    const x = this.execution, cost = x.fee, atNextOpen = x.fill === 'next_open';
+    // each fill's price moves against the trader by the slippage (written out here: a double
+    // returned from a call the compiler does not inline is boxed, an allocation per step)
+    const up = 1 + x.slippage, down = 1 - x.slippage;
+    const real = this.real, shadow = this.shadow, px = this.exitPx;
+    const w = this.weights, sb = this.startingBalance, pct = 100 / sb, invHealthDd = 1 / this.healthDrawdown;
+    const segStart = this.segment.start, lastRow = this.segment.end - 1, maxSteps = this.maxSteps, pf = this.positionFraction;
+    const row = this.row, maintenance = this.maintenanceMargin;
     let total = this.totalSteps;
 
     for (let i = 0; i < n; i++) {
       const t = row[i];
-      const j = t - segStart;
       const a = actions[i];
-      const full = fullPnlPct[j];
-      let reward = 0;
-      let since = sinceApproval[i];
-      let bal = balance[i];
-      if (a === 1 || a === 2) {
-        let pct: number;
-        if (a === 2) { pct = full; nApprove[i]++; }
-        else { pct = 0.5 * full; nWarning[i]++; }
-        bal += bal * pct * 0.01;
-        if (bal < 0) bal = 0;
-        const rp = wPnl * pct;
-        pnlRewards[i] += rp;
-        reward += rp;
-        if (liquidates[j] === 1) {
-          liquidations[i]++;
-          liquidationPenalties[i] -= liqPenalty;
-          reward -= liqPenalty;
-        } else if (pct > 0) profitable[i]++;
-        else losing[i]++;
-        since = 0;
+      const g = (t - segStart) * SIGNAL_FIELDS;
+      const side = this.signal[g + SIGNAL_SIDE], lev = this.signal[g + SIGNAL_LEVERAGE];
+      const tp = this.signal[g + SIGNAL_TAKE_PROFIT], sl = this.signal[g + SIGNAL_STOP_LOSS];
+      const last = Math.min(t + Math.max(1, Math.round(this.signal[g + SIGNAL_HORIZON])), lastRow);
+      const eq0 = this.equity[i];
+      let atRisk = false; // capital at risk during the step: a trade already open
+      for (let k = 0; k < real.slots; k++) if (real.active[i * real.slots + k]) { atRisk = true; break; }
+      // the decision: the approved part opens a trade, the rejected part a shadow of it
+      const entry = atNextOpen ? open[t + 1] : close[t];
+      let approved = 0; // the size approved: 0, 0.5 or 1
+      if ((a === 1 || a === 2) && this.masks[i * 3 + a] === 1) {
+        approved = a === 2 ? 1 : 0.5;
+        const margin = approved * pf * eq0, notional = margin * lev;
+        const d = real.draft;
+        d[DRAFT_SIDE] = side; d[DRAFT_LEVERAGE] = lev; d[DRAFT_ENTRY] = entry * (side > 0 ? up : down);
+        d[DRAFT_TAKE_PROFIT] = tp; d[DRAFT_STOP_LOSS] = sl; d[DRAFT_LAST_ROW] = last;
+        d[DRAFT_NOTIONAL] = notional; d[DRAFT_MARGIN] = margin; d[DRAFT_ENTRY_FEE] = cost * notional;
+        real.open(real.free(i), false);
+        this.cash[i] -= cost * notional;
+        if (a === 2) this.nApprove[i]++; else this.nWarning[i]++;
+        this.sinceApproval[i] = 0;
       } else {
-        nReject[i]++;
-        let rr: number;
-        if (full > 0) { missed[i]++; rr = -wMissed * full; }
-        else { goodRejections[i]++; rr = -wGood * full; }
-        rejectionRewards[i] += rr;
-        reward += rr;
+        this.nReject[i]++;
       }
-      balance[i] = bal;
-      if (bal > peak[i]) peak[i] = bal;
-      const dd = 1 - bal / peak[i];
-      if (dd > maxDd[i]) maxDd[i] = dd;
-      let h = 100 * (1 - dd * invHealthDd);
-      if (h < 0) h = 0;
-      else if (h > 100) h = 100;
-      health[i] = h;
-      if (h < minHealth[i]) minHealth[i] = h;
-      if (h >= healthThreshold) {
-        healthBonuses[i] += healthBonus;
-        reward += healthBonus;
+      if (approved < 1) {
+        // the counterfactual, sized from the starting balance so it does not depend on the policy's luck
+        const size = 1 - approved, margin = size * pf * sb, notional = margin * lev;
+        const j = shadow.free(i);
+        if (j >= 0) {
+          const d = shadow.draft;
+          d[DRAFT_SIDE] = side; d[DRAFT_LEVERAGE] = lev; d[DRAFT_ENTRY] = entry * (side > 0 ? up : down);
+          d[DRAFT_TAKE_PROFIT] = tp; d[DRAFT_STOP_LOSS] = sl; d[DRAFT_LAST_ROW] = last;
+          d[DRAFT_NOTIONAL] = notional; d[DRAFT_MARGIN] = margin; d[DRAFT_ENTRY_FEE] = cost * notional;
+          shadow.open(j, approved === 0);
+        }
       }
-      rewards[i] = reward;
-      epReward[i] += reward;
-      const t1 = t + 1;
-      row[i] = t1;
-      const s = steps[i] + 1;
-      steps[i] = s;
-      since++;
-      sinceApproval[i] = since;
+
+      // bar t + 1: exits, then marks at its close
+      const b = t + 1;
+      const c = close[b];
+      const s = this.steps[i] + 1;
+      const ending = s >= maxSteps || b >= lastRow;
+      let liquidated = 0; // the change in equity of the trades liquidated in this step
+      let marks = 0;
+      for (let k = 0; k < real.slots; k++) {
+        const j = i * real.slots + k;
+        if (!real.active[j]) continue;
+        let kind = real.exitIn(j, candles, b, ending, px); // what is open when the episode ends is closed
+        if (kind === EXIT_NONE) {
+          real.mark[j] = real.notional[j] * real.side[j] * (c / real.entry[j] - 1);
+          if (real.mark[j] < -real.margin[j]) real.mark[j] = -real.margin[j];
+          marks += real.mark[j];
+          continue;
+        }
+        const before = real.mark[j];
+        // a gap through the stop beyond the liquidation distance liquidates all the same
+        if (real.side[j] * (px[0] / real.entry[j] - 1) <= -(1 / real.leverage[j] - maintenance)) kind = EXIT_LIQUIDATION;
+        let realised: number;
+        if (kind === EXIT_LIQUIDATION) realised = -real.margin[j]; // the margin is lost (the entry fee was paid)
+        else {
+          const fill = px[0] * (real.side[j] > 0 ? down : up); // a sale to close a long
+          realised = real.notional[j] * real.side[j] * (fill / real.entry[j] - 1) - cost * real.notional[j] * (fill / real.entry[j]);
+        }
+        this.cash[i] += realised;
+        real.active[j] = 0;
+        if (kind === EXIT_LIQUIDATION) {
+          this.liquidations[i]++;
+          liquidated += realised - before;
+        } else if (realised - real.entryFee[j] > 0) this.profitable[i]++;
+        else this.losing[i]++;
+      }
+      let rejection = 0;
+      for (let k = 0; k < shadow.slots; k++) {
+        const j = i * shadow.slots + k;
+        if (!shadow.active[j]) continue;
+        let kind = shadow.exitIn(j, candles, b, ending, px);
+        if (kind === EXIT_NONE) continue;
+        if (shadow.side[j] * (px[0] / shadow.entry[j] - 1) <= -(1 / shadow.leverage[j] - maintenance)) kind = EXIT_LIQUIDATION;
+        let net: number;
+        if (kind === EXIT_LIQUIDATION) net = -shadow.margin[j] - shadow.entryFee[j];
+        else {
+          const fill = px[0] * (shadow.side[j] > 0 ? down : up);
+          net = shadow.notional[j] * shadow.side[j] * (fill / shadow.entry[j] - 1) - cost * shadow.notional[j] * (fill / shadow.entry[j]) - shadow.entryFee[j];
+        }
+        shadow.active[j] = 0;
+        const netPct = net * pct;
+        // taking it would have made netPct: rejecting it saved a loss, or missed a gain
+        if (netPct > 0) { rejection -= w.missedOpportunity * netPct; if (shadow.whole[j]) this.missed[i]++; }
+        else { rejection -= w.goodRejection * netPct; if (shadow.whole[j]) this.goodRejections[i]++; }
+      }
+
+      const eq = this.cash[i] + marks;
+      const change = eq - eq0;
+      this.equity[i] = eq;
+      if (eq > this.peak[i]) this.peak[i] = eq;
+      const dd = this.peak[i] > 0 ? 1 - eq / this.peak[i] : 1;
+      if (dd > this.maxDd[i]) this.maxDd[i] = dd;
+      let hs = 100 * (1 - dd * invHealthDd);
+      if (hs < 0) hs = 0; else if (hs > 100) hs = 100;
+      this.health[i] = hs;
+      if (hs < this.minHealth[i]) this.minHealth[i] = hs;
+
+      const pnlPart = w.pnl * (change - liquidated) * pct;
+      const liqPart = w.liquidationPenalty * liquidated * pct;
+      const healthPart = (atRisk || approved > 0) && hs >= w.healthThreshold ? w.healthBonus : 0;
+      const reward = pnlPart + liqPart + rejection + healthPart;
+      this.pnlRewards[i] += pnlPart;
+      this.liquidationPenalties[i] += liqPart;
+      this.rejectionRewards[i] += rejection;
+      this.healthBonuses[i] += healthPart;
+      this.rewards[i] = reward;
+      this.pnl[i] = change / sb;
+      this.epReward[i] += reward;
+      this.row[i] = b;
+      this.steps[i] = s;
+      this.sinceApproval[i]++;
       total++;
 
-      if (s >= maxSteps || t1 >= lastRow || bal <= 0) {
-        dones[i] = 1;
+      if (ending || eq <= 0) {
+        this.dones[i] = 1;
         this.finishEpisode(i, total);
         this.startEpisode(i);
         this.writeObs(i);
         continue;
       }
-      dones[i] = 0;
-      const o = i * obsSize;
-      const src = t1 * STATE_SIZE;
-      for (let k = 0; k < STATE_SIZE; k++) obs[o + k] = vals[src + k];
-      const g = (j + 1) * SIGNAL_FIELDS;
-      const lev = signal[g + SIGNAL_LEVERAGE];
-      obs[o + sPos] = 0;
-      obs[o + sLev] = lev;
-      obs[o + sCash] = 1;
-      obs[o + sTime] = since < TANH_TABLE ? tanhTable[since] : 1;
-      obs[o + 34] = signal[g + SIGNAL_SIDE];
-      obs[o + 35] = signal[g + SIGNAL_CONFIDENCE];
-      obs[o + 36] = lev * 0.1;
-      obs[o + 37] = signal[g + SIGNAL_TAKE_PROFIT];
-      obs[o + 38] = signal[g + SIGNAL_STOP_LOSS];
-      obs[o + 39] = signal[g + SIGNAL_HORIZON] * 0.01;
-      obs[o + 40] = bal * invSb - 1;
-      obs[o + 41] = h * 0.01;
+      this.dones[i] = 0;
+      this.writeObs(i);
     }
     this.totalSteps = total;
   }
 
   /** The proposal the copy faces now (allocates; for inspection and tests). */
-  candidate(i: number): { side: number; confidence: number; leverage: number; takeProfit: number; stopLoss: number; horizon: number; fullPnlPct: number; liquidates: boolean } {
-    const j = this.row[i] - this.segment.start;
-    const g = j * SIGNAL_FIELDS;
+  candidate(i: number): { side: number; confidence: number; leverage: number; takeProfit: number; stopLoss: number; horizon: number } {
+    const g = (this.row[i] - this.segment.start) * SIGNAL_FIELDS;
     return {
       side: this.signal[g + SIGNAL_SIDE],
       confidence: this.signal[g + SIGNAL_CONFIDENCE],
@@ -366,8 +428,6 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
       takeProfit: this.signal[g + SIGNAL_TAKE_PROFIT],
       stopLoss: this.signal[g + SIGNAL_STOP_LOSS],
       horizon: this.signal[g + SIGNAL_HORIZON],
-      fullPnlPct: this.fullPnlPct[j],
-      liquidates: this.liquidates[j] === 1,
     };
   }
 
@@ -376,16 +436,25 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     return this.row[i];
   }
 
+  /** Money pledged as margin by copy i's open trades. */
+  private pledged(i: number): number {
+    let m = 0;
+    const base = i * this.real.slots;
+    for (let k = 0; k < this.real.slots; k++) if (this.real.active[base + k]) m += this.real.margin[base + k];
+    return m;
+  }
+
   protected stateArrays(): Record<string, TypedArray> {
     return {
       obs: this.obs, rewards: this.rewards, dones: this.dones, masks: this.masks,
       row: this.row, steps: this.steps, sinceApproval: this.sinceApproval,
-      balance: this.balance, peak: this.peak, maxDd: this.maxDd, health: this.health, minHealth: this.minHealth,
+      cash: this.cash, equity: this.equity, peak: this.peak, maxDd: this.maxDd, health: this.health, minHealth: this.minHealth,
       epReward: this.epReward, pnlRewards: this.pnlRewards, rejectionRewards: this.rejectionRewards,
       healthBonuses: this.healthBonuses, liquidationPenalties: this.liquidationPenalties,
       nReject: this.nReject, nWarning: this.nWarning, nApprove: this.nApprove,
       profitable: this.profitable, losing: this.losing, liquidations: this.liquidations,
       goodRejections: this.goodRejections, missed: this.missed,
+      ...this.real.arrays('real'), ...this.shadow.arrays('shadow'),
     };
   }
 
@@ -394,7 +463,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.row[i] = row;
     this.steps[i] = 0;
     this.sinceApproval[i] = 0;
-    this.balance[i] = sb;
+    this.cash[i] = sb;
+    this.equity[i] = sb;
     this.peak[i] = sb;
     this.maxDd[i] = 0;
     this.health[i] = 100;
@@ -412,8 +482,11 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.liquidations[i] = 0;
     this.goodRejections[i] = 0;
     this.missed[i] = 0;
+    this.real.clear(i);
+    this.shadow.clear(i);
   }
 
+  /** The observation and mask of copy i at its bar: the state, its exposure, the proposal. */
   protected writeObs(i: number): void {
     const o = i * TRADE_APPROVAL_OBS_SIZE;
     const t = this.row[i];
@@ -421,10 +494,22 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     for (let k = 0; k < STATE_SIZE; k++) this.obs[o + k] = this.values[src + k];
     const g = (t - this.segment.start) * SIGNAL_FIELDS;
     const sig = this.signal;
+    const eq = this.equity[i];
+    // exposure of the open trades at this close, as multiples of the equity
+    let net = 0, gross = 0;
+    const base = i * this.real.slots, close = this.candles.close[t];
+    for (let k = 0; k < this.real.slots; k++) {
+      const j = base + k;
+      if (!this.real.active[j]) continue;
+      const value = this.real.notional[j] * (close / this.real.entry[j]);
+      net += this.real.side[j] * value;
+      gross += value;
+    }
+    const free = eq - this.pledged(i);
     const since = this.sinceApproval[i];
-    this.obs[o + SLOT.position] = 0;
-    this.obs[o + SLOT.leverage] = sig[g + SIGNAL_LEVERAGE];
-    this.obs[o + SLOT.cashFraction] = 1;
+    this.obs[o + SLOT.position] = eq > 0 ? clip(net / eq / SIGNAL_RULES.maxLeverage, -1, 1) : 0;
+    this.obs[o + SLOT.leverage] = eq > 0 ? clip(gross / eq / SIGNAL_RULES.maxLeverage, 0, 1) : 0;
+    this.obs[o + SLOT.cashFraction] = eq > 0 ? clip(free / eq, 0, 1) : 0;
     this.obs[o + SLOT.timeSinceTrade] = since < TANH_TABLE ? this.tanhTable[since] : 1;
     this.obs[o + 34] = sig[g + SIGNAL_SIDE];
     this.obs[o + 35] = sig[g + SIGNAL_CONFIDENCE];
@@ -432,16 +517,22 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.obs[o + 37] = sig[g + SIGNAL_TAKE_PROFIT];
     this.obs[o + 38] = sig[g + SIGNAL_STOP_LOSS];
     this.obs[o + 39] = sig[g + SIGNAL_HORIZON] * 0.01;
-    this.obs[o + 40] = this.balance[i] / this.startingBalance - 1;
+    this.obs[o + 40] = eq / this.startingBalance - 1;
     this.obs[o + 41] = this.health[i] * 0.01;
+    // approvable while the equity not already pledged covers the margin, and a slot is free
+    const fullMargin = this.positionFraction * eq;
+    const slot = this.real.free(i) >= 0;
+    this.masks[i * 3] = 1;
+    this.masks[i * 3 + 1] = slot && free >= 0.5 * fullMargin && eq > 0 ? 1 : 0;
+    this.masks[i * 3 + 2] = slot && free >= fullMargin && eq > 0 ? 1 : 0;
   }
 
   private finishEpisode(i: number, timestep: number): void {
     const length = this.steps[i];
     const reject = this.nReject[i], warning = this.nWarning[i], approve = this.nApprove[i];
-    const pct = (k: number) => (length > 0 ? (k / length) * 100 : 0);
+    const share = (k: number) => (length > 0 ? (k / length) * 100 : 0);
     const sb = this.startingBalance;
-    const bal = this.balance[i];
+    const bal = this.equity[i];
     this.episodeCount++;
     this.pending.push({
       episode: this.episodeCount,
@@ -450,7 +541,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
       timestep,
       timestamp: pythonIsoTime(),
       action_counts: { reject, approve_warning: warning, approve },
-      action_percentages: { reject: pct(reject), approve_warning: pct(warning), approve: pct(approve) },
+      action_percentages: { reject: share(reject), approve_warning: share(warning), approve: share(approve) },
       trade_outcomes: {
         total_trades: length,
         approved_trades: warning + approve,

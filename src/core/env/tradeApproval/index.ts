@@ -1,9 +1,9 @@
 // The trade-approval environment (seed 000's Guardian) as the registry knows it: reject / approve
 // with a warning / approve the signal ensemble's proposals on candles; its settings, how it is
 // built, its episode charts and trade markers.
-import { CANDLE_ENV_SETTINGS, loadCandleData, type CandleData } from '../candles';
+import { CANDLE_ENV_SETTINGS, candleBuyAndHold, candleEnvOptions, loadCandleData, type CandleData } from '../candles';
 import type { EnvSpec } from '../spec';
-import { TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv } from './env';
+import { TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv, type TradeApprovalEpisode } from './env';
 
 /** Observation slot of the candidate's side (+1 long, −1 short). */
 const CANDIDATE_SIDE_SLOT = 34;
@@ -19,7 +19,7 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   load: loadCandleData,
   create: (data, o) => new TradeApprovalEnv({
     features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,
-    maxSteps: o.maxSteps, fee: o.settings.fee as number, startingBalance: o.settings.starting_balance as number,
+    maxSteps: o.maxSteps, startingBalance: o.settings.starting_balance as number, ...candleEnvOptions(data, o.settings),
   }),
   price: (data, row) => data.candles.close[row],
   episodeCharts: [
@@ -47,6 +47,23 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   // a marker at every approval, on the side of the proposed trade
   tradeMarker: (action, obs, offset) => (action > 0 ? (obs[offset + CANDIDATE_SIDE_SLOT] > 0 ? 'long' : 'short') : null),
   markChangesOnly: false,
+  idleAction: 0,
+  baselinePolicies: [
+    { key: 'always_reject', label: 'always reject', action: 0 },
+    { key: 'always_approve', label: 'always approve', action: 2 },
+  ],
+  // approvals (full and with a warning) as often as the policy gave them
+  randomLike(windows) {
+    let full = 0, warning = 0, steps = 0;
+    for (const actions of windows) for (const a of actions) { if (a === 2) full++; else if (a === 1) warning++; steps++; }
+    const pFull = steps ? full / steps : 0, pWarning = steps ? warning / steps : 0;
+    return { frequency: pFull + pWarning, next: (u) => { const v = u(); return v < pFull ? 2 : v < pFull + pWarning ? 1 : 0; } };
+  },
+  episodeTrades: (r) => {
+    const o = (r as TradeApprovalEpisode).trade_outcomes;
+    return { trades: o.profitable_approved + o.losing_approved + o.liquidations, wins: o.profitable_approved };
+  },
+  buyAndHold: candleBuyAndHold,
 };
 
 export { TradeApprovalEnv, TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE };
