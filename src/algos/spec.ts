@@ -118,6 +118,7 @@ export interface TrainContext<Config extends RunHeader = StoredRun> {
   previous: {
     checkpoints: StoredCheckpoint[];
     episodes(): Promise<StoredEpisode[]>;
+    evaluations(): Promise<EvaluationRecord[]>;
     updates(): Promise<StoredUpdate[]>;
     /** Removes updates numbered from..to (inclusive), which the continued run writes again. */
     dropUpdates(from: number, to: number): Promise<void>;

@@ -26,6 +26,7 @@ export function folderRepository(outDir: string, datasets: Map<string, DatasetSo
     getRun: async (id) => (config?.run_id === id ? config : undefined),
     checkpoints: async () => [...checkpoints.values()],
     episodes: async () => [...episodes.values()],
+    evaluations: async () => [...evaluations.values()],
     updates: async () => [...updates.values()],
     deleteUpdates: async (_id, from, to) => { for (const k of [...updates.keys()]) if (k >= from && k <= to) updates.delete(k); },
     dataset: async (id) => datasets.get(id) ?? null,

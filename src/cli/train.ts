@@ -12,6 +12,7 @@ import type { TrainRequest } from '../algos/spec';
 import { importBytes } from '../core/data/importer';
 import { datasetSource } from '../core/env/candles';
 import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
+import { intervalText } from '../core/eval/stats';
 import type { BackendChoice } from '../core/run/contracts';
 import { cliFlag, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
 import { TrainingService } from '../services/training';
@@ -106,7 +107,10 @@ const started = await service.start(request, (p) => {
     console.log(`${p.runId}: ${algorithm.title}${request.env ? ` on ${request.env}` : ''} over ${basename(dataPath)} (${dataset.meta.rows} rows), backend ${p.backend}, ${p.total} ${p.unit} → ${join(outDir, p.runId)}`);
   }
   if (args.quiet) return;
-  for (const e of p.evaluations ?? []) console.log(`  eval @ ${e.step}: ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} episodes`);
+  for (const e of p.evaluations ?? []) {
+    const money = e.net_pnl_pct ? `net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window (buy and hold ${e.baselines?.buy_and_hold?.net_pnl_pct.mean.toFixed(2) ?? '—'} %), ` : '';
+    console.log(`  eval @ ${e.step}${e.segment ? ` (${e.segment})` : ''}: ${money}reward ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} ${e.windows ? 'windows' : 'episodes'}`);
+  }
   if (p.status === 'running' && performance.now() - lastLog > 2000) {
     lastLog = performance.now();
     console.log(`  ${p.detail ? `${p.detail}: ` : ''}${p.done}/${p.total} ${p.unit} (${((100 * p.done) / Math.max(1, p.total)).toFixed(0)}%), ${Math.round(p.rate)} ${p.unit === 'epochs' ? 'samples' : 'steps'}/s, ~${Math.round(p.secondsLeft ?? 0)} s left`);

@@ -1,7 +1,7 @@
 // The training service's records in this browser's IndexedDB (the store).
 import type { LabDb } from '../store/db';
 import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
-import { appendRunRecords, deleteUpdatesBetween, getRun, runCheckpoints, runEpisodes, runIdTaken, runUpdates } from '../store/runs';
+import { appendRunRecords, deleteUpdatesBetween, getRun, runCheckpoints, runEpisodes, runEvaluations, runIdTaken, runUpdates } from '../store/runs';
 import type { RunRepository } from './runRecorder';
 
 export function idbRepository(db: () => Promise<LabDb>): RunRepository {
@@ -10,6 +10,7 @@ export function idbRepository(db: () => Promise<LabDb>): RunRepository {
     getRun: async (id) => getRun(await db(), id),
     checkpoints: async (id) => runCheckpoints(await db(), id),
     episodes: async (id) => runEpisodes(await db(), id),
+    evaluations: async (id) => runEvaluations(await db(), id),
     updates: async (id) => runUpdates(await db(), id),
     deleteUpdates: async (id, from, to) => deleteUpdatesBetween(await db(), id, from, to),
     append: async (batch) => appendRunRecords(await db(), batch),

@@ -3,9 +3,10 @@
 // masks honoured); rewards, the trades marked on the price chart, and the latency of one
 // decision. Runs in the training worker.
 import * as tf from '@tensorflow/tfjs';
-import { playEpisodes, meanStd } from '../algos/evaluate';
 import { algorithmSpec } from '../algos/registry';
 import { buildEnvironments, envSettingsOf } from '../core/env/build';
+import { segmentEvaluator } from '../core/eval/evaluate';
+import type { EvaluationRecord } from '../core/run/contracts';
 import { envSpec } from '../core/env/registry';
 import type { TradeMarkerKind } from '../core/env/spec';
 import type { LabDb } from '../store/db';
@@ -16,7 +17,6 @@ export interface InferenceRequest {
   runId: string;
   checkpoint: 'best' | 'final';
   datasetId: string;
-  episodes: number;
 }
 
 export interface InferenceTrade {
@@ -28,14 +28,15 @@ export interface InferenceTrade {
 }
 
 export interface InferenceResult {
-  rewards: number[];
-  mean: number;
-  std: number;
+  /** The walk over the test segment, with net P&L, intervals, baselines and the verdict. */
+  evaluation: EvaluationRecord;
   latencyMs: { p50: number; p99: number; mean: number };
   trades: InferenceTrade[];
-  segment: { startTime: number; endTime: number };
+  segment: { startTime: number; endTime: number; name: 'test' };
   backend: string;
   checkpointStep: number;
+  /** The run was stored before its validation segment existed: its model was chosen on these same rows. */
+  legacy: boolean;
 }
 
 /** Plays `req` with the backend already started (the caller starts one when none trains). */
@@ -52,48 +53,53 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
   const spec = envSpec(envId);
   if (!meta || !spec.datasetKinds.includes(meta.kind)) throw new Error(`Choose a ${spec.datasetKinds.join(' or ')} dataset to play the policy on.`);
   const data = await spec.load(storedDatasetSource(db, meta));
-  const n = Math.max(1, Math.min(64, Math.floor(req.episodes)));
   const settings = (run.env_settings ?? {}) as Record<string, unknown>;
-  const envs = buildEnvironments(spec, data, settings, { copies: n, seed: Number(run.seed ?? 1), maxSteps: Number(run.max_steps ?? 256) });
-  // episodes on the held-out segment, with a fixed seed: the same episodes every time
-  const env = envs.makeEvalEnv(n, Number(run.seed ?? 1) + 1000);
-  if (env.obsSize !== c.obsSize || env.numActions !== c.numActions) throw new Error(`The checkpoint expects ${c.obsSize} observations and ${c.numActions} actions; this environment has ${env.obsSize} and ${env.numActions}.`);
+  const maxSteps = Number(run.max_steps ?? 256);
+  const envs = buildEnvironments(spec, data, settings, { copies: 1, seed: Number(run.seed ?? 1), maxSteps });
+  // the test segment: the final evaluation's, walked window by window
+  const test = segmentEvaluator(envs, data, 'test', maxSteps);
+  if (spec.obsSize !== c.obsSize || spec.actionNames.length !== c.numActions) throw new Error(`The checkpoint expects ${c.obsSize} observations and ${c.numActions} actions; this environment has ${spec.obsSize} and ${spec.actionNames.length}.`);
   const policy = (await algorithm.runtime()).actingPolicy(c, run);
   if (!policy) throw new Error(`${algorithm.title} policies cannot be played on an environment.`);
   try {
     const trades: InferenceTrade[] = [];
-    const lastKind: (TradeMarkerKind | null)[] = new Array(n).fill(null);
-    const D = env.obsSize;
+    const lastKind: (TradeMarkerKind | null)[] = new Array(test.windows.starts.length).fill(null);
     const envSettings = envSettingsOf(spec, settings);
-    const { rewards } = await playEpisodes(policy, env, (actions, playing) => {
-      for (let i = 0; i < n; i++) {
-        if (!playing[i]) continue;
-        const row = env.currentRow(i);
-        const kind = spec.tradeMarker(actions[i], env.obs, i * D, envSettings);
-        if (kind && (!spec.markChangesOnly || kind !== lastKind[i])) {
-          trades.push({ episode: i + 1, time: data.time[row], price: spec.price(data, row), kind });
-          lastKind[i] = kind;
+    let first: { obs: Float32Array; mask: Uint8Array } | null = null;
+    const { record } = await test.evaluate((obs, masks, k, out) => policy.act(obs, masks, k, out), stored.step, {
+      checkpoint: req.checkpoint,
+      // a trade marker where the environment says the agent traded (a position changed, a trade approved)
+      beforeStep: (actions, playing, env) => {
+        first ??= { obs: env.obs.slice(0, env.obsSize), mask: env.masks.slice(0, env.numActions) };
+        for (let i = 0; i < env.numEnvs; i++) {
+          if (!playing[i]) continue;
+          const row = env.currentRow(i);
+          const kind = spec.tradeMarker(actions[i], env.obs, i * env.obsSize, envSettings);
+          if (kind && (!spec.markChangesOnly || kind !== lastKind[i])) {
+            trades.push({ episode: i + 1, time: data.time[row], price: spec.price(data, row), kind });
+            lastKind[i] = kind;
+          }
         }
-      }
+      },
     });
     // latency of one decision: normalize one observation, one forward pass, read back
-    const single = env.obs.slice(0, D);
-    const mask = env.masks.slice(0, env.numActions);
     const one = new Int32Array(1);
     const times: number[] = [];
-    for (let k = 0; k < 220; k++) {
+    const probe = first as { obs: Float32Array; mask: Uint8Array } | null;
+    for (let k = 0; probe && k < 220; k++) {
       const t0 = performance.now();
-      await policy.act(single, mask, 1, one);
+      await policy.act(probe.obs, probe.mask, 1, one);
       if (k >= 20) times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    const { mean, std } = meanStd(rewards);
     return {
-      rewards, mean, std, trades,
-      latencyMs: { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)], mean: times.reduce((a, b) => a + b, 0) / times.length },
-      segment: { startTime: data.time[envs.segments.eval.start], endTime: data.time[envs.segments.eval.end - 1] },
+      evaluation: record,
+      trades,
+      latencyMs: { p50: times[Math.floor(times.length * 0.5)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0, mean: times.reduce((a, b) => a + b, 0) / Math.max(1, times.length) },
+      segment: { startTime: data.time[test.windows.segment.start], endTime: data.time[test.windows.segment.end - 1], name: 'test' },
       backend: tf.getBackend(),
       checkpointStep: stored.step,
+      legacy: envs.legacy,
     };
   } finally {
     policy.dispose();

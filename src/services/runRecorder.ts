@@ -14,6 +14,7 @@ export interface RunRepository {
   getRun(runId: string): Promise<StoredRun | undefined>;
   checkpoints(runId: string): Promise<StoredCheckpoint[]>;
   episodes(runId: string): Promise<StoredEpisode[]>;
+  evaluations(runId: string): Promise<StoredEvaluation[]>;
   updates(runId: string): Promise<StoredUpdate[]>;
   deleteUpdates(runId: string, from: number, to: number): Promise<void>;
   /** Writes a batch of a run's records in one transaction. */

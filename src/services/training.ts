@@ -120,6 +120,7 @@ export class TrainingService {
       previous: resuming ? {
         checkpoints: await repo.checkpoints(runId),
         episodes: () => repo.episodes(runId),
+        evaluations: () => repo.evaluations(runId),
         updates: () => repo.updates(runId),
         dropUpdates: (from, to) => repo.deleteUpdates(runId, from, to),
       } : null,

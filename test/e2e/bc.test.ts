@@ -46,7 +46,12 @@ describe('Behavior cloning', () => {
     expect(accuracy).toBeGreaterThan(40);
     expect(await page.$$eval('[data-testid=bc-confusion] tbody tr', (r) => r.length)).toBe(3);
     expect(await page.textContent('[data-testid=run-result]')).toContain('majority vote');
-    expect(await page.$$eval('[data-testid=bc-backtest] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent))).toEqual(['policy', 'teacher ensemble', 'buy and hold']);
+    // walked over the test segment beside the baselines, net of costs, with the verdict
+    const backtest = await page.$$eval('[data-testid=bc-backtest] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent));
+    expect(backtest.slice(0, 4)).toEqual(['policy', 'teacher ensemble', 'buy and hold', 'hold (never trades)']);
+    expect(backtest[4]).toMatch(/^random, as often \(\d+\.\d % of steps; 50 seeds, 5–95 %\)$/);
+    expect(await page.textContent('[data-testid=run-result]')).toMatch(/test segment, \d+ windows covering it, net of fees and slippage/);
+    expect(await page.textContent('[data-testid=bc-verdict]')).toMatch(/^(The policy (is|loses|does|has)|Beats buy-and-hold)/);
 
     // the training is a run: its page has the curves per member and the same report; it exports as a zip
     const bcRunId = (await page.textContent('[data-testid=train-run-link]'))!.replace('run ', '').trim();

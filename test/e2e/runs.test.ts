@@ -61,7 +61,8 @@ describe('Runs section', () => {
     await page.click(`tr[data-run="${rows[1]}"] a`);
     await page.waitForSelector('[data-testid=run-detail][data-loaded="true"]');
     await page.waitForSelector('[data-testid=run-chart-reward] canvas');
-    expect(await page.$$eval('.charts-grid figure', (f) => f.length)).toBe(10);
+    // ten charts of training and health, and the validation walks' net P&L beside buy-and-hold and the random band
+    expect(await page.$$eval('.charts-grid figure', (f) => f.length)).toBe(11);
 
     // export as zip
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Export zip")')]);
@@ -80,12 +81,18 @@ describe('Runs section', () => {
     expect(report.suggestedFilename()).toBe(`${runId}_report.md`);
     expect(md).toContain('## Final metrics');
     expect(md).toContain('| learning_rate | 0.0003 |');
-    expect((md.match(/!\[[^\]]*\]\(data:image\/png;base64,/g) ?? []).length).toBe(10);
+    expect((md.match(/!\[[^\]]*\]\(data:image\/png;base64,/g) ?? []).length).toBe(11);
+    expect(md).toMatch(/net P&L per window \(95 %\)/);
 
     // play the best model on the sample's held-out segment
     await page.click('[data-testid=inference] button[type=submit]');
     const result = await page.waitForSelector('[data-testid=inference-result]', { timeout: 60_000 });
-    expect((await result.textContent())!.replace(/\s+/g, ' ')).toMatch(/-?\d+\.\d{3} ± \d+\.\d{3} reward over 5 episodes of the held-out segment .* prediction latency p50 \d+\.\d+ ms, p99 \d+\.\d+ ms on wasm/s);
+    expect((await result.textContent())!.replace(/\s+/g, ' ')).toMatch(/-?\d+\.\d{2} %.* net P&L per window after fees and slippage .*buy and hold -?\d+\.\d{2} %.* -?\d+\.\d{3} ± \d+\.\d{3} reward over \d+ windows of the test segment .* prediction latency p50 \d+\.\d+ ms, p99 \d+\.\d+ ms on wasm/s);
+    const table = await page.$$eval('[data-testid=inference-table] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent));
+    expect(table.slice(0, 2)).toEqual(['best model', 'buy and hold']);
+    expect(table.some((t) => /^(always reject|hold \(never trades\))$/.test(t!))).toBe(true); // the environment's constructed policies
+    expect(table.at(-1)).toMatch(/^random, as often/);
+    expect(await page.textContent('[data-testid=inference-verdict]')).toMatch(/^(The policy (is|loses|does|has)|Beats buy-and-hold)/);
     await page.waitForSelector('[data-testid=inference] [data-testid=price-chart] canvas');
 
     // compare both runs: curves and the settings that differ

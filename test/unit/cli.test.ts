@@ -1,11 +1,14 @@
 // The command line writes seed 000's run folder (PPO) and a behavior-cloning run folder.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { readRunZip } from '../../src/services/runArchive';
+import { importBytes } from '../../src/core/data/importer';
+import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
+import { Rng } from '../../src/core/rng';
 
 const ROOT = resolve(__dirname, '../..');
 const train = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/train.ts'), ...args, '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,6 +59,41 @@ describe('npm run train', () => {
     expect(imported.updates).toHaveLength(8); // one update per epoch
     expect(imported.checkpoints.map((c) => c.name).sort()).toEqual(['seed_2_best', 'seed_2_final', 'seed_3_best', 'seed_3_final']);
   }, 60_000);
+
+  it('chooses the best model without the test segment: another future in the test rows changes only the test evaluation', async () => {
+    // the sample as CSV twice: as it is, and with every price in its last 15 % of rows (the test segment) changed
+    const imported = await importBytes(new Uint8Array(readFileSync(join(ROOT, 'public/samples/ETH_BTC-5m.parquet'))), 'ETH_BTC-5m.parquet');
+    if (imported.status !== 'ready') throw new Error('sample did not import');
+    const c = candleColumnsOfDataset(imported.dataset);
+    const rows = c.close.length, testStart = rows - Math.floor((rows - computeMarketFeatures(c).firstValidRow) * 0.15);
+    const csv = (alter: boolean) => {
+      const rng = new Rng(3);
+      let k = 1;
+      const lines = ['time,open,high,low,close,volume'];
+      for (let r = 0; r < rows; r++) {
+        if (alter && r >= testStart) k *= Math.exp(0.02 * rng.normal());
+        lines.push([new Date(c.time[r]).toISOString(), c.open[r] * k, c.high[r] * k, c.low[r] * k, c.close[r] * k, c.volume![r]].join(','));
+      }
+      return lines.join('\n');
+    };
+    const run = (alter: boolean) => {
+      const dir = mkdtempSync(join(tmpdir(), 'rl-cli-'));
+      writeFileSync(join(dir, 'eth.csv'), csv(alter));
+      train(['--data', join(dir, 'eth.csv'), '--env', 'position', '--algo', 'ppo', '--timesteps', '3072', '--seed', '4', '--out', join(dir, 'out'), '--eval-freq', '1024', '--backend', 'cpu', '--n-envs', '4', '--n-steps', '128', '--batch-size', '128', '--max-steps', '64']);
+      const runDir = join(dir, 'out', readdirSync(join(dir, 'out'))[0]);
+      const read = (f: string) => readFileSync(join(runDir, f));
+      const evaluations = JSON.parse(read('metrics.json').toString()).evaluations.map((e: Record<string, unknown>) => ({ ...e, timestamp: undefined }));
+      return { evaluations, best: read('checkpoints/best_model/weights.bin'), final: read('checkpoints/final_model/weights.bin'), test: JSON.parse(read('test_evaluation.json').toString()) };
+    };
+    const a = run(false), b = run(true);
+    expect(a.evaluations.length).toBe(3);
+    expect(a.evaluations.every((e: { segment: string }) => e.segment === 'validation')).toBe(true);
+    expect(b.evaluations).toEqual(a.evaluations); // the validation walks, the best checkpoint's choice
+    expect(Buffer.compare(b.best, a.best)).toBe(0);
+    expect(Buffer.compare(b.final, a.final)).toBe(0);
+    expect(a.test.best.segment).toBe('test');
+    expect(b.test.best.net_pnl_pct.mean).not.toBe(a.test.best.net_pnl_pct.mean); // the test segment was played, once, at the end
+  }, 120_000);
 
   it('refuses bad arguments with a clear message', () => {
     expect(() => train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'nope'])).toThrow(/--env must be trade-approval or position, not "nope"/);

@@ -1,7 +1,7 @@
 // A behavior-cloning run's config.json: the header every run has, then seed 002's
 // hyperparameters, the seeds of the ensemble and where the samples came from; its final metrics
 // and what it found (evaluation.json); and how a new one is made from a request.
-import type { RunHeader, StoredRun } from '../../core/run/contracts';
+import type { EvaluationRecord, RunHeader, StoredRun } from '../../core/run/contracts';
 import type { BacktestResult } from '../../core/env/position/backtest';
 import type { ClassifierReport } from '../../core/offline/metrics';
 import { checkSettings } from '../../core/settings';
@@ -28,8 +28,12 @@ export interface BcEvaluation {
   /** The classifier report of the (ensemble's) predictions on the evaluation samples. */
   report: ClassifierReport;
   overfitting_signs: string[];
-  /** From candles: the policy, the teacher ensemble and buy-and-hold on the held-out segment. */
-  backtest: { policy: BacktestResult; teacher: BacktestResult } | null;
+  /**
+   * From candles: the policy and the teacher ensemble walked over the test segment, net of costs,
+   * each with buy-and-hold, holding and a random policy beside it. Runs stored before the test
+   * segment existed have one long episode over their held-out rows instead (BacktestResult).
+   */
+  backtest: { segment: 'test'; policy: EvaluationRecord; teacher: EvaluationRecord } | { policy: BacktestResult; teacher: BacktestResult } | null;
   samples_per_s: number;
   predict_ms: { p50: number; p99: number };
 }

@@ -2,9 +2,10 @@
 // its member's seed; evaluation.json holds what the run found; checkpoints are best / final (or
 // seed_S/best, seed_S/final per member); TensorBoard scalars go by epoch, members under seed_S/.
 // And what the report says: the classifier report, the ensemble and the backtest.
-import type { CheckpointKind, RunRecords, StoredRun, UpdateRecord } from '../../core/run/contracts';
+import type { CheckpointKind, EvaluationRecord, RunRecords, StoredRun, UpdateRecord } from '../../core/run/contracts';
 import { parseTensorList, parseWeightsAndOptimizer, type RunFormat } from '../../core/run/format';
 import type { ReportSection } from '../../core/run/report';
+import { evaluationSections } from '../../core/eval/report';
 import type { BcEvaluation, BcRunConfig } from './config';
 import { bcEnvelope } from './envelope';
 import { validateBcSeeds } from './hyperparameters';
@@ -94,10 +95,12 @@ export function bcReport(records: Pick<RunRecords, 'config'>): ReportSection[] {
       rows: [...e.members.map((m) => [`seed ${m.seed}`, m.best_epoch, pct(m.eval_acc)]), [{ text: 'majority vote', strong: true }, '', { text: pct(e.ensemble_accuracy), strong: true }]],
     });
   }
-  if (e.backtest) {
+  if (e.backtest && 'segment' in e.backtest) sections.push(...backtestSections(e.backtest.policy, e.backtest.teacher));
+  else if (e.backtest) {
+    // a run stored before the test segment: one long episode over its held-out rows, fees on entry only
     const b = e.backtest;
     sections.push({
-      kind: 'table', title: 'Backtest on the held-out segment (position environment)', testid: 'bc-backtest', head: ['', 'return', 'Sharpe', 'max drawdown', 'win rate', 'trades'],
+      kind: 'table', title: 'Backtest on the held-out segment (position environment; a run stored before the test segment: one episode, no exit fee)', testid: 'bc-backtest', head: ['', 'return', 'Sharpe', 'max drawdown', 'win rate', 'trades'],
       rows: [
         ...([['policy', b.policy], ['teacher ensemble', b.teacher]] as const).map(([name, r]) => [name, `${r.return_pct.toFixed(2)} %`, r.sharpe.toFixed(2), pct(r.max_drawdown), pct(r.win_rate), r.trades]),
         ['buy and hold', `${b.policy.buy_and_hold_return_pct.toFixed(2)} %`, '', '', '', ''],
@@ -105,4 +108,9 @@ export function bcReport(records: Pick<RunRecords, 'config'>): ReportSection[] {
     });
   }
   return sections;
+}
+
+/** The policy's and the teacher's walks over the test segment, beside the baselines, and the verdict. */
+function backtestSections(policy: EvaluationRecord, teacher: EvaluationRecord): ReportSection[] {
+  return evaluationSections('Backtest on the position environment', [{ name: 'policy', record: policy }, { name: 'teacher ensemble', record: teacher }], { testid: 'bc-backtest', verdictTestid: 'bc-verdict' });
 }

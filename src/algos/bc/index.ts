@@ -2,6 +2,7 @@
 // (offline datasets, or the teacher's labels of candles), its run list column, facts, charts per
 // member, report and run-folder format, and the PolicyNet it gives for fine-tuning. Its
 // TensorFlow.js half (runtime.ts) loads only where it trains.
+import type { EvaluationRecord } from '../../core/run/contracts';
 import type { AlgorithmSpec } from '../spec';
 import { BC_ID, isBcRun, newBcConfig, type BcRunConfig } from './config';
 import { BC_ACTION_NAMES } from './envelope';
@@ -44,7 +45,7 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
       { key: 'best_val_loss', label: 'best validation loss', value: (c) => (isBcRun(c) ? c.final_metrics?.best_val_loss ?? null : null), format: 'fixed3' },
       { key: 'val_acc', label: 'accuracy', value: (c) => (isBcRun(c) ? c.final_metrics?.val_acc ?? null : null), format: 'percent' },
       { key: 'macro_f1', label: 'macro F1', value: (c) => (isBcRun(c) ? c.final_metrics?.macro_f1 ?? null : null), format: 'fixed3' },
-      { key: 'backtest_return', label: 'backtest return %', value: (c) => (isBcRun(c) ? c.evaluation?.backtest?.policy.return_pct ?? null : null), format: 'fixed3' },
+      { key: 'backtest_return', label: 'test net P&L % per window', value: (c) => { const b = isBcRun(c) ? c.evaluation?.backtest : null; return !b ? null : 'segment' in b ? b.policy.net_pnl_pct?.mean ?? null : b.policy.return_pct; }, format: 'fixed3' },
     ],
     charts: [
       { title: 'Validation loss by epoch (behavior cloning, first seed)', key: 'val_loss', fallbackKey: 'train_loss', xLabel: 'epoch' },
@@ -67,7 +68,12 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
     if (!e) return [`${c.status}: no epoch finished`];
     const outcomes = e.members.map((m) => `${c.seeds.length > 1 ? `seed ${m.seed} ` : ''}${m.outcome}, best epoch ${m.best_epoch}`).join('; ');
     const lines = [`done (${outcomes}): validation accuracy ${e.report.accuracy.toFixed(3)}${c.seeds.length > 1 ? ' (majority vote)' : ''}, macro F1 ${e.report.macroF1.toFixed(3)}${e.overfitting_signs.length ? `; ${e.overfitting_signs.join('; ')}` : ''}`];
-    if (e.backtest) lines.push(`held-out backtest: policy ${e.backtest.policy.return_pct.toFixed(2)} %, teacher ${e.backtest.teacher.return_pct.toFixed(2)} %, buy and hold ${e.backtest.policy.buy_and_hold_return_pct.toFixed(2)} %`);
+    const b = e.backtest;
+    if (b && 'segment' in b) {
+      const pnl = (r: EvaluationRecord) => (r.net_pnl_pct?.mean ?? 0).toFixed(2);
+      lines.push(`held-out backtest: policy ${pnl(b.policy)} %, teacher ${pnl(b.teacher)} %, buy and hold ${(b.policy.baselines?.buy_and_hold?.net_pnl_pct.mean ?? 0).toFixed(2)} % (test segment, mean net P&L per window of ${b.policy.num_episodes}, after fees and slippage)`);
+      if (b.policy.verdict) lines.push(`verdict: ${b.policy.verdict}`);
+    } else if (b) lines.push(`held-out backtest: policy ${b.policy.return_pct.toFixed(2)} %, teacher ${b.teacher.return_pct.toFixed(2)} %, buy and hold ${b.policy.buy_and_hold_return_pct.toFixed(2)} %`);
     return lines;
   },
   report: bcReport,

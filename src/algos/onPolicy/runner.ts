@@ -31,6 +31,16 @@ export interface RunnerSettings {
   save_freq: number;
   normalize_observations: boolean;
   seed: number;
+  /** What chooses the best checkpoint: the evaluation's mean net P&L (default), or its mean reward; absent in older runs, which chose by reward. */
+  select_best_by?: 'net_pnl' | 'reward';
+}
+
+/** Evaluates the current policy (on the segment that chooses the model), as the run's record of it. */
+export type Evaluator = (policy: GreedyPolicy, step: number) => Promise<EvaluationRecord>;
+
+/** The figure an evaluation is ranked by when choosing the best checkpoint. */
+export function selectionScore(e: EvaluationRecord, by: RunnerSettings['select_best_by']): number {
+  return by === 'net_pnl' && e.net_pnl_pct ? e.net_pnl_pct.mean : e.mean_reward;
 }
 
 /** What plugs into the runner: the networks, their loss and their optimizer. */
@@ -132,6 +142,7 @@ export class OnPolicyRunner {
     private readonly makeEvalEnv: (copies: number, seed: number) => VecEnv,
     private readonly sink: OnPolicySink,
     makeLearner: (rng: Rng) => OnPolicyLearner,
+    private readonly evaluator?: Evaluator,
   ) {
     this.env = env;
     if (env.numEnvs !== settings.n_envs) throw new Error(`the environment has ${env.numEnvs} copies, n_envs is ${settings.n_envs}`);
@@ -231,8 +242,13 @@ export class OnPolicyRunner {
     };
   }
 
-  /** Mean, std, min and max reward of n deterministic episodes on the evaluation environment (a fixed seed: the same episodes each time). */
+  /**
+   * The current policy, greedy, evaluated: by the run's evaluator (a walk over the validation
+   * segment, with net P&L and baselines), or without one by n episodes on the evaluation
+   * environment (a fixed seed: the same episodes each time).
+   */
   async evaluate(): Promise<EvaluationRecord> {
+    if (this.evaluator) return this.evaluator(this.greedyPolicy(), this.step);
     const n = this.settings.n_eval_episodes;
     const { rewards } = await playEpisodes(this.greedyPolicy(), this.makeEvalEnv(n, this.settings.seed + 1000));
     const { mean, std } = meanStd(rewards);
@@ -326,8 +342,10 @@ export class OnPolicyRunner {
         this.lastEvalStep = this.step;
         const record = await this.evaluate();
         await this.sink.evaluation(record);
-        if (this.bestMeanReward === null || record.mean_reward > this.bestMeanReward) {
-          this.bestMeanReward = record.mean_reward;
+        // the best checkpoint: chosen on this segment (validation), by net P&L unless asked otherwise
+        const score = selectionScore(record, s.select_best_by ?? 'reward');
+        if (this.bestMeanReward === null || score > this.bestMeanReward) {
+          this.bestMeanReward = score;
           await this.sink.checkpoint(await this.checkpoint('best'));
         }
       }

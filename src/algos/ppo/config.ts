@@ -2,7 +2,7 @@
 // understood and resumed; and how a new one is made from a request.
 import { envSpec } from '../../core/env/registry';
 import { envSettingsOf } from '../../core/env/build';
-import type { RunHeader, StoredRun } from '../../core/run/contracts';
+import type { EvaluationRecord, RunHeader, StoredRun } from '../../core/run/contracts';
 import { checkSettings } from '../../core/settings';
 import type { NewRunContext, TrainRequest } from '../spec';
 import { DEFAULT_PPO, PPO_HYPERPARAMETERS, PPO_PRESETS, validatePpo, type PpoHyperparameters } from './hyperparameters';
@@ -15,6 +15,19 @@ export interface FinalMetrics {
   total_episodes: number;
   best_eval_mean_reward?: number | null;
   total_timesteps_done?: number;
+  // the money figures, once a run has ended (absent in older runs)
+  /** Validation net P&L (% per window) of the evaluation the best checkpoint was chosen at. */
+  best_eval_net_pnl_pct?: number | null;
+  /** Test net P&L (% per window, with its 95 % interval) of the best model; of the final model. */
+  test_net_pnl_pct?: number | null;
+  test_net_pnl_low?: number | null;
+  test_net_pnl_high?: number | null;
+  test_final_net_pnl_pct?: number | null;
+  /** Buy-and-hold on the same test windows, same costs. */
+  test_buy_and_hold_pct?: number | null;
+  test_sharpe?: number | null;
+  test_max_drawdown?: number | null;
+  verdict?: string | null;
 }
 
 /** The environment and its settings, as config.json's env_settings holds them. */
@@ -32,6 +45,8 @@ export interface PpoRunConfig extends PpoHyperparameters, RunHeader {
   init_from_run?: string | null;
   /** Progress while running, so a list can show it without reading the metrics. */
   progress_timesteps: number;
+  /** The final evaluations on the test segment, by model ('best', 'final'); exported as test_evaluation.json. */
+  test_evaluations?: Record<string, EvaluationRecord>;
 }
 
 export function isPpoRun(run: StoredRun | RunHeader): run is PpoRunConfig & StoredRun {

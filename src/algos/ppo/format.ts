@@ -5,15 +5,25 @@ import { findEnv } from '../../core/env/registry';
 import type { CheckpointEnvelope, CheckpointKind, RunRecords, StoredRun } from '../../core/run/contracts';
 import { flatUpdateLine, parseFlatUpdateLine, parseWeightsAndOptimizer, type RunFormat } from '../../core/run/format';
 import type { ReportSection } from '../../core/run/report';
+import { evaluationSections } from '../../core/eval/report';
+import { intervalText } from '../../core/eval/stats';
 import type { PpoCheckpoint } from './trainer';
 import { PPO_ID, type PpoRunConfig } from './config';
 
+const TEST_FILE = 'test_evaluation.json';
+
 export const PPO_FORMAT: RunFormat = {
   hasEpisodes: true,
-  configOmit: [],
-  extraFiles: () => ({}),
-  extraFileNames: [],
-  readConfig: () => {},
+  configOmit: ['test_evaluations'],
+  // the final evaluations on the test segment, best and final model, apart from the training's
+  extraFiles: (config): Record<string, string> => (asPpo(config).test_evaluations ? { [TEST_FILE]: JSON.stringify(asPpo(config).test_evaluations, null, 2) } : {}),
+  extraFileNames: [TEST_FILE],
+  readConfig(config, readJson, fail) {
+    const tests = readJson(TEST_FILE);
+    if (tests === null) return;
+    if (typeof tests !== 'object' || Array.isArray(tests) || !Object.values(tests as object).every((e) => typeof (e as { mean_reward?: unknown })?.mean_reward === 'number')) fail(TEST_FILE, 'not a set of evaluations by model (best, final)');
+    config.test_evaluations = tests;
+  },
   updateLine: flatUpdateLine,
   parseUpdateLine: (row, _config, fail) => parseFlatUpdateLine(row, fail),
   scalarTag: (key) => key,
@@ -40,11 +50,26 @@ export function ppoEnvelope(c: PpoCheckpoint, config: Pick<PpoRunConfig, 'env' |
 }
 
 export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | 'updates'>): ReportSection[] {
+  const config = asPpo(records.config);
   const sections: ReportSection[] = [];
+  const settings = config.env_settings as Record<string, unknown> | undefined;
+  if (settings && settings.test_fraction === undefined && settings.eval_fraction !== undefined) {
+    sections.push({ kind: 'warnings', items: ['This run was stored before the lab kept a validation segment: its best checkpoint was chosen on its one held-out segment, the same rows its evaluations below walked, and its trades filled at the decision bar\'s close without slippage. Its figures are not an out-of-sample test.'] });
+  }
+  const tests = config.test_evaluations;
+  if (tests && Object.keys(tests).length) {
+    const models = (['best', 'final'] as const).filter((k) => tests[k]).map((k) => ({ name: `${k} model (step ${tests[k].step.toLocaleString('en-US')})`, record: tests[k] }));
+    sections.push(...evaluationSections('Final evaluation', models, { testid: 'test-evaluation', verdictTestid: 'verdict' }));
+  }
   if (records.evaluations.length) {
+    const iv = (v: { mean: number; low: number | null; high: number | null; n: number } | undefined) => (v ? intervalText(v, 2) : '—');
     sections.push({
-      kind: 'table', title: 'Evaluations', head: ['step', 'mean', 'std', 'min', 'max', 'episodes'],
-      rows: records.evaluations.map((e) => [e.step, e.mean_reward, e.std_reward, e.min_reward, e.max_reward, e.num_episodes]),
+      kind: 'table', title: 'Evaluations during training', note: 'validation segment; the best checkpoint is chosen on these', head: ['step', 'mean reward', 'std', 'min', 'max', 'windows', 'net P&L % per window (95 %)', 'buy and hold %', 'random band %'],
+      rows: records.evaluations.map((e) => [
+        e.step, e.mean_reward, e.std_reward, e.min_reward, e.max_reward, e.num_episodes, iv(e.net_pnl_pct),
+        e.baselines?.buy_and_hold ? e.baselines.buy_and_hold.net_pnl_pct.mean.toFixed(2) : '—',
+        e.baselines?.random ? `${e.baselines.random.net_pnl_pct.p5.toFixed(2)} to ${e.baselines.random.net_pnl_pct.p95.toFixed(2)}` : '—',
+      ]),
     });
   }
   const last = [...records.updates].sort((a, b) => a.update - b.update).at(-1);

@@ -37,6 +37,8 @@ export interface PpoHyperparameters {
   /** Steps per episode. */
   max_steps: number;
   seed: number;
+  /** What chooses the best checkpoint on the validation segment: mean net P&L (default) or mean reward. */
+  select_best_by: 'net_pnl' | 'reward';
 }
 
 export const DEFAULT_PPO: PpoHyperparameters = {
@@ -64,6 +66,7 @@ export const DEFAULT_PPO: PpoHyperparameters = {
   save_freq: 50_000,
   max_steps: 256,
   seed: 1,
+  select_best_by: 'net_pnl',
 };
 
 const d = DEFAULT_PPO;
@@ -85,10 +88,11 @@ export const PPO_HYPERPARAMETERS: readonly SettingSpec[] = [
   { key: 'vf_coef', type: 'number', default: d.vf_coef, min: 0, help: 'value loss weight' },
   { key: 'max_grad_norm', type: 'number', default: d.max_grad_norm, ...positive, help: 'global gradient-norm clip' },
   { key: 'max_steps', type: 'integer', default: d.max_steps, ...count, help: 'steps per episode' },
-  { key: 'eval_freq', type: 'integer', default: d.eval_freq, ...count, help: 'evaluate every N steps' },
-  { key: 'n_eval_episodes', type: 'integer', default: d.n_eval_episodes, ...count, help: 'episodes per evaluation' },
+  { key: 'eval_freq', type: 'integer', default: d.eval_freq, ...count, help: 'evaluate every N steps (a walk over the validation segment in windows of max_steps)' },
+  { key: 'n_eval_episodes', type: 'integer', default: d.n_eval_episodes, ...count, help: 'episodes per evaluation where there is no segment to walk (the walk covers the whole segment)' },
   { key: 'save_freq', type: 'integer', default: d.save_freq, ...count, help: 'checkpoint every N steps' },
   { key: 'seed', type: 'integer', default: d.seed, nonZero: true, help: 'non-zero; same seed, same run' },
+  { key: 'select_best_by', type: 'choice', default: d.select_best_by, choices: [{ value: 'net_pnl', label: 'net P&L on the validation segment' }, { value: 'reward', label: 'reward on the validation segment' }], help: 'what chooses the best checkpoint (always on the validation segment, never the test)' },
   { key: 'net_arch', type: 'integers', default: d.net_arch, ...count, help: 'hidden layer sizes of the policy and value networks' },
   { key: 'activation', type: 'choice', default: d.activation, choices: [{ value: 'tanh', label: 'tanh (SB3, CleanRL)' }, { value: 'relu', label: 'ReLU (a behavior-cloning PolicyNet)' }], help: 'activation of the hidden layers' },
   { key: 'target_kl', type: 'number', default: d.target_kl, ...positive, nullable: true, help: "stop an update's epochs when KL passes 1.5 × target_kl" },

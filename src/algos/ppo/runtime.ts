@@ -2,7 +2,8 @@
 // on its environment, writes its checkpoints' model files, and plays its policy.
 import { buildEnvironments } from '../../core/env/build';
 import { envSpec } from '../../core/env/registry';
-import type { CheckpointEnvelope, StoredCheckpoint } from '../../core/run/contracts';
+import { segmentEvaluator } from '../../core/eval/evaluate';
+import type { CheckpointEnvelope, EvaluationRecord, StoredCheckpoint } from '../../core/run/contracts';
 import { mlpActingPolicy } from '../mlpPolicy';
 import type { AlgorithmRuntime, TrainContext } from '../spec';
 import { finalMetrics, plannedSteps, type PpoRunConfig } from './config';
@@ -31,15 +32,21 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   const spec = envSpec(config.env);
   const data = await spec.load(await ctx.dataset(config.dataset_id));
   const envs = buildEnvironments(spec, data, config.env_settings, { copies: config.n_envs, seed: config.seed, maxSteps: config.max_steps });
+  // the model is chosen on the validation segment; the test segment is walked once, at the end
+  const validation = segmentEvaluator(envs, data, 'validation', config.max_steps);
+  const test = segmentEvaluator(envs, data, 'test', config.max_steps);
   const start = ctx.startingPolicy;
   if (start && start.layers[0].shape[0] !== envs.env.obsSize) throw new Error(`The starting policy takes ${start.layers[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
   ctx.status('Choosing the fastest backend…');
   await ctx.selectBackend({ obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: config.net_arch, batch: config.batch_size });
 
   let bestEval = resume?.bestMeanReward ?? null;
+  let best: PpoCheckpoint | null = ctx.previous ? (ctx.previous.checkpoints.find((c) => c.name === 'best')?.checkpoint.payload as PpoCheckpoint | undefined) ?? null : null;
   const sink = ctx.sink;
+  const evaluations: EvaluationRecord[] = ctx.previous ? (await ctx.previous.evaluations()).filter((e) => e.step <= (resume?.step ?? 0)) : [];
   const trainer = await PpoTrainer.create({
     hp: config, env: envs.env, makeEvalEnv: envs.makeEvalEnv, resume, initialPolicy: start ?? undefined,
+    evaluator: async (policy, step) => (await validation.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), step)).record,
     sink: {
       episodes(records) {
         for (const r of records) rewards.push(r.reward as number);
@@ -51,10 +58,12 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
         await sink.update(u);
       },
       evaluation(e) {
+        evaluations.push(e);
         if (bestEval === null || e.mean_reward > bestEval) bestEval = e.mean_reward;
         sink.evaluation(e);
       },
       async checkpoint(c) {
+        if (c.kind === 'best') best = c;
         config.final_metrics = finalMetrics(rewards, bestEval, config.progress_timesteps);
         await sink.checkpoint(c.kind === 'periodic' ? `step_${c.step}` : c.kind, ppoEnvelope(c, config), c.timestamp);
       },
@@ -68,10 +77,57 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
       progress: (p) => ctx.progress({ done: p.step, total, rate: p.fps, secondsLeft: p.fps > 0 ? (total - p.step) / p.fps : null }),
     });
     config.final_metrics = finalMetrics(rewards, bestEval, config.progress_timesteps);
+    // the final evaluation, the one time the test segment is played: the best model and the last
+    ctx.status('Evaluating on the test segment…');
+    const finals: Record<string, EvaluationRecord> = {};
+    const bestModel = best as PpoCheckpoint | null;
+    const candidates: [string, PpoCheckpoint | null][] = [['final', null], ['best', bestModel]];
+    for (const [name, c] of candidates) {
+      if (name === 'best' && !c) continue;
+      const acting = c ? actingPolicyOf(c, config.activation ?? 'tanh') : null;
+      try {
+        const policy = acting ?? trainer.greedyPolicy();
+        const { record } = await test.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), c ? c.step : trainer.step, { checkpoint: name });
+        finals[name] = record;
+      } finally {
+        acting?.dispose();
+      }
+    }
+    // kept apart from the training's evaluations (test_evaluation.json): nothing chose anything on them
+    config.test_evaluations = finals;
+    Object.assign(config.final_metrics, testMetrics(finals, validationBest(evaluations, config)));
     return outcome;
   } finally {
     trainer.dispose();
   }
+}
+
+/** A checkpoint's policy network, acting greedily (the value network's weights follow the policy's). */
+function actingPolicyOf(c: PpoCheckpoint, activation: 'tanh' | 'relu') {
+  return mlpActingPolicy(c.weights.slice(0, 2 * (c.netArch.length + 1)), activation, c.normalizer);
+}
+
+/** The validation evaluation the best checkpoint was chosen at. */
+function validationBest(evaluations: readonly EvaluationRecord[], config: PpoRunConfig): EvaluationRecord | null {
+  const held = evaluations;
+  const score = (e: EvaluationRecord) => (config.select_best_by === 'net_pnl' && e.net_pnl_pct ? e.net_pnl_pct.mean : e.mean_reward);
+  return held.reduce<EvaluationRecord | null>((b, e) => (b === null || score(e) > score(b) ? e : b), null);
+}
+
+/** final_metrics' money figures: validation at the best checkpoint, test for the best and final models, buy-and-hold, the verdict. */
+function testMetrics(finals: Record<string, EvaluationRecord>, chosen: EvaluationRecord | null) {
+  const best = finals.best ?? finals.final;
+  return {
+    best_eval_net_pnl_pct: chosen?.net_pnl_pct?.mean ?? null,
+    test_net_pnl_pct: best?.net_pnl_pct?.mean ?? null,
+    test_net_pnl_low: best?.net_pnl_pct?.low ?? null,
+    test_net_pnl_high: best?.net_pnl_pct?.high ?? null,
+    test_final_net_pnl_pct: finals.final?.net_pnl_pct?.mean ?? null,
+    test_buy_and_hold_pct: best?.baselines?.buy_and_hold?.net_pnl_pct.mean ?? null,
+    test_sharpe: best?.sharpe ?? null,
+    test_max_drawdown: best?.max_drawdown ?? null,
+    verdict: best?.verdict ?? null,
+  };
 }
 
 export const PPO_RUNTIME: AlgorithmRuntime<PpoRunConfig> = {

@@ -1,6 +1,6 @@
 // PPO: the on-policy runner with PPO's learner plugged in.
 import type { VecEnv } from '../../core/env/types';
-import { OnPolicyRunner, type OnPolicyCheckpoint, type OnPolicySink } from '../onPolicy/runner';
+import { OnPolicyRunner, type Evaluator, type OnPolicyCheckpoint, type OnPolicySink } from '../onPolicy/runner';
 import type { MlpPolicy } from '../spec';
 import type { PpoHyperparameters } from './hyperparameters';
 import { PpoLearner } from './learner';
@@ -15,13 +15,15 @@ export interface PpoTrainerOptions {
   resume?: PpoCheckpoint;
   /** A trained policy to start from (its hidden and logit layers, and its input normalizer). */
   initialPolicy?: Pick<MlpPolicy, 'layers' | 'normalizer'>;
+  /** How evaluations are made (a walk over the validation segment); without one, episodes on makeEvalEnv. */
+  evaluator?: Evaluator;
 }
 
 export class PpoTrainer extends OnPolicyRunner {
   declare readonly learner: PpoLearner;
 
   private constructor(o: PpoTrainerOptions) {
-    super(o.hp, o.env, o.makeEvalEnv, o.sink, (rng) => new PpoLearner(o.hp, o.env.obsSize, o.env.numActions, rng));
+    super(o.hp, o.env, o.makeEvalEnv, o.sink, (rng) => new PpoLearner(o.hp, o.env.obsSize, o.env.numActions, rng), o.evaluator);
   }
 
   /** A trainer with fresh networks (or a starting policy), or continuing from a checkpoint exactly where it was taken. */

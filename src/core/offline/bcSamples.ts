@@ -1,13 +1,20 @@
 // What behavior cloning learns from, the same in the worker and on the command line: an offline
 // dataset's (state, action, strength) samples as they are, or the teacher ensemble's labels of a
-// candle dataset's training segment, with a backtest on the held-out later segment beside the
-// teacher. Pure: no TensorFlow.js, no storage.
-import { splitByTime } from '../env/types';
+// candle dataset's training segment, with a backtest on the test segment (the position
+// environment's walk, net of costs, beside buy-and-hold, holding and a random policy) for the
+// policy and the teacher. Pure: no TensorFlow.js, no storage.
+import { buildEnvironments } from '../env/build';
+import { candleData } from '../env/candles';
+import { POSITION } from '../env/position';
+import type { ActionChooser } from '../env/position/backtest';
+import { segmentEvaluator } from '../eval/evaluate';
 import { STATE_SIZE, type CandleColumns, type MarketFeatures } from '../features/layout';
-import { backtestPolicy, type ActionChooser, type BacktestResult } from '../env/position/backtest';
+import type { EvaluationRecord } from '../run/contracts';
+import { defaultsOf } from '../settings';
 import { generateOfflineDataset, teacherPolicy } from './teacher';
 
-export type BcBacktest = (policy: ActionChooser) => Promise<{ policy: BacktestResult; teacher: BacktestResult }>;
+/** The walks of the test segment: the policy's and the teacher's, each with the baselines beside it. */
+export type BcBacktest = (policy: ActionChooser) => Promise<{ segment: 'test'; policy: EvaluationRecord; teacher: EvaluationRecord }>;
 
 /** Where the samples came from, with their action counts (HOLD, BUY, SELL). */
 export interface SampleSource {
@@ -30,16 +37,24 @@ export function offlineSamples(states: Float32Array, width: number, actions: Arr
   return { data, source: { kind: 'offline', samples: data.actions.length, actionCounts: counts }, backtest: null };
 }
 
+/** Episodes of the backtest's walk: as PPO's default. */
+const WINDOW = 256;
+
 export function teacherSamples(candles: CandleColumns, features: MarketFeatures): BcSamples {
-  const segments = splitByTime(features.rows, features.firstValidRow, 0.2);
-  // the teacher labels the training segment only: the later one stays unseen, for the backtest
-  const offline = generateOfflineDataset(features, candles, { start: segments.train.start, end: segments.train.end });
+  const market = candleData(candles, features);
+  // the position environment's default segments and execution: the teacher labels the training
+  // rows only; the validation rows stay unused here, the test rows unseen until the backtest
+  const envs = buildEnvironments(POSITION, market, defaultsOf(POSITION.settings), { copies: 1, seed: 1, maxSteps: Math.min(WINDOW, Math.max(1, market.rows - market.firstValidRow - 3)) });
+  const train = envs.segments.train;
+  const offline = generateOfflineDataset(features, candles, { start: train.start, end: train.end });
+  const test = segmentEvaluator(envs, market, 'test', WINDOW);
+  const D = STATE_SIZE;
+  const play = async (choose: ActionChooser) => (await test.evaluate(async (obs, _masks, n, out, env) => {
+    for (let i = 0; i < n; i++) out[i] = await choose(obs.subarray(i * D, (i + 1) * D), env.currentRow(i));
+  }, 0)).record;
   return {
     data: { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE },
     source: { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts },
-    backtest: async (policy) => ({
-      policy: await backtestPolicy(features, candles, segments.eval, policy),
-      teacher: await backtestPolicy(features, candles, segments.eval, teacherPolicy(features)),
-    }),
+    backtest: async (policy) => ({ segment: 'test', policy: await play(policy), teacher: await play(teacherPolicy(features)) }),
   };
 }

@@ -64,7 +64,20 @@ export interface UpdateRecord {
   metrics: Record<string, number | null>;
 }
 
-/** Seed 000's evaluation record. */
+/** A mean with its 95 % interval (null bounds with fewer than two values). */
+export interface IntervalFigure {
+  mean: number;
+  low: number | null;
+  high: number | null;
+  n: number;
+}
+
+/**
+ * Seed 000's evaluation record (its first seven fields), and what the lab adds: which held-out
+ * segment it walked (windows covering it) and which checkpoint, reward and net P&L per window with
+ * 95 % intervals, the walk's Sharpe, drawdown and trades, the baselines on the same windows, and a
+ * verdict. Records of older runs have the first seven only.
+ */
 export interface EvaluationRecord {
   step: number;
   mean_reward: number;
@@ -73,6 +86,25 @@ export interface EvaluationRecord {
   max_reward: number;
   num_episodes: number;
   timestamp: string;
+  segment?: 'validation' | 'test';
+  /** The checkpoint evaluated, for the final evaluations on the test segment ('best', 'final'). */
+  checkpoint?: string;
+  reward_interval?: IntervalFigure;
+  /** Net P&L after fees and slippage, % of the starting balance, per window. */
+  net_pnl_pct?: IntervalFigure;
+  /** The windows back to back, compounded. */
+  total_net_pnl_pct?: number;
+  sharpe?: number;
+  max_drawdown?: number;
+  win_rate?: number | null;
+  trades?: number;
+  windows?: { start_time: string | null; end_time: string | null; reward: number; net_pnl_pct: number; trades: number }[];
+  baselines?: {
+    buy_and_hold: { net_pnl_pct: IntervalFigure; total_net_pnl_pct: number } | null;
+    fixed: Record<string, { label: string; reward: IntervalFigure; net_pnl_pct: IntervalFigure; total_net_pnl_pct: number }>;
+    random: { frequency: number; seeds: number; net_pnl_pct: { p5: number; p50: number; p95: number }; reward: { p5: number; p50: number; p95: number } } | null;
+  };
+  verdict?: string;
 }
 
 /** metrics.json's light episode row. */

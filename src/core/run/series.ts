@@ -1,6 +1,7 @@
 // Chart series derived from a run's records: rolling means, rates, action shares, smoothing.
 // Pure functions over arrays, so the run browser stays a thin view.
 import type { EpisodeSeries } from '../env/spec';
+import type { EvaluationRecord } from './contracts';
 
 /** Mean of the last `window` values at each point (fewer at the start); nulls are skipped. */
 export function rollingMean(values: (number | null)[], window: number): (number | null)[] {
@@ -83,4 +84,20 @@ export function episodeSeries(details: Record<string, unknown>[], series: Episod
     case 'rate':
       return rollingRate(num(series.numerator), num(series.denominator), window);
   }
+}
+
+/**
+ * An evaluation chart's series: reward with its 95 % interval (± std for records without one), and
+ * net P&L per window with its interval, buy-and-hold and the random band, where recorded.
+ */
+export function evaluationSeries(evaluations: readonly EvaluationRecord[]) {
+  const lo = (e: EvaluationRecord) => e.reward_interval?.low ?? e.mean_reward - e.std_reward;
+  const hi = (e: EvaluationRecord) => e.reward_interval?.high ?? e.mean_reward + e.std_reward;
+  return {
+    x: evaluations.map((e) => e.step),
+    reward: evaluations.map((e) => e.mean_reward), rewardLo: evaluations.map(lo), rewardHi: evaluations.map(hi),
+    pnl: evaluations.map((e) => e.net_pnl_pct?.mean ?? null), pnlLo: evaluations.map((e) => e.net_pnl_pct?.low ?? null), pnlHi: evaluations.map((e) => e.net_pnl_pct?.high ?? null),
+    buyHold: evaluations.map((e) => e.baselines?.buy_and_hold?.net_pnl_pct.mean ?? null),
+    randomLo: evaluations.map((e) => e.baselines?.random?.net_pnl_pct.p5 ?? null), randomHi: evaluations.map((e) => e.baselines?.random?.net_pnl_pct.p95 ?? null),
+  };
 }
