@@ -26,7 +26,7 @@ const RUN_ID = 'run_20250116_143022';
 
 /** An environment shell with the trade-approval environment's sizes, only to build genuine checkpoints. */
 function shellEnv(n: number): VecEnv {
-  return { name: 'shell', numEnvs: n, obsSize: 42, numActions: 3, actionNames: ['reject', 'approve_warning', 'approve'], obs: new Float32Array(n * 42), rewards: new Float32Array(n), dones: new Uint8Array(n), masks: new Uint8Array(n * 3).fill(1), reset() {}, startAt() {}, currentRow: () => 0, step() {}, drainEpisodes: () => [], getState: () => ({}), setState() {} };
+  return { name: 'shell', numEnvs: n, obsSize: 42, numActions: 3, actionNames: ['reject', 'approve_warning', 'approve'], obs: new Float32Array(n * 42), rewards: new Float32Array(n), dones: new Uint8Array(n), masks: new Uint8Array(n * 3).fill(1), pnl: new Float32Array(n), reset() {}, startAt() {}, currentRow: () => 0, step() {}, drainEpisodes: () => [], getState: () => ({}), setState() {} };
 }
 
 async function syntheticRun(): Promise<Uint8Array> {
@@ -120,7 +120,7 @@ export async function run() {
     results.openRun.push(await timeIt(() => page.click(`tr[data-run="${RUN_ID}"] a`), async () => {
       await page.waitForSelector('[data-testid=run-detail][data-loaded="true"]');
       // every chart drawn with the run's data
-      await page.waitForFunction(() => document.querySelectorAll('.charts-grid canvas').length === 10);
+      await page.waitForFunction(() => document.querySelectorAll('.charts-grid canvas').length === 11);
       await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
     }));
     let download: import('playwright-core').Download | null = null;
