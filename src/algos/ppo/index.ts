@@ -45,6 +45,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
   columns: [
     { key: 'test_net_pnl', label: 'Test net P&L %', title: 'the best model on the test segment: mean net P&L per window after fees and slippage', value: (c) => (isPpoRun(c) ? c.final_metrics?.test_net_pnl_pct ?? null : null), format: 'fixed3' },
     { key: 'vs_buy_and_hold', label: 'vs B&H', title: 'test net P&L minus buy-and-hold on the same windows, same costs', value: (c) => (isPpoRun(c) && c.final_metrics?.test_net_pnl_pct != null && c.final_metrics.test_buy_and_hold_pct != null ? c.final_metrics.test_net_pnl_pct - c.final_metrics.test_buy_and_hold_pct : null), format: 'fixed3' },
+    { key: 'val_net_pnl', label: 'Val net P&L %', title: 'the best checkpoint on the validation segment (what chose it, and what settings are compared on): mean net P&L per window after costs', value: (c) => (isPpoRun(c) ? c.final_metrics?.best_eval_net_pnl_pct ?? null : null), format: 'fixed3' },
     { key: 'best_eval', label: 'Best eval', title: 'reward of the best validation evaluation', value: (c) => (isPpoRun(c) ? c.final_metrics?.best_eval_mean_reward ?? null : null), format: 'fixed3' },
     { key: 'mean_reward', label: 'Mean reward', value: (c) => (isPpoRun(c) ? c.final_metrics?.mean_reward ?? null : null), format: 'fixed3' },
     { key: 'final_100_mean', label: 'Last 100', value: (c) => (isPpoRun(c) ? c.final_metrics?.final_100_mean ?? null : null), format: 'fixed3' },
