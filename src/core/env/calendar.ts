@@ -1,6 +1,6 @@
 // How many bars a market has in a year, read off its own timestamps: a round-the-clock market's
 // 5-minute bars are 105,192 a year, a stock's daily bars about 252, an FX market's hourly ones about
-// 6,200 (no weekends). Sharpe ratios are annualized by the square root of it.
+// 6,280 (no weekends). Sharpe ratios are annualized by the square root of it.
 export const MS_PER_YEAR = 365.25 * 86_400_000;
 
 /**
