@@ -2,6 +2,7 @@
 // policy" alike: every copy plays one episode from reset, greedily (the policy's argmax among the
 // actions the mask allows), until each has finished; the rewards and each copy's episode record.
 import type { VecEnv } from '../core/env/types';
+import { playOneEpisodeEach } from '../core/eval/walk';
 
 /** A policy that picks one action per copy from the environment's raw observations and masks. */
 export interface GreedyPolicy {
@@ -20,32 +21,17 @@ export interface PlayedEpisodes {
  * taken, with the copies still playing (inference marks trades there).
  */
 export async function playEpisodes(policy: GreedyPolicy, env: VecEnv, beforeStep?: (actions: Int32Array, playing: Uint8Array) => void): Promise<PlayedEpisodes> {
-  const n = env.numEnvs;
   env.reset();
   env.drainEpisodes();
-  const actions = new Int32Array(n);
-  const totals = new Float64Array(n);
-  const playing = new Uint8Array(n).fill(1);
-  const records: unknown[] = new Array(n).fill(null);
-  let remaining = n;
-  for (let guard = 0; remaining > 0 && guard < 1_000_000; guard++) {
-    await policy.act(env.obs, env.masks, n, actions);
+  const totals = new Float64Array(env.numEnvs);
+  const records: unknown[] = new Array(env.numEnvs).fill(null);
+  await playOneEpisodeEach(env, async (actions, playing) => {
+    await policy.act(env.obs, env.masks, env.numEnvs, actions);
     beforeStep?.(actions, playing);
-    env.step(actions);
-    const finished = env.drainEpisodes();
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const done = env.dones[i] === 1;
-      const record = done ? finished[k++] : undefined;
-      if (!playing[i]) continue;
-      totals[i] += env.rewards[i];
-      if (done) {
-        playing[i] = 0;
-        records[i] = record ?? null;
-        remaining--;
-      }
-    }
-  }
+  }, (i, _action, record) => {
+    totals[i] += env.rewards[i];
+    if (record !== undefined) records[i] = record;
+  });
   return { rewards: Array.from(totals), records };
 }
 
@@ -59,8 +45,4 @@ export function maskedArgmax(scores: ArrayLike<number>, masks: Uint8Array, i: nu
   return best < 0 ? 0 : best;
 }
 
-/** Mean and (population) standard deviation. */
-export function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length)) };
-}
+export { meanStd } from '../core/eval/stats';

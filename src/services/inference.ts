@@ -66,7 +66,7 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
     const lastKind: (TradeMarkerKind | null)[] = new Array(test.windows.starts.length).fill(null);
     const envSettings = envSettingsOf(spec, settings);
     let first: { obs: Float32Array; mask: Uint8Array } | null = null;
-    const { record } = await test.evaluate((obs, masks, k, out) => policy.act(obs, masks, k, out), stored.step, {
+    const record = await test.evaluate((obs, masks, k, out) => policy.act(obs, masks, k, out), stored.step, {
       checkpoint: req.checkpoint,
       // a trade marker where the environment says the agent traded (a position changed, a trade approved)
       beforeStep: (actions, playing, env) => {

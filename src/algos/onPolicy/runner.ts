@@ -85,6 +85,7 @@ export interface OnPolicyCheckpoint {
   nextDone: number[];
   recentRewards: number[];
   recentLengths: number[];
+  /** The best checkpoint's selection score (selectionScore: net P&L or reward); named as checkpoints store it. */
   bestMeanReward: number | null;
   lastEvalStep: number;
   lastSaveStep: number;
@@ -128,6 +129,7 @@ export class OnPolicyRunner {
   private nextDone: Uint8Array;
   private recentRewards: number[] = [];
   private recentLengths: number[] = [];
+  /** The best selection score so far (see the checkpoint field of the same name). */
   bestMeanReward: number | null = null;
   private lastEvalStep = 0;
   private lastSaveStep = 0;

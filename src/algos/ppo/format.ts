@@ -1,12 +1,13 @@
 // A PPO run's records in the run folder: plain update lines, detailed episodes, checkpoints
 // (model_step_N, best, final) whose trainer_state.json is the runner's checkpoint, and what the
 // report says of its evaluations and its last update.
+import { storedBeforeSegments } from '../../core/env/build';
 import { findEnv } from '../../core/env/registry';
-import type { CheckpointEnvelope, CheckpointKind, RunRecords, StoredRun } from '../../core/run/contracts';
+import type { CheckpointEnvelope, CheckpointKind, IntervalFigure, RunRecords, StoredRun } from '../../core/run/contracts';
 import { flatUpdateLine, parseFlatUpdateLine, parseWeightsAndOptimizer, type RunFormat } from '../../core/run/format';
 import type { ReportSection } from '../../core/run/report';
 import { evaluationSections } from '../../core/eval/report';
-import { intervalText } from '../../core/eval/stats';
+import { intervalCell } from '../../core/eval/stats';
 import type { PpoCheckpoint } from './trainer';
 import { PPO_ID, type PpoRunConfig } from './config';
 
@@ -53,7 +54,7 @@ export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | '
   const config = asPpo(records.config);
   const sections: ReportSection[] = [];
   const settings = config.env_settings as Record<string, unknown> | undefined;
-  if (settings && settings.test_fraction === undefined && settings.eval_fraction !== undefined) {
+  if (settings && storedBeforeSegments(settings)) {
     sections.push({ kind: 'warnings', items: ['This run was stored before the lab kept a validation segment: its best checkpoint was chosen on its one held-out segment, the same rows its evaluations below walked, and its trades filled at the decision bar\'s close without slippage. Its figures are not an out-of-sample test.'] });
   }
   const tests = config.test_evaluations;
@@ -62,9 +63,9 @@ export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | '
     sections.push(...evaluationSections('Final evaluation', models, { testid: 'test-evaluation', verdictTestid: 'verdict' }));
   }
   if (records.evaluations.length) {
-    const iv = (v: { mean: number; low: number | null; high: number | null; n: number } | undefined) => (v ? intervalText(v, 2) : '—');
+    const iv = (v: IntervalFigure | undefined) => (v ? intervalCell(v, 2) : '—');
     sections.push({
-      kind: 'table', title: 'Evaluations during training', note: 'validation segment; the best checkpoint is chosen on these', head: ['step', 'mean reward', 'std', 'min', 'max', 'windows', 'net P&L % per window (95 %)', 'buy and hold %', 'random band %'],
+      kind: 'table', title: 'Evaluations during training', note: 'validation segment; the best checkpoint is chosen on these', head: ['step', 'mean reward', 'std', 'min', 'max', 'windows', 'net P&L % per window [95 %]', 'buy and hold %', 'random band %'],
       rows: records.evaluations.map((e) => [
         e.step, e.mean_reward, e.std_reward, e.min_reward, e.max_reward, e.num_episodes, iv(e.net_pnl_pct),
         e.baselines?.buy_and_hold ? e.baselines.buy_and_hold.net_pnl_pct.mean.toFixed(2) : '—',

@@ -40,13 +40,14 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   ctx.status('Choosing the fastest backend…');
   await ctx.selectBackend({ obsSize: envs.env.obsSize, numActions: envs.env.numActions, hidden: config.net_arch, batch: config.batch_size });
 
-  let bestEval = resume?.bestMeanReward ?? null;
   let best: PpoCheckpoint | null = ctx.previous ? (ctx.previous.checkpoints.find((c) => c.name === 'best')?.checkpoint.payload as PpoCheckpoint | undefined) ?? null : null;
   const sink = ctx.sink;
   const evaluations: EvaluationRecord[] = ctx.previous ? (await ctx.previous.evaluations()).filter((e) => e.step <= (resume?.step ?? 0)) : [];
+  // the best evaluation reward so far (the checkpoint's own best is its selection score, net P&L by default)
+  let bestEval = evaluations.reduce<number | null>((b, e) => (b === null || e.mean_reward > b ? e.mean_reward : b), null);
   const trainer = await PpoTrainer.create({
     hp: config, env: envs.env, makeEvalEnv: envs.makeEvalEnv, resume, initialPolicy: start ?? undefined,
-    evaluator: async (policy, step) => (await validation.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), step)).record,
+    evaluator: (policy, step) => validation.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), step),
     sink: {
       episodes(records) {
         for (const r of records) rewards.push(r.reward as number);
@@ -80,38 +81,31 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
     // the final evaluation, the one time the test segment is played: the best model and the last
     ctx.status('Evaluating on the test segment…');
     const finals: Record<string, EvaluationRecord> = {};
+    const final = trainer.greedyPolicy();
+    finals.final = await test.evaluate((obs, masks, n, out) => final.act(obs, masks, n, out), trainer.step, { checkpoint: 'final' });
     const bestModel = best as PpoCheckpoint | null;
-    const candidates: [string, PpoCheckpoint | null][] = [['final', null], ['best', bestModel]];
-    for (const [name, c] of candidates) {
-      if (name === 'best' && !c) continue;
-      const acting = c ? actingPolicyOf(c, config.activation ?? 'tanh') : null;
+    if (bestModel) {
+      const acting = actingPolicyOf(bestModel, config.activation ?? 'tanh');
       try {
-        const policy = acting ?? trainer.greedyPolicy();
-        const { record } = await test.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), c ? c.step : trainer.step, { checkpoint: name });
-        finals[name] = record;
+        finals.best = await test.evaluate((obs, masks, n, out) => acting.act(obs, masks, n, out), bestModel.step, { checkpoint: 'best' });
       } finally {
-        acting?.dispose();
+        acting.dispose();
       }
     }
     // kept apart from the training's evaluations (test_evaluation.json): nothing chose anything on them
     config.test_evaluations = finals;
-    Object.assign(config.final_metrics, testMetrics(finals, validationBest(evaluations, config)));
+    // the validation evaluation the best checkpoint was saved at
+    const chosen = bestModel ? evaluations.find((e) => e.step === bestModel.step) ?? null : null;
+    Object.assign(config.final_metrics, testMetrics(finals, chosen));
     return outcome;
   } finally {
     trainer.dispose();
   }
 }
 
-/** A checkpoint's policy network, acting greedily (the value network's weights follow the policy's). */
+/** A checkpoint's policy network, acting greedily: the first 2 × (hidden layers + 1) tensors are the policy's, the value network's follow. */
 function actingPolicyOf(c: PpoCheckpoint, activation: 'tanh' | 'relu') {
   return mlpActingPolicy(c.weights.slice(0, 2 * (c.netArch.length + 1)), activation, c.normalizer);
-}
-
-/** The validation evaluation the best checkpoint was chosen at. */
-function validationBest(evaluations: readonly EvaluationRecord[], config: PpoRunConfig): EvaluationRecord | null {
-  const held = evaluations;
-  const score = (e: EvaluationRecord) => (config.select_best_by === 'net_pnl' && e.net_pnl_pct ? e.net_pnl_pct.mean : e.mean_reward);
-  return held.reduce<EvaluationRecord | null>((b, e) => (b === null || score(e) > score(b) ? e : b), null);
 }
 
 /** final_metrics' money figures: validation at the best checkpoint, test for the best and final models, buy-and-hold, the verdict. */
@@ -136,9 +130,5 @@ export const PPO_RUNTIME: AlgorithmRuntime<PpoRunConfig> = {
     const p = c.payload as PpoCheckpoint;
     return policyModelFiles(p, { actionNames: c.actionNames, env: config.env, step: c.step, activation: c.activation });
   },
-  actingPolicy: (c: CheckpointEnvelope) => {
-    const p = c.payload as PpoCheckpoint;
-    // the first 2 × (hidden layers + 1) tensors are the policy's; the value network's follow
-    return mlpActingPolicy(p.weights.slice(0, 2 * (p.netArch.length + 1)), c.activation, p.normalizer);
-  },
+  actingPolicy: (c: CheckpointEnvelope) => actingPolicyOf(c.payload as PpoCheckpoint, c.activation),
 };

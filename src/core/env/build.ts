@@ -12,8 +12,6 @@ export const SEGMENT_SETTINGS: readonly SettingSpec[] = [
   { key: 'test_fraction', type: 'number', default: 0.15, min: 0, max: 0.45, minExclusive: true, maxExclusive: true, help: 'share of the rows, at the end, kept for the final evaluation and "Play the policy" only' },
 ];
 
-export type HeldOut = 'validation' | 'test';
-
 export interface Environments {
   spec: EnvSpec;
   /** The training copies: random episodes on the training segment. */
@@ -38,13 +36,18 @@ export function envSettingsOf(spec: EnvSpec, values: Record<string, unknown>): S
 }
 
 /**
- * The run's segments. A run stored before the validation segment existed has `eval_fraction`:
- * its training rows and its one held-out segment stay as they were, and the held-out rows are its
- * test rows (its model was chosen on them, which its pages say).
+ * A run stored before the three segments and the execution settings existed: its settings have
+ * `eval_fraction` and no `test_fraction`. Its one held-out segment is its test segment (its model
+ * was chosen on it, which its pages say) and its trades filled at the decision bar's close.
  */
+export function storedBeforeSegments(values: Record<string, unknown>): boolean {
+  return values.test_fraction === undefined && typeof values.eval_fraction === 'number';
+}
+
+/** The run's segments; a stored run's training rows and held-out segment stay as they were. */
 export function segmentsOf(data: EnvData, values: Record<string, unknown>): { segments: Segments; legacy: boolean } {
-  if (values.test_fraction === undefined && typeof values.eval_fraction === 'number') {
-    return { segments: splitSegments(data.rows, data.firstValidRow, 0, values.eval_fraction), legacy: true };
+  if (storedBeforeSegments(values)) {
+    return { segments: splitSegments(data.rows, data.firstValidRow, 0, values.eval_fraction as number), legacy: true };
   }
   const validation = Number(values.validation_fraction ?? 0.15), test = Number(values.test_fraction ?? 0.15);
   return { segments: splitSegments(data.rows, data.firstValidRow, validation, test), legacy: false };
@@ -52,8 +55,8 @@ export function segmentsOf(data: EnvData, values: Record<string, unknown>): { se
 
 export function buildEnvironments(spec: EnvSpec, data: EnvData, values: Record<string, unknown>, run: { copies: number; seed: number; maxSteps: number }): Environments {
   const { segments, legacy } = segmentsOf(data, values);
-  // a stored run's execution settings stay as it had them (none: the old fill at the close, no slippage)
-  const settings = { ...envSettingsOf(spec, values), ...(values.fill === undefined ? { fill: undefined, slippage_bps: undefined } : {}) } as SettingValues;
+  // a run stored before the execution settings keeps its rules: the fill at the close, no slippage
+  const settings = { ...envSettingsOf(spec, values), ...(values.fill === undefined ? { fill: 'close', slippage_bps: 0 } : {}) } as SettingValues;
   const selection = segments.validation ?? segments.test;
   const rowsOf = (s: Segment) => s.end - s.start;
   if (rowsOf(segments.train) < run.maxSteps + 2 || rowsOf(selection) < 3 || rowsOf(segments.test) < 3) {

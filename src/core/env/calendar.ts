@@ -18,3 +18,9 @@ export function barsPerYear(time: Float64Array, start = 0, end = time.length): n
 export function annualizationFactor(perYear: number): number {
   return perYear > 0 ? Math.sqrt(perYear) : 1;
 }
+
+/** Bars per year as a run's settings say (`bars_per_year`), or read off the timestamps when they say 0. */
+export function perYearOf(settings: Record<string, unknown>, time: Float64Array): number {
+  const set = Number(settings.bars_per_year ?? 0);
+  return set > 0 ? set : barsPerYear(time);
+}

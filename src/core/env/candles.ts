@@ -6,7 +6,7 @@ import type { CandleColumns, MarketFeatures } from '../features/layout';
 import { candleColumnsFrom, marketFeaturesCached } from '../features/market';
 import type { SettingSpec } from '../settings';
 import { SEGMENT_SETTINGS } from './build';
-import { barsPerYear } from './calendar';
+import { perYearOf } from './calendar';
 import { buyAndHoldPct, EXECUTION_SETTINGS, executionOf } from './execution';
 import type { DatasetSource, EnvData } from './spec';
 
@@ -59,6 +59,5 @@ export function candleBuyAndHold(data: CandleData, start: number, end: number, s
 /** The execution rules and calendar an environment class takes, from its settings. */
 export function candleEnvOptions(data: CandleData, settings: Record<string, unknown>) {
   const x = executionOf(settings);
-  const perYear = Number(settings.bars_per_year ?? 0);
-  return { fee: x.fee, slippage: x.slippage, fill: x.fill, barsPerYear: perYear > 0 ? perYear : barsPerYear(data.time) };
+  return { fee: x.fee, slippage: x.slippage, fill: x.fill, barsPerYear: perYearOf(settings, data.time) };
 }

@@ -25,21 +25,13 @@ export const EXECUTION_SETTINGS: readonly SettingSpec[] = [
   },
 ];
 
-/**
- * The execution rules of an environment's settings. A run stored before these settings existed
- * filled at the decision bar's close without slippage: it keeps those rules.
- */
+/** The execution rules of an environment's settings (their defaults where a key is missing). */
 export function executionOf(settings: SettingValues | Record<string, unknown>): Execution {
   return {
-    fill: settings.fill === undefined ? 'close' : (settings.fill as FillAt),
+    fill: (settings.fill ?? 'next_open') as FillAt,
     fee: Number(settings.fee ?? 0.001),
-    slippage: Number(settings.slippage_bps ?? 0) / 10_000,
+    slippage: Number(settings.slippage_bps ?? 2) / 10_000,
   };
-}
-
-/** The bar whose price a decision made on bar t fills at, and which price of it. */
-export function fillBar(x: Execution, t: number): { row: number; atOpen: boolean } {
-  return x.fill === 'next_open' ? { row: t + 1, atOpen: true } : { row: t, atOpen: false };
 }
 
 /** The raw price (before slippage) a decision on bar t fills at. */

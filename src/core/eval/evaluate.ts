@@ -7,13 +7,12 @@ import type { EnvData } from '../env/spec';
 import type { VecEnv } from '../env/types';
 import type { EvaluationRecord } from '../run/contracts';
 import { buyAndHoldOf, fixedBaselines, randomBand, verdict, type Baselines } from './baselines';
-import { walkOf, type ActionPolicy, type WalkResult, type Windows } from './walk';
+import { meanStd } from './stats';
+import { walkOf, type ActionPolicy, type Windows } from './walk';
 
 export interface SegmentEvaluator {
-  /** 'validation' chooses the model; 'test' is the final evaluation (and "Play the policy"). */
-  segment: 'validation' | 'test';
   windows: Windows;
-  evaluate(policy: ActionPolicy, step: number, opts?: { checkpoint?: string; beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void }): Promise<{ record: EvaluationRecord; walk: WalkResult }>;
+  evaluate(policy: ActionPolicy, step: number, opts?: { checkpoint?: string; beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void }): Promise<EvaluationRecord>;
 }
 
 /**
@@ -27,17 +26,15 @@ export function segmentEvaluator(envs: Environments, data: EnvData, which: 'vali
   let fixed: Promise<Omit<Baselines, 'random'>> | null = null;
   const policyFree = () => (fixed ??= (async () => ({ buy_and_hold: buyAndHoldOf(envs.spec, data, windows, envs.settings), fixed: await fixedBaselines(envs.spec, (p) => play(p)) }))());
   return {
-    segment: label,
     windows,
     async evaluate(policy, step, opts = {}) {
       const w = await play(policy, opts.beforeStep);
       const baselines: Baselines = { ...(await policyFree()), random: randomSeeds > 0 ? await randomBand(envs.spec, w, (p) => play(p), randomSeeds) : null };
       const rewards = w.windows.map((x) => x.reward);
-      const mean = w.reward.mean;
-      const record: EvaluationRecord = {
+      return {
         step,
-        mean_reward: mean,
-        std_reward: Math.sqrt(rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, rewards.length)),
+        mean_reward: w.reward.mean,
+        std_reward: meanStd(rewards).std,
         min_reward: Math.min(...rewards),
         max_reward: Math.max(...rewards),
         num_episodes: rewards.length,
@@ -55,7 +52,6 @@ export function segmentEvaluator(envs: Environments, data: EnvData, which: 'vali
         baselines,
         verdict: verdict(w, baselines),
       };
-      return { record, walk: w };
     },
   };
 }

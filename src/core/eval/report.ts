@@ -3,9 +3,9 @@
 // the random band, in net P&L after costs and in reward, each mean with its 95 % interval.
 import type { EvaluationRecord, IntervalFigure } from '../run/contracts';
 import type { ReportCell, ReportSection } from '../run/report';
-import { intervalText } from './stats';
+import { intervalCell } from './stats';
 
-const iv = (v: IntervalFigure | undefined, unit = '') => (v ? intervalText(v, 2, unit) : '—');
+const iv = (v: IntervalFigure | undefined, unit = '') => (v ? intervalCell(v, 2, unit) : '—');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** Sections of one evaluation: its verdict and a table of `policies` (all walked on the same windows) and the baselines of the first. */
@@ -28,7 +28,7 @@ export function evaluationSections(title: string, policies: readonly { name: str
     ...(first.verdict ? [{ kind: 'text' as const, title: `Verdict (${segment})`, parts: [{ strong: first.verdict, testid: opts.verdictTestid }] }] : []),
     {
       kind: 'table', title: `${title} (${segment}, ${first.num_episodes} windows covering it, net of fees and slippage)`, testid: opts.testid,
-      head: ['', 'net P&L per window (95 %)', 'whole walk', 'reward per window (95 %)', 'Sharpe', 'max drawdown', 'win rate', 'trades'], rows,
+      head: ['', 'net P&L per window [95 %]', 'whole walk', 'reward per window [95 %]', 'Sharpe', 'max drawdown', 'win rate', 'trades'], rows,
     },
   ];
 }

@@ -1,12 +1,15 @@
 // The statistics results are reported with: a mean with its 95 % interval (Student's t over the
 // windows of a walk), and percentiles.
 
-export interface Interval {
-  mean: number;
-  /** The 95 % interval of the mean; null with fewer than two values (no spread to judge). */
-  low: number | null;
-  high: number | null;
-  n: number;
+import type { IntervalFigure } from '../run/contracts';
+
+/** A mean with its 95 % interval (null with fewer than two values: no spread to judge), as records store it. */
+export type Interval = IntervalFigure;
+
+/** Mean and (population) standard deviation. */
+export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length)) };
 }
 
 // two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond
@@ -40,4 +43,10 @@ export function quantile(values: readonly number[], q: number): number {
 export function intervalText(i: Interval, digits = 2, unit = ''): string {
   const f = (v: number) => `${v.toFixed(digits)}${unit}`;
   return i.low === null || i.high === null ? `${f(i.mean)} (${i.n === 1 ? 'one window: no interval' : 'no interval'})` : `${f(i.mean)} (95 % ${f(i.low)} to ${f(i.high)})`;
+}
+
+/** "1.23 [0.45, 2.01] %" for a table's narrow cell (its header says 95 %), or "1.23 %" without an interval. */
+export function intervalCell(i: Interval, digits = 2, unit = ''): string {
+  const f = (v: number) => v.toFixed(digits);
+  return i.low === null || i.high === null ? `${f(i.mean)}${unit}` : `${f(i.mean)} [${f(i.low)}, ${f(i.high)}]${unit}`;
 }

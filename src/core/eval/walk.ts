@@ -3,10 +3,10 @@
 // walk reports: reward and net P&L per window, their means with 95 % intervals, the compounded net
 // P&L of the whole walk, and the Sharpe ratio (annualized by the market's own calendar), drawdown,
 // win rate and trades over the whole walk, not per short episode. Pure: the policy is a callback.
-import { isoTime } from '../env/records';
+import { isoTime, sharpeOf } from '../env/records';
 import type { Environments } from '../env/build';
 import type { Segment, VecEnv } from '../env/types';
-import { annualizationFactor, barsPerYear } from '../env/calendar';
+import { annualizationFactor, perYearOf } from '../env/calendar';
 import type { EnvData } from '../env/spec';
 import { meanInterval, type Interval } from './stats';
 
@@ -56,8 +56,6 @@ export interface WalkResult {
   win_rate: number | null;
   trades: number;
   steps: number;
-  /** How often each action was taken over the walk. */
-  action_counts: number[];
   /** Each window's actions, for a random policy that trades as often. */
   actions: number[][];
 }
@@ -71,6 +69,38 @@ export interface WalkInput {
   episodeTrades: (record: unknown) => { trades: number; wins: number };
 }
 
+/**
+ * Steps every copy until each has finished one episode (from wherever it stands): `choose` writes
+ * the actions (it sees which copies still play); `visit(i, action, record)` follows each step of a
+ * copy still playing, with the finished episode's record on its last step (undefined before it).
+ */
+export async function playOneEpisodeEach(
+  env: VecEnv,
+  choose: (actions: Int32Array, playing: Uint8Array) => Promise<void> | void,
+  visit: (i: number, action: number, record: unknown) => void,
+): Promise<void> {
+  const n = env.numEnvs;
+  const actions = new Int32Array(n);
+  const playing = new Uint8Array(n).fill(1);
+  let remaining = n;
+  for (let guard = 0; remaining > 0 && guard < 10_000_000; guard++) {
+    await choose(actions, playing);
+    env.step(actions);
+    const finished = env.drainEpisodes();
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const done = env.dones[i] === 1;
+      const record = done ? finished[k++] ?? null : undefined;
+      if (!playing[i]) continue;
+      visit(i, actions[i], record);
+      if (done) {
+        playing[i] = 0;
+        remaining--;
+      }
+    }
+  }
+}
+
 /** Plays the policy over the windows; `beforeStep` sees the actions chosen at each step with the copies still playing. */
 export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void): Promise<WalkResult> {
   const { env, windows } = input;
@@ -79,40 +109,23 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
   env.reset();
   for (let i = 0; i < n; i++) env.startAt(i, windows.starts[i]);
   env.drainEpisodes();
-  const A = env.numActions;
-  const actions = new Int32Array(n);
-  const playing = new Uint8Array(n).fill(1);
   const reward = new Float64Array(n), pnl = new Float64Array(n), steps = new Int32Array(n);
   const returns: number[][] = Array.from({ length: n }, () => []);
   const taken: number[][] = Array.from({ length: n }, () => []);
   const records: unknown[] = new Array(n).fill(null);
-  const counts = new Array<number>(A).fill(0);
-  let remaining = n;
-  for (let guard = 0; remaining > 0 && guard < 10_000_000; guard++) {
+  await playOneEpisodeEach(env, async (actions, playing) => {
     await policy(env.obs, env.masks, n, actions, env);
     beforeStep?.(actions, playing, env);
-    env.step(actions);
-    const finished = env.drainEpisodes();
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      const done = env.dones[i] === 1;
-      const record = done ? finished[k++] : undefined;
-      if (!playing[i]) continue;
-      reward[i] += env.rewards[i];
-      // the step's return on what the window held before it
-      const before = 1 + pnl[i];
-      pnl[i] += env.pnl[i];
-      returns[i].push(before > 0 ? env.pnl[i] / before : 0);
-      taken[i].push(actions[i]);
-      counts[actions[i]]++;
-      steps[i]++;
-      if (done) {
-        playing[i] = 0;
-        records[i] = record ?? null;
-        remaining--;
-      }
-    }
-  }
+  }, (i, action, record) => {
+    reward[i] += env.rewards[i];
+    // the step's return on what the window held before it
+    const before = 1 + pnl[i];
+    pnl[i] += env.pnl[i];
+    returns[i].push(before > 0 ? env.pnl[i] / before : 0);
+    taken[i].push(action);
+    steps[i]++;
+    if (record !== undefined) records[i] = record;
+  });
   let trades = 0, wins = 0;
   const results: WindowResult[] = windows.starts.map((start, i) => {
     const t = records[i] ? input.episodeTrades(records[i]) : { trades: 0, wins: 0 };
@@ -133,29 +146,36 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
       count++;
     }
   }
-  const mean = count ? sum / count : 0;
-  const variance = count ? sumSq / count - mean * mean : 0;
   return {
     windows: results,
     reward: meanInterval(Array.from(reward)),
     net_pnl_pct: meanInterval(results.map((w) => w.net_pnl_pct)),
     total_net_pnl_pct: (equity - 1) * 100,
-    sharpe: variance > 1e-24 ? (mean / Math.sqrt(variance)) * annualizationFactor(input.perYear) : 0,
+    sharpe: sharpeOf(sum, sumSq, count, annualizationFactor(input.perYear)),
     max_drawdown: maxDd,
     win_rate: trades > 0 ? wins / trades : null,
     trades,
     steps: count,
-    action_counts: counts,
     actions: taken,
   };
 }
 
-/** A walk over a held-out segment of a run's environments, ready to play any policy. */
+/**
+ * A walk over a held-out segment of a run's environments, ready to play any policy. Its copies are
+ * made once and reused by every play (a walk resets them), one play at a time.
+ */
 export function walkOf(envs: Environments, data: EnvData, segment: Segment, episode: number): { windows: Windows; play: (policy: ActionPolicy, beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void) => Promise<WalkResult> } {
   const windows = walkWindows(segment, episode);
-  const perYear = Number(envs.settings.bars_per_year ?? 0) > 0 ? Number(envs.settings.bars_per_year) : barsPerYear(data.time);
+  const perYear = perYearOf(envs.settings, data.time);
+  let env: VecEnv | null = null;
+  let last: Promise<unknown> = Promise.resolve();
   return {
     windows,
-    play: (policy, beforeStep) => walk({ env: envs.makeWalkEnv(segment, windows.starts.length, windows.length), windows, time: data.time, perYear, episodeTrades: envs.spec.episodeTrades }, policy, beforeStep),
+    play: (policy, beforeStep) => {
+      const run = () => walk({ env: (env ??= envs.makeWalkEnv(segment, windows.starts.length, windows.length)), windows, time: data.time, perYear, episodeTrades: envs.spec.episodeTrades }, policy, beforeStep);
+      const next = last.then(run, run);
+      last = next.catch(() => undefined);
+      return next;
+    },
   };
 }

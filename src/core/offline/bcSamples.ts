@@ -49,9 +49,9 @@ export function teacherSamples(candles: CandleColumns, features: MarketFeatures)
   const offline = generateOfflineDataset(features, candles, { start: train.start, end: train.end });
   const test = segmentEvaluator(envs, market, 'test', WINDOW);
   const D = STATE_SIZE;
-  const play = async (choose: ActionChooser) => (await test.evaluate(async (obs, _masks, n, out, env) => {
+  const play = (choose: ActionChooser) => test.evaluate(async (obs, _masks, n, out, env) => {
     for (let i = 0; i < n; i++) out[i] = await choose(obs.subarray(i * D, (i + 1) * D), env.currentRow(i));
-  }, 0)).record;
+  }, 0);
   return {
     data: { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE },
     source: { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts },
