@@ -410,12 +410,11 @@ describe('run import', () => {
     expect(back).toStrictEqual(run);
   });
 
-  it('restores a NaN weight that JSON held as null', async () => {
+  it('refuses a checkpoint whose weights hold NaN, naming the file', async () => {
     const run = makeRun();
     ppoState(run.checkpoints[0]).weights[0].values[2] = NaN;
-    const back = importRunZip(zipRun(await runFiles(run, fakeModelFiles)), 'run.zip');
-    expect(ppoState(back.checkpoints[0]).weights[0].values[2]).toBeNaN();
-    expect(ppoState(back.checkpoints[0]).weights[0].values[3]).toBe(ppoState(run.checkpoints[0]).weights[0].values[3]);
+    const zip = zipRun(await runFiles(run, fakeModelFiles));
+    expect(() => importRunZip(zip, 'run.zip')).toThrow(/"run\.zip".*checkpoints\/model_step_2500\/weights\.bin: weight "pi\/dense_0\/kernel" holds NaN or infinite values/);
   });
 
   it('takes the summary from the detail line when metrics.json lacks it, and accepts folder entries', async () => {
@@ -479,7 +478,8 @@ describe('run import', () => {
     it('contents larger than the limit, judged from the sizes before inflating', () => {
       const bomb = zipSync({ 'run_x/config.json': strToU8(config), 'run_x/detailed_episodes.jsonl': new Uint8Array(1 << 20) });
       expect(bomb.length).toBeLessThan(10_000);
-      expect(() => importRunZip(bomb, 'bomb.zip', { maxUncompressedBytes: 100_000 })).toThrow(/"bomb\.zip".*more than 100000 bytes/);
+      expect(() => importRunZip(bomb, 'bomb.zip', { limits: { maxTotalBytes: 100_000 } })).toThrow(/"bomb\.zip".*more than the 0\.1 MB allowed in all/);
+      expect(() => importRunZip(bomb, 'bomb.zip', { limits: { maxEntryBytes: 100_000 } })).toThrow(/"bomb\.zip".*run_x\/detailed_episodes\.jsonl" would unpack to 1 MB, more than the 0\.1 MB allowed for one entry/);
     });
     it('damaged entries', async () => {
       const zip = zipRun(await runFiles(makeRun('run_x'), fakeModelFiles));

@@ -1,7 +1,8 @@
 // NumPy .npy / .npz reading and writing, for offline (state, action, strength) datasets.
 // .npz is a zip of .npy files (deflated by np.savez_compressed); fflate does the zip part.
 
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
+import { unzipWithin, type ZipLimits } from '../archive/zip';
 import { DataError } from './errors';
 import type { Table } from './types';
 
@@ -94,16 +95,22 @@ export function writeNpz(arrays: Record<string, { values: ArrayLike<number>; sha
   return zipSync(files, { level: compress ? 6 : 0 });
 }
 
-export function readNpz(bytes: Uint8Array, fileName: string): Record<string, NpyArray> {
-  let files: Record<string, Uint8Array>;
+/**
+ * What an .npz may unpack to: an offline dataset of 2 million states of 34 float64 features is
+ * about 540 MB, so a gigabyte per array and two in all, checked before inflating.
+ */
+export const NPZ_LIMITS: ZipLimits = { maxEntryBytes: 1024 ** 3, maxTotalBytes: 2 * 1024 ** 3, maxEntries: 1000 };
+
+export function readNpz(bytes: Uint8Array, fileName: string, limits: ZipLimits = NPZ_LIMITS): Record<string, NpyArray> {
+  let files: Map<string, Uint8Array>;
   try {
-    files = unzipSync(bytes);
+    // only the arrays are inflated; anything else in the zip is left packed
+    files = unzipWithin(bytes, limits, (e) => e.name.endsWith('.npy'));
   } catch (e) {
-    throw new DataError(fileName, `not a readable .npz (zip) file (${(e as Error).message})`);
+    throw new DataError(fileName, `cannot read it as an .npz (zip) file: ${(e as Error).message}`);
   }
   const out: Record<string, NpyArray> = {};
-  for (const [path, content] of Object.entries(files)) {
-    if (!path.endsWith('.npy')) continue;
+  for (const [path, content] of files) {
     const name = path.slice(0, -4);
     try {
       out[name] = readNpy(content, `array "${name}"`);

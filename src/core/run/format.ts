@@ -77,6 +77,10 @@ export function parseTensorList(list: unknown, what: string, fail: Fail) {
       // null stands for a NaN or Infinity that JSON could not hold
       values = Float32Array.from(t.values as (number | null)[], (v) => (v === null ? NaN : v));
     }
+    // a checkpoint with NaN or infinite weights plays as noise and cannot be resumed: refused
+    for (let k = 0; k < values.length; k++) {
+      if (!Number.isFinite(values[k])) return fail(`${what}[${i}]${typeof t.name === 'string' ? ` ("${t.name}")` : ''} holds NaN or infinite values; a checkpoint with broken weights cannot be played or resumed`);
+    }
     return { ...t, values } as { name: string; shape: number[]; values: Float32Array };
   });
 }

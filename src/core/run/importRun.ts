@@ -5,16 +5,19 @@
 // What differs between algorithms (their config, update lines, checkpoint state, extra files)
 // comes from their RunFormat, by the config's algorithm id. Pure: no DOM, no IndexedDB, no
 // TensorFlow.js.
-import { unzipSync, type UnzipFileInfo } from 'fflate';
+import { listZip, unzipWithin, type ZipEntry, type ZipLimits } from '../archive/zip';
 import type { CheckpointKind, EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from './contracts';
 import type { RunFormat } from './format';
 import { checkpointNameOfDir } from './record';
 
-/** A zip-bomb guard: the sum of the entries' uncompressed sizes, checked before anything is inflated. */
-export const MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
+/**
+ * Bounds on what a run zip may unpack to. A run's largest files are its checkpoints (a few MB for
+ * the networks trained here), so these leave room for long runs while a tab survives a bomb.
+ */
+export const RUN_ZIP_LIMITS: ZipLimits = { maxEntryBytes: 256 * 1024 ** 2, maxTotalBytes: 512 * 1024 ** 2, maxEntries: 20_000 };
 
 export interface ImportOptions {
-  maxUncompressedBytes?: number;
+  limits?: Partial<ZipLimits>;
 }
 
 const RUN_FOLDER = /^run_\w+$/;
@@ -113,32 +116,74 @@ export function jsonErrorOffset(text: string): number | null {
   }
 }
 
+/** Deeper JSON than any run file has; deeper still overflows the browser's structured clone when stored. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Offset of the bracket that nests JSON text deeper than MAX_JSON_DEPTH, or null. */
+function tooDeepAt(text: string): number | null {
+  let depth = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) { if (++depth > MAX_JSON_DEPTH) return i; }
+    else if (c === 125 || c === 93) depth--;
+  }
+  return null;
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** A checkpoint folder's model.json and weights.bin agree: the declared weights fill the file exactly, all finite. */
+function checkModelFiles(dir: string, modelJson: unknown, weights: Uint8Array | undefined, fail: (message: string) => never): void {
+  const manifest = isObject(modelJson) ? modelJson.weightsManifest : undefined;
+  if (!Array.isArray(manifest)) fail(`${dir}/model.json: no weightsManifest`);
+  if (!weights) fail(`${dir}/weights.bin is missing beside its model.json`);
+  let expected = 0;
+  const floats: [number, number, string][] = [];
+  for (const group of manifest as unknown[]) {
+    const specs = isObject(group) ? group.weights : undefined;
+    if (!Array.isArray(specs)) fail(`${dir}/model.json: a weightsManifest group has no weights list`);
+    for (const spec of specs as unknown[]) {
+      const ok = isObject(spec) && typeof spec.name === 'string' && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isInteger(d) && d >= 0) && typeof spec.dtype === 'string' && spec.dtype in DTYPE_BYTES;
+      if (!ok) fail(`${dir}/model.json: a weight without a name, a shape of whole numbers and a dtype of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+      const w = spec as { name: string; shape: number[]; dtype: string };
+      const bytes = w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[w.dtype];
+      if (w.dtype === 'float32') floats.push([expected, bytes, w.name]);
+      expected += bytes;
+    }
+  }
+  if (weights!.length !== expected) {
+    fail(`${dir}/weights.bin holds ${weights!.length.toLocaleString('en-US')} bytes, but its model.json declares ${expected.toLocaleString('en-US')}; the checkpoint is damaged`);
+  }
+  const view = new DataView(weights!.buffer, weights!.byteOffset, weights!.byteLength);
+  for (const [offset, bytes, name] of floats) {
+    for (let p = offset; p < offset + bytes; p += 4) {
+      if (!Number.isFinite(view.getFloat32(p, true))) fail(`${dir}/weights.bin: weight "${name}" holds NaN or infinite values; a checkpoint with broken weights cannot be played or resumed`);
+    }
+  }
+}
+
 /** Reads a run zip; `formats` holds each registered algorithm's format by id. */
 export function importRunZip(bytes: Uint8Array, fileName: string, formats: Readonly<Record<string, RunFormat>>, opts: ImportOptions = {}): RunRecords {
   const fail = (message: string): never => {
     throw new RunImportError(`Cannot import "${fileName}": ${message}`);
   };
-  const maxBytes = opts.maxUncompressedBytes ?? MAX_UNCOMPRESSED_BYTES;
+  const limits: ZipLimits = { ...RUN_ZIP_LIMITS, ...opts.limits };
   const topLevelFiles = new Set([...COMMON_FILES, ...Object.values(formats).flatMap((f) => f.extraFileNames)]);
 
-  // 1. The entry list only (the filter declines every entry, so nothing is inflated yet).
-  const entries: UnzipFileInfo[] = [];
+  // 1. The directory: every entry's kind, path and size, before inflating.
+  let entries: ZipEntry[] = [];
   try {
-    unzipSync(bytes, {
-      filter: (info) => {
-        entries.push(info);
-        return false;
-      },
-    });
+    entries = listZip(bytes);
   } catch (e) {
-    fail(`it is not a zip file (${(e as Error).message})`);
+    fail((e as Error).message);
   }
   if (entries.length === 0) fail('the zip is empty');
-
-  // 2. Every entry's path and size, before inflating.
   const folders = new Set<string>();
-  const wanted = new Map<string, { relative: string; size: number }>();
-  let totalBytes = 0;
+  const wanted = new Map<string, string>();
   for (const entry of entries) {
     const name = entry.name;
     if (name.startsWith('__MACOSX/')) continue; // resource forks macOS's Finder adds to zips it makes
@@ -154,44 +199,30 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
     if (folders.size > 1) fail(`the zip holds more than one top-level folder (${[...folders].join(', ')}); a run zip holds one run folder`);
 
     const relative = parts.slice(1).join('/');
-    if (name.endsWith('/')) {
-      const folderPath = relative.slice(0, -1);
+    if (entry.kind === 'folder') {
+      const folderPath = relative.replace(/\/$/, '');
       if (folderPath !== '' && !KNOWN_FOLDER.test(folderPath)) fail(`entry "${name}" is a folder a run does not have`);
       continue;
     }
-    if (!topLevelFiles.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
+    if (entry.kind === 'file' && !topLevelFiles.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
       fail(`entry "${name}" is not a file of a run folder (${[...topLevelFiles].join(', ')}, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
     }
     if (wanted.has(name)) fail(`entry "${name}" appears twice`);
-    wanted.set(name, { relative, size: entry.originalSize });
-    totalBytes += entry.originalSize;
-    if (totalBytes > maxBytes) fail(`its contents would take more than ${maxBytes} bytes unpacked; refusing it (a zip bomb or not a run)`);
+    wanted.set(name, relative);
   }
   const folder = [...folders][0];
   if (folder === undefined) fail('the zip holds no run folder');
 
-  // 3. Inflate the wanted entries. fflate inflates each into a buffer of its declared size, so a
-  // lying size cannot make it allocate more than the total checked above.
-  let current = '';
-  let unpacked: Record<string, Uint8Array> = {};
-  try {
-    unpacked = unzipSync(bytes, {
-      filter: (info) => {
-        current = info.name;
-        return wanted.has(info.name);
-      },
-    });
-  } catch (e) {
-    fail(`entry "${current}" could not be unpacked (${(e as Error).message})`);
-  }
+  // 2. Inflate within the bounds: sizes checked from the directory first, each entry stopped as
+  // soon as it yields more than it declared.
   const files = new Map<string, Uint8Array>();
-  for (const [name, { relative, size }] of wanted) {
-    const data = unpacked[name];
-    if (!data || data.length !== size) fail(`entry "${name}" is damaged (unpacked ${data?.length ?? 0} bytes, the zip says ${size})`);
-    files.set(relative, data);
+  try {
+    for (const [name, data] of unzipWithin(bytes, limits, (e) => wanted.has(e.name))) files.set(wanted.get(name)!, data);
+  } catch (e) {
+    fail((e as Error).message);
   }
 
-  // 4. Parse.
+  // 3. Parse.
   const decoder = new TextDecoder('utf-8');
   const text = (relative: string): string | null => {
     const data = files.get(relative);
@@ -199,6 +230,8 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
   };
   const entryName = (relative: string) => `${folder}/${relative}`;
   const parseJson = (relative: string, source: string): unknown => {
+    const deep = tooDeepAt(source);
+    if (deep !== null) fail(`${entryName(relative)}: line ${lineOf(source, deep)}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
     try {
       return JSON.parse(source);
     } catch (e) {
@@ -215,6 +248,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
       const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (lineText.trim() === '') return;
       let row: unknown;
+      if (tooDeepAt(lineText) !== null) fail(`${entryName(relative)}: line ${i + 1}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
       try {
         row = JSON.parse(lineText);
       } catch (e) {
@@ -298,6 +332,15 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
   const updates: StoredUpdate[] = parseJsonl('train_metrics.jsonl')
     .map(({ line, row }) => ({ runId, ...format.parseUpdateLine(row, run, (what) => fail(`${entryName('train_metrics.jsonl')}: line ${line}: ${what}`)) }))
     .sort((a, b) => a.update - b.update);
+
+  // Model files: each weights.bin the exact length its model.json declares, every weight finite.
+  for (const relative of files.keys()) {
+    const match = /^(checkpoints\/.+)\/(model\.json|weights\.bin)$/.exec(relative);
+    if (!match) continue;
+    const dir = match[1];
+    if (match[2] === 'weights.bin' && !files.has(`${dir}/model.json`)) fail(`${entryName(dir)}/weights.bin has no model.json beside it`);
+    if (match[2] === 'model.json') checkModelFiles(entryName(dir), parseJson(relative, text(relative)!), files.get(`${dir}/weights.bin`), fail);
+  }
 
   // Checkpoints: one per folder holding trainer_state.json. (A folder with only model files can
   // run a policy but not be stored as a checkpoint, which needs the trainer's state.)
