@@ -1,8 +1,13 @@
 // The page's connection to the lab's database (the worker opens its own).
 import { openLabDb, type LabDb } from '../store/db';
+import { removeLeftoverRunRecords } from '../store/runs';
 
 let db: Promise<LabDb> | null = null;
 export function labDb(): Promise<LabDb> {
-  db ??= openLabDb();
+  db ??= openLabDb().then(async (opened) => {
+    // records an interrupted import of an older version left without their run are removed
+    await removeLeftoverRunRecords(opened).catch((e) => console.warn('Could not remove leftover run records', e));
+    return opened;
+  });
   return db;
 }

@@ -5,7 +5,7 @@ import { detailedEpisodesJsonl, runFiles, zipRun } from '../core/run/exportRun';
 import { importRunZip } from '../core/run/importRun';
 import type { RunRecords } from '../core/run/contracts';
 import type { LabDb } from '../store/db';
-import { appendRunRecords, deleteRun, getRun, runEpisodes, runIdTaken, runRecords } from '../store/runs';
+import { runEpisodes, runRecords, storeImportedRun } from '../store/runs';
 
 /** Every file of a run's folder, with its algorithm's format and model files (a backend must be started). */
 export async function runFolderFiles(records: RunRecords): Promise<Record<string, Uint8Array>> {
@@ -31,13 +31,14 @@ export function readRunZip(bytes: Uint8Array, fileName: string): RunRecords {
 /** Imports a run zip: checked whole before anything is stored, then written in one transaction. */
 export async function importRunArchive(db: LabDb, bytes: Uint8Array, fileName: string): Promise<string> {
   const records = readRunZip(bytes, fileName);
-  // a run deleted moments ago (its undo window still open) gives way to the imported copy
-  if ((await getRun(db, records.config.run_id))?.deleted_at) await deleteRun(db, records.config.run_id);
-  if (await runIdTaken(db, records.config.run_id)) {
-    throw new Error(`${fileName}: run ${records.config.run_id} is already in this browser; delete it first to import this copy.`);
-  }
   // a run exported while training is imported as interrupted: it can be resumed from its checkpoints
   if (records.config.status === 'running') records.config.status = 'interrupted';
-  await appendRunRecords(db, records);
+  try {
+    // one transaction: a run deleted moments ago (its undo window still open) gives way to the
+    // imported copy, and a failure part way stores nothing
+    await storeImportedRun(db, records);
+  } catch (e) {
+    throw new Error(`Cannot import "${fileName}": nothing was stored: ${(e as Error).message}.`);
+  }
   return records.config.run_id;
 }

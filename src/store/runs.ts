@@ -3,7 +3,8 @@
 // run's worker calls appendRunRecords about once a second with everything since the last call, in
 // one transaction.
 import type { RunBatch, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from '../core/run/contracts';
-import type { LabDb } from './db';
+import type { IDBPTransaction } from 'idb';
+import { isQuotaError, type LabDb, type LabSchema } from './db';
 
 const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'] as const;
 
@@ -62,16 +63,105 @@ export async function runIdTaken(db: LabDb, runId: string): Promise<boolean> {
   return (await db.getKey('runs', runId)) !== undefined;
 }
 
+type RunTransaction = IDBPTransaction<LabSchema, (typeof RUN_STORES)[number][], 'readwrite'>;
+
+/** A run's records that could not be stored; nothing of the attempt was kept. */
+export class RunWriteError extends Error {
+  constructor(reason: string, readonly cause?: unknown) {
+    super(reason);
+    this.name = 'RunWriteError';
+  }
+}
+
+/** A browser's storage exception in words. */
+function writeFailure(e: unknown): string {
+  const name = (e as { name?: string })?.name;
+  if (isQuotaError(e)) return 'there is not enough storage space in this browser (delete datasets or runs you no longer need, or free disk space)';
+  if (name === 'DataCloneError') return 'a record is not plain data the browser can store (nested too deeply, or holding a value that cannot be copied)';
+  return (e as Error)?.message || String(e);
+}
+
+/**
+ * Runs `write` in one transaction over the run stores, all or nothing: any failure, thrown at
+ * once (a record the browser cannot clone) or later (a full disk), aborts the transaction, so
+ * what was already queued is rolled back rather than committed.
+ */
+async function inOneTransaction(db: LabDb, write: (tx: RunTransaction) => Promise<unknown>[] | Promise<Promise<unknown>[]>): Promise<void> {
+  const tx = db.transaction([...RUN_STORES], 'readwrite');
+  try {
+    await Promise.all(await write(tx));
+    await tx.done;
+  } catch (e) {
+    try { tx.abort(); } catch { /* already finished or aborted */ }
+    await tx.done.catch(() => {});
+    if (e instanceof RunWriteError) throw e;
+    throw new RunWriteError(writeFailure(e), e);
+  }
+}
+
+/** A request's promise, marked handled: when a later request throws, the abort rejects it unwatched. */
+function request<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+function putBatch(tx: RunTransaction, batch: RunBatch): Promise<unknown>[] {
+  const writes: Promise<unknown>[] = [];
+  for (const e of batch.episodes ?? []) writes.push(request(tx.objectStore('episodes').put(e)));
+  for (const e of batch.evaluations ?? []) writes.push(request(tx.objectStore('evaluations').put(e)));
+  for (const u of batch.updates ?? []) writes.push(request(tx.objectStore('updates').put(u)));
+  for (const c of batch.checkpoints ?? []) writes.push(request(tx.objectStore('checkpoints').put(c)));
+  if (batch.config) writes.push(request(tx.objectStore('runs').put(batch.config as StoredRun)));
+  return writes;
+}
+
+function deleteRunIn(tx: RunTransaction, runId: string): Promise<unknown>[] {
+  return [
+    tx.objectStore('runs').delete(runId),
+    tx.objectStore('episodes').delete(range(runId)),
+    tx.objectStore('evaluations').delete(range(runId)),
+    tx.objectStore('updates').delete(range(runId)),
+    tx.objectStore('checkpoints').delete(IDBKeyRange.bound([runId, ''], [runId, '\uffff'])),
+  ].map(request);
+}
+
 /** Writes a batch of a run's records, and its updated config, in one transaction. */
 export async function appendRunRecords(db: LabDb, batch: RunBatch): Promise<void> {
-  const tx = db.transaction([...RUN_STORES], 'readwrite');
-  const writes: Promise<unknown>[] = [];
-  for (const e of batch.episodes ?? []) writes.push(tx.objectStore('episodes').put(e));
-  for (const e of batch.evaluations ?? []) writes.push(tx.objectStore('evaluations').put(e));
-  for (const u of batch.updates ?? []) writes.push(tx.objectStore('updates').put(u));
-  for (const c of batch.checkpoints ?? []) writes.push(tx.objectStore('checkpoints').put(c));
-  if (batch.config) writes.push(tx.objectStore('runs').put(batch.config as StoredRun));
-  await Promise.all([...writes, tx.done]);
+  await inOneTransaction(db, (tx) => putBatch(tx, batch));
+}
+
+/**
+ * Stores an imported run whole, in one transaction: its id must be free (a run in its undo window
+ * gives way), records left under that id by anything older are cleared first, and a failure
+ * anywhere leaves the store as it was.
+ */
+export async function storeImportedRun(db: LabDb, records: RunRecords): Promise<void> {
+  const runId = records.config.run_id;
+  await inOneTransaction(db, async (tx) => {
+    const existing = await tx.objectStore('runs').get(runId);
+    if (existing && !existing.deleted_at) throw new RunWriteError(`run ${runId} is already in this browser; delete it first to import this copy`);
+    return [...deleteRunIn(tx, runId), ...putBatch(tx, records)];
+  });
+}
+
+/**
+ * Removes records that belong to no run: what an import interrupted by an older version of the
+ * lab could leave. Run at start-up; returns the run ids cleared.
+ */
+export async function removeLeftoverRunRecords(db: LabDb): Promise<string[]> {
+  const runs = new Set(await db.getAllKeys('runs'));
+  const orphans = new Set<string>();
+  for (const store of ['episodes', 'evaluations', 'updates', 'checkpoints'] as const) {
+    for (const key of await db.getAllKeys(store)) if (!runs.has(key[0])) orphans.add(key[0]);
+  }
+  if (orphans.size === 0) return [];
+  await inOneTransaction(db, async (tx) => {
+    // a run written since the keys were read is left alone
+    const writes: Promise<unknown>[] = [];
+    for (const runId of orphans) if ((await tx.objectStore('runs').getKey(runId)) === undefined) writes.push(...deleteRunIn(tx, runId).slice(1));
+    return writes;
+  });
+  return [...orphans];
 }
 
 const range = (runId: string) => IDBKeyRange.bound([runId, -Infinity], [runId, Infinity]);
@@ -117,15 +207,7 @@ export async function runCheckpoints(db: LabDb, runId: string): Promise<StoredCh
 
 /** Removes a run and all its records for good. */
 export async function deleteRun(db: LabDb, runId: string): Promise<void> {
-  const tx = db.transaction([...RUN_STORES], 'readwrite');
-  await Promise.all([
-    tx.objectStore('runs').delete(runId),
-    tx.objectStore('episodes').delete(range(runId)),
-    tx.objectStore('evaluations').delete(range(runId)),
-    tx.objectStore('updates').delete(range(runId)),
-    tx.objectStore('checkpoints').delete(IDBKeyRange.bound([runId, ''], [runId, '\uffff'])),
-    tx.done,
-  ]);
+  await inOneTransaction(db, (tx) => deleteRunIn(tx, runId));
 }
 
 /** Runs left "running" by a closed tab or a dead worker become "interrupted" (resumable). */
