@@ -11,9 +11,48 @@ export function isMissingToken(text: string): boolean {
   return MISSING_TOKENS.has(text.trim().toLowerCase());
 }
 
-/** A number written as text, or NaN. Accepts exponents and inf / infinity; rejects hex and trailing junk. */
-export function parseNumberText(text: string): number {
+/**
+ * How a file writes its numbers: plainly (1234.5), with decimal commas as European spreadsheets
+ * do (1.234,5 or 1234,5), or with thousands separators (1,234.5), told from the file itself.
+ */
+export type NumberFormat = 'plain' | 'decimal-comma' | 'thousands-comma';
+
+export const NUMBER_FORMAT_NOTES: Record<Exclude<NumberFormat, 'plain'>, string> = {
+  'decimal-comma': 'numbers are written with decimal commas (1.234,5): read as such, a comma being the decimal point and a point the thousands separator',
+  'thousands-comma': 'numbers are written with thousands separators (16,537.50): read as such, the commas dropped',
+};
+
+const THOUSANDS_COMMA = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+const DECIMAL_COMMA = /^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$/;
+const POINT_GROUPS = /^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$/;
+
+/**
+ * The number format of a file's sampled cells. Thousands separators show as 1,234.5 (or as a
+ * quoted 1,234 in a comma-delimited file, where the comma cannot be a field's); decimal commas
+ * as 1234,5 in a file delimited by something else.
+ */
+export function sniffNumberFormat(cells: readonly string[], delimiter: string): NumberFormat {
+  let decimalComma = 0;
+  for (const raw of cells) {
+    const c = raw.trim();
+    if (c.length > 40 || !c.includes(',')) continue;
+    if (THOUSANDS_COMMA.test(c) && (c.includes('.') || delimiter === ',')) return 'thousands-comma';
+    if (delimiter !== ',' && DECIMAL_COMMA.test(c)) decimalComma++;
+  }
+  return decimalComma > 0 ? 'decimal-comma' : 'plain';
+}
+
+/** The text of a number in the given format rewritten plainly (1.234,5 → 1234.5). */
+export function plainNumberText(text: string, format: NumberFormat): string {
+  if (format === 'plain') return text;
   const t = text.trim();
+  if (format === 'thousands-comma') return THOUSANDS_COMMA.test(t) ? t.replace(/,/g, '') : t;
+  return (POINT_GROUPS.test(t) ? t.replace(/\./g, '') : t).replace(',', '.');
+}
+
+/** A number written as text, or NaN. Accepts exponents and inf / infinity; rejects hex and trailing junk. */
+export function parseNumberText(text: string, format: NumberFormat = 'plain'): number {
+  const t = plainNumberText(text, format).trim();
   if (t === '') return NaN;
   const lower = t.toLowerCase();
   if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
@@ -28,13 +67,13 @@ export type CellType = 'number' | 'time' | 'text';
  * A column's type from a sample of its cells. A column that is mostly numbers (or dates) is
  * one, so that a stray bad cell is refused by name rather than turning the column into text.
  */
-export function inferCellType(values: string[], name = ''): { type: CellType; dayFirst: boolean } {
+export function inferCellType(values: string[], name = '', format: NumberFormat = 'plain'): { type: CellType; dayFirst: boolean } {
   let numbers = 0, times = 0, present = 0;
   const dayFirst = slashDatesAreDayFirst(values);
   for (const v of values) {
     if (isMissingToken(v)) continue;
     present++;
-    if (!Number.isNaN(parseNumberText(v))) numbers++;
+    if (!Number.isNaN(parseNumberText(v, format))) numbers++;
     else if (!Number.isNaN(parseTimeText(v, dayFirst))) times++;
   }
   if (present === 0) return { type: 'number', dayFirst };
@@ -83,7 +122,7 @@ export const ROLE_ALIASES: Record<string, string[]> = {
   high: ['high', 'h', 'high_price', 'max'],
   low: ['low', 'l', 'low_price', 'min'],
   close: ['close', 'c', 'close_price', 'closing_price', 'last', 'adj_close', 'adjusted_close', 'price_close'],
-  volume: ['volume', 'vol', 'v', 'base_volume', 'volume_base', 'volume_from', 'qty', 'quantity', 'tick_volume', 'volume_btc', 'volume_usd', 'quote_volume'],
+  volume: ['volume', 'vol', 'v', 'base_volume', 'volume_base', 'volume_from', 'qty', 'quantity', 'tick_volume', 'tickvol', 'volume_btc', 'volume_usd', 'quote_volume'],
   // trades
   price: ['price', 'px', 'trade_price'],
   amount: ['amount', 'size', 'qty', 'quantity', 'volume', 'vol'],
@@ -123,14 +162,20 @@ export const OPTIONAL_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> =
   series: [],
 };
 
+const allZero = (col: Column) => col.type === 'number' && col.values.every((v) => v === 0);
+
 function findRole(role: string, normalized: string[], taken: Set<number>, columns: Column[]): number {
+  let zeros = -1;
   for (const alias of ROLE_ALIASES[role]) {
     const idx = normalized.findIndex((n, i) => n === alias && !taken.has(i));
     if (idx < 0) continue;
     const t = columns[idx].type;
-    if (role === 'time' ? t === 'time' || t === 'number' : TEXT_ROLES.has(role) ? t === 'text' : t === 'number') return idx;
+    if (!(role === 'time' ? t === 'time' || t === 'number' : TEXT_ROLES.has(role) ? t === 'text' : t === 'number')) continue;
+    // a volume of zeros (MetaTrader's <VOL> for forex) gives way to one with values (its <TICKVOL>)
+    if (role === 'volume' && allZero(columns[idx])) { if (zeros < 0) zeros = idx; continue; }
+    return idx;
   }
-  return -1;
+  return zeros;
 }
 
 function mapRoles(roles: string[], names: string[], columns: Column[]): Record<string, string> {

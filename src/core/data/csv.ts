@@ -4,9 +4,9 @@
 // are built for numeric cells), which is what makes a million-row file take well under a second.
 
 import { DataError, quoteCell } from './errors';
-import { parseTimeBytes, parseTimeText } from './time';
+import { parseTimeBytes, parseTimeOfDay, parseTimeText, textHasClockTime, textHasZone } from './time';
 import type { Column, Table } from './types';
-import { encodeText, inferCellType, parseNumberText, isMissingToken, uniqueNames, type CellType } from './columns';
+import { encodeText, inferCellType, parseNumberText, isMissingToken, uniqueNames, sniffNumberFormat, NUMBER_FORMAT_NOTES, type CellType } from './columns';
 
 const QUOTE = 34, LF = 10, CR = 13;
 const CANDIDATE_DELIMITERS = [',', '\t', ';', '|'];
@@ -72,8 +72,18 @@ export function sniffDelimiter(sample: string): string {
   return best;
 }
 
+/** A data cell rather than a column name: a number (plain or with decimal commas), a date, or a time of day. */
 function isNumberOrTime(v: string): boolean {
-  return !Number.isNaN(parseNumberText(v)) || !Number.isNaN(parseTimeText(v, true));
+  return !Number.isNaN(parseNumberText(v)) || !Number.isNaN(parseNumberText(v, 'decimal-comma')) || !Number.isNaN(parseTimeText(v, true)) || !Number.isNaN(parseTimeOfDay(v));
+}
+
+/** UTF-16 text (Excel's "Unicode text") as UTF-8 bytes, with its byte order; null for other text. */
+function utf16AsUtf8(bytes: Uint8Array): { utf8: Uint8Array; order: 'LE' | 'BE' } | null {
+  const le = bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (!le && !be) return null;
+  const text = new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(bytes.subarray(2));
+  return { utf8: new TextEncoder().encode(text), order: le ? 'LE' : 'BE' };
 }
 
 /** Where each data row is in the file: rows map to lines, shifted by blank lines and multi-line cells. */
@@ -99,8 +109,10 @@ class LineMap {
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: ParseProgress): Table {
-  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    throw new DataError(fileName, 'the file is UTF-16 text; save it as UTF-8 and import it again');
+  const utf16 = utf16AsUtf8(bytes);
+  if (utf16) {
+    const table = parseCsv(utf16.utf8, fileName, onProgress);
+    return { ...table, notes: [`the file is UTF-16 ${utf16.order} text (Excel's "Unicode text"): read as such`, ...(table.notes ?? [])] };
   }
   let start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const decoder = new TextDecoder('utf-8');
@@ -119,13 +131,21 @@ export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: Parse
   const names = uniqueNames(hasHeader ? first.map((f) => f.trim()) : first.map((_, i) => `col${i + 1}`));
   const dataSample = hasHeader ? sample.slice(1) : sample;
   if (hasHeader && dataSample.length === 0) throw new DataError(fileName, 'the file has a header but no data rows');
+  const numberFormat = sniffNumberFormat(dataSample.flat(), delimiterText);
   const types: CellType[] = [];
   const dayFirst: boolean[] = [];
+  const zoneless: boolean[] = [];
   for (let c = 0; c < width; c++) {
-    const t = inferCellType(dataSample.map((r) => (r[c] ?? '').trim()), hasHeader ? names[c] : '');
+    const cells = dataSample.map((r) => (r[c] ?? '').trim());
+    const t = inferCellType(cells, hasHeader ? names[c] : '', numberFormat);
     types.push(t.type);
     dayFirst.push(t.dayFirst);
+    // times of day without a zone were read as if UTC: the report says so, and the zone can be set
+    zoneless.push(t.type === 'time' && cells.some((v) => textHasClockTime(v) && !textHasZone(v)));
   }
+  // the fast number path's decimal point and the separator it skips
+  const pointByte = numberFormat === 'decimal-comma' ? 44 : 46;
+  const groupByte = numberFormat === 'decimal-comma' ? 46 : numberFormat === 'thousands-comma' ? 44 : -1;
 
   // Count lines for an upper bound on rows so columns are allocated once.
   let lineCount = 1;
@@ -203,21 +223,23 @@ export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: Parse
           // fast path: [-+]digits[.digits] with at most 15 significant digits is exact as m / 10^k
           let i = fs, neg = false;
           if (bytes[i] === 45) { neg = true; i++; } else if (bytes[i] === 43) i++;
-          let m = 0, digits = 0, frac = 0, dot = false;
+          let m = 0, digits = 0, frac = 0, dot = false, grouped = false;
           for (; i < fe; i++) {
             const c = bytes[i];
             if (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; if (dot) frac++; }
-            else if (c === 46 && !dot) dot = true;
+            else if (c === pointByte && !dot) dot = true;
+            else if (c === groupByte && !dot) grouped = true;
             else break;
           }
-          if (i === fe && digits > 0 && digits <= 15) v = neg ? -(m / POW10[frac]) : m / POW10[frac];
+          // grouped digits take the checked path, which tells 1.234,5 from a stray separator
+          if (i === fe && digits > 0 && digits <= 15 && !grouped) v = neg ? -(m / POW10[frac]) : m / POW10[frac];
           else {
             const text = latin.decode(bytes.subarray(fs, fe)).trim();
-            v = parseNumberText(text);
+            v = parseNumberText(text, numberFormat);
             if (Number.isNaN(v) && !isMissingToken(text)) fail(`cannot read ${quoteCell(text)} as a number`, col, text);
           }
         } else {
-          v = parseNumberText(quoted.trim());
+          v = parseNumberText(quoted.trim(), numberFormat);
           if (Number.isNaN(v) && !isMissingToken(quoted.trim())) fail(`cannot read ${quoteCell(quoted)} as a number`, col, quoted);
         }
         numeric[col]![row] = v;
@@ -254,7 +276,7 @@ export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: Parse
   const columns: Column[] = types.map((t, c) => {
     if (t === 'text') return encodeText(texts[c]!);
     const values = numeric[c]!.length === row ? numeric[c]! : numeric[c]!.slice(0, row);
-    return { type: t === 'time' ? 'time' : 'number', values };
+    return t === 'time' ? { type: 'time', values, ...(zoneless[c] ? { zoneless: true } : {}) } : { type: 'number', values };
   });
   return {
     fileName,
@@ -264,5 +286,6 @@ export function parseCsv(bytes: Uint8Array, fileName: string, onProgress?: Parse
     columns,
     hasHeader,
     where: (r) => `line ${lineMap.lineOf(r)}`,
+    ...(numberFormat !== 'plain' ? { notes: [NUMBER_FORMAT_NOTES[numberFormat]] } : {}),
   };
 }

@@ -89,9 +89,26 @@ function durationText(ms: number): string {
   return intervalLabel(Math.round(ms / 1000) * 1000) || `${ms} ms`;
 }
 
+/** Days from Excel's day 0 (1899-12-30, as Excel's 1900 leap-year bug puts it) to 1970-01-01. */
+const EXCEL_EPOCH_DAYS = 25_569;
+
+/**
+ * A numeric time column of spreadsheet serial days: every value between 1940 and 2100 read as days
+ * since 1899-12-30 (14,611..73,051), a range that as epoch seconds would all fall on 1970-01-01.
+ */
+function isExcelSerialDays(values: Float64Array): boolean {
+  let any = false;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < 14_611 || v > 73_051) return false;
+    any = true;
+  }
+  return any;
+}
+
 export function buildDataset(table: Table, mapping: ColumnMapping, source: SourceInfo): Dataset {
   const { fileName } = table;
-  const issues: Issue[] = [];
+  const issues: Issue[] = (table.notes ?? []).map((message) => ({ level: 'info', message }));
   const kind = mapping.kind;
   const where = table.where;
   const indexOf = (name: string) => table.names.indexOf(name);
@@ -154,7 +171,13 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
   if (timeCol.type !== 'time' && timeCol.type !== 'number') throw new DataError(fileName, 'the time column holds text that is not a date', { column: sourceName(0) });
   let time = timeCol.values as Float64Array;
   const n = table.rowCount;
-  if (timeCol.type === 'number') {
+  if (timeCol.type === 'number' && isExcelSerialDays(time)) {
+    // 44927.04167 is 2023-01-01 01:00 in a spreadsheet, not 12 hours after the 1970 epoch
+    const ms = new Float64Array(n);
+    for (let i = 0; i < n; i++) ms[i] = Math.round((time[i] - EXCEL_EPOCH_DAYS) * 86_400) * 1000;
+    issues.push({ level: 'info', message: `time column "${sourceName(0)}" holds Excel serial dates (days since 1899-12-30): read as such, e.g. ${time[0]} is ${isoTime(ms[0]).replace('.000Z', 'Z')}, in the zone the spreadsheet was in (taken as UTC)` });
+    time = ms;
+  } else if (timeCol.type === 'number') {
     let firstFinite = NaN;
     for (let i = 0; i < n && firstFinite !== firstFinite; i++) if (Number.isFinite(time[i])) firstFinite = time[i];
     const unit = epochUnitOf(firstFinite);

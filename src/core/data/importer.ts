@@ -9,6 +9,7 @@ import { parseOfflineNpz } from './npz';
 import { detectKind } from './columns';
 import { buildDataset } from './dataset';
 import { cellText } from './format';
+import { joinDateAndTime, placeZonelessTimes, refuseTextPrices } from './reading';
 import type { ColumnMapping, Dataset, FileFormat, Table } from './types';
 
 export type ImportPhase = 'reading' | 'hashing' | 'parsing' | 'validating' | 'saving';
@@ -79,18 +80,27 @@ export function mappingPreview(table: Table, guess: ColumnMapping, reason: strin
 export async function importBytes(
   bytes: Uint8Array,
   fileName: string,
-  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; onProgress?: ProgressFn } = {},
+  options: {
+    mapping?: ColumnMapping | null;
+    acceptGuess?: boolean;
+    onProgress?: ProgressFn;
+    /** The zone of the file's zone-less times: UTC (the default), an offset such as +03:00, or an IANA name. */
+    timeZone?: string;
+  } = {},
 ): Promise<ImportOutcome> {
   const progress = options.onProgress ?? (() => {});
   if (bytes.length === 0) throw new DataError(fileName, 'the file is empty');
   progress('hashing', 0);
   const hashing = sha256Hex(bytes);
   progress('parsing', 0);
-  const table = await parseTable(bytes, fileName, (f) => progress('parsing', f));
+  const parsed = joinDateAndTime(await parseTable(bytes, fileName, (f) => progress('parsing', f)));
+  const timeZone = options.timeZone ?? 'UTC';
+  const { table, zoneless } = placeZonelessTimes(parsed, timeZone);
   let mapping = options.mapping ?? null;
   if (!mapping) {
     if (table.format === 'npz') mapping = { kind: 'offline', roles: {} };
     else {
+      refuseTextPrices(table);
       const detection = detectKind(table.names, table.columns, table.hasHeader);
       if (detection.unsure && !options.acceptGuess) {
         return { status: 'needs-mapping', preview: mappingPreview(table, detection.mapping, detection.reason ?? 'the columns could not be matched with certainty') };
@@ -101,6 +111,7 @@ export async function importBytes(
   progress('validating', 0);
   const sha256 = await hashing;
   const dataset = buildDataset(table, mapping, { fileName, format: table.format, size: bytes.length, sha256 });
+  dataset.meta.timeZone = zoneless ? timeZone.trim() || 'UTC' : null;
   progress('validating', 1);
   return { status: 'ready', dataset };
 }

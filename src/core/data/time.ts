@@ -159,3 +159,66 @@ export function intervalLabel(ms: number): string {
 export function isoTime(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
 }
+
+/** Milliseconds since midnight of a time of day written alone (`13:45`, `13:45:30`, `13:45:30.250`), or NaN. */
+export function parseTimeOfDay(text: string): number {
+  const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*$/.exec(text);
+  if (!m) return NaN;
+  const [h, min, sec] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h > 24 || min > 59 || sec > 60) return NaN;
+  return h * 3_600_000 + min * 60_000 + sec * 1000 + (m[4] ? Math.round(Number(`0.${m[4]}`) * 1000) : 0);
+}
+
+/** Does a date-time text carry its zone (Z, +02:00, UTC)? A date alone, or a time without one, does not. */
+export function textHasZone(text: string): boolean {
+  return /(?:\d[zZ]|[+-]\d{2}:?\d{2}|\b(?:UTC|GMT))\s*"?\s*$/.test(text.trim()) && /\d:\d\d/.test(text);
+}
+
+/** Does the text hold a time of day (so its zone matters), rather than a date alone? */
+export function textHasClockTime(text: string): boolean {
+  return /\d{1,2}:\d{2}/.test(text);
+}
+
+/**
+ * The zone a file's zone-less times are in: 'UTC', a fixed offset ('+03:00', '-0500') or an IANA
+ * name ('Europe/Istanbul'). Returns the function from such a wall-clock time, read as if UTC,
+ * to the true UTC instant, or throws a RangeError naming the zone when it is unknown.
+ */
+export function wallClockToUtc(zone: string): (wallMs: number) => number {
+  const z = zone.trim();
+  if (z === '' || /^(utc|gmt|z)$/i.test(z)) return (ms) => ms;
+  const fixed = /^(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(z);
+  if (fixed) {
+    const offset = (fixed[1] === '+' ? 1 : -1) * (Number(fixed[2]) * 3_600_000 + Number(fixed[3] ?? 0) * 60_000);
+    if (Math.abs(offset) > 18 * 3_600_000) throw new RangeError(`"${zone}" is not a time zone offset (at most ±18:00)`);
+    return (ms) => ms - offset;
+  }
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: z, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  } catch {
+    throw new RangeError(`"${zone}" is not a time zone this browser knows (use UTC, an offset such as +03:00, or an IANA name such as Europe/Istanbul)`);
+  }
+  // the zone's offset at an instant, cached per hour: offsets change a few times a year at most
+  const cache = new Map<number, number>();
+  const offsetAt = (utcMs: number): number => {
+    const hour = Math.floor(utcMs / 3_600_000);
+    let offset = cache.get(hour);
+    if (offset === undefined) {
+      const at = hour * 3_600_000;
+      const parts: Record<string, number> = {};
+      for (const p of format.formatToParts(new Date(at))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+      const wall = daysFromCivil(parts.year, parts.month, parts.day) * MS_PER_DAY + (parts.hour % 24) * 3_600_000 + parts.minute * 60_000 + parts.second * 1000;
+      offset = wall - at;
+      cache.set(hour, offset);
+    }
+    return offset;
+  };
+  return (wallMs) => {
+    // a wall time's offset is the one in force at the instant it names; two passes settle it
+    let utc = wallMs - offsetAt(wallMs);
+    const second = offsetAt(utc);
+    utc = wallMs - second;
+    return utc;
+  };
+}

@@ -18,6 +18,8 @@ export interface NumericColumn {
 export interface TimeColumn {
   type: 'time';
   values: Float64Array;
+  /** The file wrote these times without a zone: they were read as wall-clock times, as if UTC. */
+  zoneless?: boolean;
 }
 export interface TextColumn {
   type: 'text';
@@ -43,6 +45,8 @@ export interface Table {
   hasHeader: boolean;
   /** Maps a data row index to the position a person would look for in the file ("line 17", "row 3"). */
   where(row: number): string;
+  /** How the file was read where that was not the plain default (its encoding, its number format), for the report. */
+  notes?: string[];
 }
 
 export type FileFormat = 'csv' | 'parquet' | 'json' | 'jsonl' | 'npz' | 'feather';
@@ -87,6 +91,11 @@ export interface DatasetMeta {
   widths?: Record<string, number>;
   /** Text columns' dictionaries, stored with the metadata since they are small. */
   dictionaries?: Record<string, string[]>;
+  /**
+   * The zone the file's zone-less times were read in ('UTC' unless the person chose another), or
+   * null when the file's times carry their zone (or it has none).
+   */
+  timeZone?: string | null;
   /** Set when deleted: the dataset stays restorable until it is purged. */
   deletedAt?: string | null;
 }

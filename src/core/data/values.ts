@@ -2,7 +2,7 @@
 
 import { DataError, quoteCell } from './errors';
 import { encodeText, inferCellType, isMissingToken, parseNumberText } from './columns';
-import { parseTimeText } from './time';
+import { parseTimeText, textHasClockTime, textHasZone } from './time';
 import type { Column } from './types';
 
 /**
@@ -69,7 +69,10 @@ export function columnFromValues(values: ArrayLike<unknown>, fileName: string, n
       }
       out[i] = x;
     }
-    return { type: allNumbers ? 'number' : 'time', values: out };
+    if (allNumbers) return { type: 'number', values: out };
+    // times of day without a zone were read as if UTC: the report says so, and the zone can be set
+    const zoneless = sample.some((t) => textHasClockTime(t) && !textHasZone(t));
+    return { type: 'time', values: out, ...(zoneless ? { zoneless: true } : {}) };
   }
   return encodeText(texts);
 }
