@@ -82,7 +82,7 @@ describe('Runs section', () => {
     expect(md).toContain('## Final metrics');
     expect(md).toContain('| learning_rate | 0.0003 |');
     expect((md.match(/!\[[^\]]*\]\(data:image\/png;base64,/g) ?? []).length).toBe(11);
-    expect(md).toMatch(/net P&L per window \[95 %\] \| whole walk/);
+    expect(md).toMatch(/net P&L per window \\\[95 %\\\] \| whole walk/);
 
     // play the best model on the sample's held-out segment
     await page.click('[data-testid=inference] button[type=submit]');

@@ -21,7 +21,25 @@ export function cellText(c: ReportCell): string {
   return c !== null && typeof c === 'object' ? c.text : text(c);
 }
 
-const md = (v: string) => v.replace(/\|/g, '\\|');
+/**
+ * Text as markdown that shows it literally: HTML cannot form (< and >, and an & that would start
+ * an entity, written as entities), nor links,
+ * images, emphasis, code or strike-through (their punctuation backslash-escaped; an underscore
+ * inside a word, as in net_pnl_pct, cannot emphasise and is left as it is), nor a table cell's
+ * end; a line break becomes a space. Names, tags and every other string a person typed go
+ * through this, so a run named `<img onerror=…>` or `[x](javascript:…)` reads as those characters.
+ */
+export function mdText(v: string): string {
+  return v
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;') // only an & that would start an entity
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`)
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_');
+}
+
+const md = mdText;
 
 export interface ReportInput {
   config: StoredRun;
@@ -35,29 +53,30 @@ export interface ReportInput {
 
 export function reportMarkdown(r: ReportInput): string {
   const { config } = r;
-  const lines: string[] = [`# ${config.name}`, '', `Run \`${config.run_id}\` · ${r.description} · data \`${config.data_file}\` · backend ${config.backend} · status **${config.status}**`, ''];
-  if (config.error) lines.push(`> ${config.error}`, '');
+  const lines: string[] = [`# ${md(String(config.name))}`, '', `Run ${md(config.run_id)} · ${md(r.description)} · data ${md(String(config.data_file))} · backend ${md(String(config.backend))} · status **${md(config.status)}**`, ''];
+  if (config.error) lines.push(`> ${md(String(config.error))}`, '');
   lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${k} | ${md(text(v))} |`);
+  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${md(k)} | ${md(text(v))} |`);
   for (const s of r.sections) {
     if (s.kind === 'warnings') {
-      for (const w of s.items) lines.push('', `> ⚠ ${w}`);
+      for (const w of s.items) lines.push('', `> ⚠ ${md(w)}`);
     } else if (s.kind === 'text') {
-      if (s.title) lines.push('', `## ${s.title}`);
-      lines.push('', s.parts.map((p) => (typeof p === 'string' ? p : p.strong)).join(''));
+      if (s.title) lines.push('', `## ${md(s.title)}`);
+      lines.push('', s.parts.map((p) => md(typeof p === 'string' ? p : p.strong)).join(''));
     } else {
-      lines.push('', `## ${s.title}`, '');
-      if (s.note) lines.push(s.note, '');
+      lines.push('', `## ${md(s.title)}`, '');
+      if (s.note) lines.push(md(s.note), '');
       lines.push(`| ${s.head.map(md).join(' | ')} |`, `|${s.head.map(() => '---|').join('')}`);
       for (const row of s.rows) lines.push(`| ${row.map((c) => md(cellText(c))).join(' | ')} |`);
     }
   }
   lines.push('', '## Configuration', '', '| key | value |', '|---|---|');
   const skip = new Set(['final_metrics', 'backend_trials', ...r.omit]);
-  for (const [k, v] of Object.entries(config)) if (!skip.has(k)) lines.push(`| ${k} | ${md(text(v))} |`);
+  for (const [k, v] of Object.entries(config)) if (!skip.has(k)) lines.push(`| ${md(k)} | ${md(text(v))} |`);
   if (r.charts.length) {
     lines.push('', '## Charts', '');
-    for (const c of r.charts) if (c.png) lines.push(`### ${c.title}`, '', `![${c.title}](${c.png})`, '');
+    // the images are PNG data URLs the lab drew itself; only their titles come from outside
+    for (const c of r.charts) if (c.png.startsWith('data:image/png;base64,')) lines.push(`### ${md(c.title)}`, '', `![${md(c.title)}](${c.png})`, '');
   }
   return lines.join('\n') + '\n';
 }
