@@ -32,6 +32,9 @@ function contentSecurityPolicy(): Plugin {
 export default defineConfig({
   // Relative asset URLs: the same build works at / and under GitHub Pages' /<repo>/.
   base: './',
+  // `npm start` serves the policy as a header too, as a host that can send headers should. The
+  // workers are bound by it either way: they start from blob: URLs, which inherit the page's policy.
+  preview: { headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   plugins: [svelte(), contentSecurityPolicy()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },

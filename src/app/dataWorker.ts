@@ -1,5 +1,7 @@
 // The page's handle on the data worker. A crashed worker is replaced on the next call.
 import * as Comlink from 'comlink';
+import dataWorkerUrl from '../../workers/data.worker.ts?worker&url';
+import { spawnWorker } from './spawnWorker';
 import type { DataWorkerApi } from '../../workers/data.worker';
 import type { ImportProgress, ImportResult } from '../services/dataImport';
 import type { ColumnMapping } from '../core/data/types';
@@ -10,7 +12,7 @@ let crashed: ((e: Error) => void)[] = [];
 
 function start(): Comlink.Remote<DataWorkerApi> {
   if (api) return api;
-  worker = new Worker(new URL('../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' });
+  worker = spawnWorker(dataWorkerUrl, 'data');
   worker.addEventListener('error', (ev) => {
     const err = new Error(`The data worker stopped: ${ev.message || 'unknown error'}. Nothing was stored; try again.`);
     for (const reject of crashed) reject(err);

@@ -1,6 +1,8 @@
 // The page's handle on the training worker (one run at a time per tab). A crashed worker is
 // replaced on the next call; whoever listens is told it died.
 import * as Comlink from 'comlink';
+import trainWorkerUrl from '../../workers/train.worker.ts?worker&url';
+import { spawnWorker } from './spawnWorker';
 import type { TrainWorkerApi } from '../services/trainWorkerApi';
 import type { ProgressCallback, ResumeRequest, StartOptions } from '../services/training';
 import type { InferenceRequest } from '../services/inference';
@@ -12,7 +14,7 @@ const crashHandlers: ((message: string) => void)[] = [];
 
 function start(): Comlink.Remote<TrainWorkerApi> {
   if (api) return api;
-  worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+  worker = spawnWorker(trainWorkerUrl, 'train');
   worker.addEventListener('error', (ev) => {
     const message = `The training worker stopped: ${ev.message || 'unknown error'}. Everything up to the last save is kept; the run can be resumed from its last checkpoint.`;
     for (const handler of crashHandlers) handler(message);
