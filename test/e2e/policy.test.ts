@@ -60,7 +60,7 @@ const PROBE = `async (target) => {
   }
   return out;
 }`;
-const probeIn = (where: Page | Worker): Promise<Record<string, string>> => where.evaluate(`(${PROBE})(${JSON.stringify(otherUrl)})`);
+const probeIn = (where: Page | Worker): Promise<Record<string, string>> => (where as Page).evaluate<Record<string, string>>(`(${PROBE})(${JSON.stringify(otherUrl)})`);
 
 async function workerNamed(page: Page, name: string): Promise<Worker> {
   for (let i = 0; i < 100; i++) {

@@ -1,0 +1,114 @@
+// Imports in the built site: exports that can be read are read and the report says how; archive
+// bombs are refused in words with the page's memory held within bounds, and nothing is stored.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/core/data/npz';
+import { craftZip, deflated, zerosDeflate, zerosSize } from '../unit/zipCraft';
+import { heapSampler } from '../support/heap';
+import { useSiteInChromium } from './chromium';
+
+const env = useSiteInChromium();
+let context: BrowserContext;
+let page: Page;
+const MB = 1024 ** 2;
+
+beforeEach(async () => {
+  context = await env.browser.newContext();
+  page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+/** Every key of every store: what an import left behind, if anything. */
+const storedKeys = (p: Page) =>
+  p.evaluate(() => new Promise<Record<string, number>>((ok, fail) => {
+    const req = indexedDB.open('rl-trading-lab');
+    req.onerror = () => fail(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const names = [...db.objectStoreNames];
+      const tx = db.transaction(names);
+      const counts: Record<string, number> = {};
+      for (const n of names) { const r = tx.objectStore(n).count(); r.onsuccess = () => { counts[n] = r.result; }; }
+      tx.oncomplete = () => { ok(counts); db.close(); };
+    };
+  }));
+
+async function openData(): Promise<void> {
+  await page.goto(env.site.url);
+  await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
+}
+
+const file = (name: string, data: Uint8Array | string) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(data) });
+
+describe('imports that read what can be read', () => {
+  it('a MetaTrader 5 export: date and time joined, the zone-less times reported as read in UTC', async () => {
+    await openData();
+    const mt5 = '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2024.01.02\t00:00:00\t1.10427\t1.10440\t1.10393\t1.10401\t1012\t0\t2\n2024.01.02\t01:00:00\t1.10401\t1.10452\t1.10375\t1.10446\t845\t0\t2\n';
+    await page.setInputFiles('[data-testid=file-input]', file('EURUSD_H1.csv', mt5));
+    await page.waitForSelector('tr[data-name="EURUSD_H1"][data-rows="2"]');
+    const report = (await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ');
+    expect(report).toContain('2 rows as candles');
+    expect(report).toContain('date column "<DATE>" and time column "<TIME>" joined into one time');
+    expect(report).toContain('times in "<DATE>" carry no zone: read as UTC');
+  });
+
+  it('a European spreadsheet export (; and decimal commas) imports as candles and says how it read the numbers', async () => {
+    await openData();
+    const eu = 'Date;Open;High;Low;Close;Volume\n02.01.2024;1,1043;1,1044;1,1039;1,1040;1012\n03.01.2024;1,1040;1,1045;1,1038;1,1045;845\n';
+    await page.setInputFiles('[data-testid=file-input]', file('eu.csv', eu));
+    await page.waitForSelector('tr[data-name="eu"][data-rows="2"]');
+    const report = (await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ');
+    expect(report).toContain('2 rows as candles');
+    expect(report).toContain('decimal commas');
+    expect(await page.textContent('[data-testid=preview]')).toContain('1.1043');
+  });
+});
+
+describe('archives within bounds, in the page', () => {
+  const npzArrays = () => [
+    { name: 'actions.npy', data: writeNpy([0, 1, 2, 0], [4], '<i4') },
+    { name: 'strengths.npy', data: writeNpy([1, 1, 1, 1], [4], '<f4') },
+  ];
+
+  for (const bomb of [
+    { label: 'a 9 MB .npz that would inflate to 1.5 GB', size: zerosSize(1.5e9), declared: zerosSize(1.5e9), message: /bomb\.npz: cannot read it as an \.npz \(zip\) file: entry "states\.npy" would unpack to 1,430\.5 MB, more than the 1,024 MB allowed for one entry/ },
+    { label: 'an .npz whose directory lies (300 MB of zeros declared as 4 kB)', size: zerosSize(300 * MB), declared: 4096, message: /bomb\.npz: .*"states\.npy" inflates to more than the 4,096 bytes its directory declares/ },
+  ]) {
+    it(`refuses ${bomb.label}, in words, within a few hundred MB, storing nothing`, async () => {
+      await openData();
+      const before = await storedKeys(page);
+      const zip = craftZip([...npzArrays(), { name: 'states.npy', data: zerosDeflate(bomb.size), method: 8, declaredSize: bomb.declared }]);
+      const heap = await heapSampler(page);
+      await page.waitForTimeout(300);
+      const baseline = heap.peak;
+      await page.setInputFiles('[data-testid=file-input]', file('bomb.npz', zip));
+      const error = await page.waitForSelector('[data-testid=import-error]', { timeout: 60_000 });
+      await page.waitForTimeout(300);
+      await heap.stop();
+      expect(await error.textContent()).toMatch(bomb.message);
+      // the input file itself is held by the page and the worker: allow for it beside the bound
+      expect((heap.peak - baseline) / MB).toBeLessThan(300);
+      expect(await storedKeys(page)).toEqual(before);
+    });
+  }
+
+  it('refuses a 3 MB run zip with a 1.9 GB entry and stores nothing of it', async () => {
+    await page.goto(`${env.site.url}#/runs`);
+    await page.waitForSelector('[data-testid=run-import]', { state: 'attached' });
+    const RUN = 'run_20250102_030405';
+    const { unzipSync } = await import('fflate');
+    const files = unzipSync(new Uint8Array(readFileSync(resolve(import.meta.dirname, `../fixtures/runs/${RUN}.zip`))));
+    const entries = Object.entries(files).filter(([n]) => !n.endsWith('detailed_episodes.jsonl')).map(([name, data]) => deflated(name, data));
+    entries.push({ name: `${RUN}/detailed_episodes.jsonl`, data: zerosDeflate(zerosSize(1.9e9)), method: 8, declaredSize: zerosSize(1.9e9) });
+    const before = await storedKeys(page);
+    await page.setInputFiles('[data-testid=run-import]', file('bomb.zip', craftZip(entries)));
+    const error = await page.waitForSelector('[data-testid=runs-error]', { timeout: 60_000 });
+    expect(await error.textContent()).toMatch(/Cannot import "bomb\.zip": entry "run_20250102_030405\/detailed_episodes\.jsonl" would unpack to 1,812 MB, more than the 256 MB allowed for one entry/);
+    expect(await storedKeys(page)).toEqual(before);
+  });
+});
