@@ -166,3 +166,19 @@ export async function loadCandleColumns(db: LabDb, meta: DatasetMeta): Promise<C
 export function storedDatasetSource(db: LabDb, meta: DatasetMeta): DatasetSource {
   return { meta, column: async (name) => (meta.columns.includes(name) ? loadColumn(db, meta, name) : null) };
 }
+
+/** Removes column chunks whose dataset record is gone (what an interrupted older version could leave); run at start-up. */
+export async function removeLeftoverChunks(db: LabDb): Promise<string[]> {
+  const datasets = new Set(await db.getAllKeys('datasets'));
+  const owners = new Set((await db.getAllKeys('chunks')).map((k) => k[0]));
+  const orphans = [...owners].filter((id) => !datasets.has(id));
+  for (const id of orphans) {
+    const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+    // a dataset saved since the keys were read keeps its chunks
+    if ((await tx.objectStore('datasets').getKey(id)) === undefined) {
+      await tx.objectStore('chunks').delete(IDBKeyRange.bound([id, '', 0], [id, '\uffff', Infinity]));
+    }
+    await tx.done;
+  }
+  return orphans;
+}

@@ -101,6 +101,11 @@ describe('nothing silently wrong', () => {
     expect(messages(d)).toContain('Excel serial dates');
   });
 
+  it('JSON nested deeper than rows of data is refused with its line, not a stack overflow', async () => {
+    await expect(importBytes(enc(`[[1, ${'['.repeat(100_000)}${']'.repeat(100_000)}]]`), 'deep.json')).rejects.toThrow(/^deep\.json, line 1: nested more than 64 levels deep/);
+    await expect(importBytes(enc(`{"time": 1, "x": 2}\n{"time": 2, "x": ${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}\n`), 'deep.jsonl')).rejects.toThrow(/^deep\.jsonl, line 2: nested more than 64 levels deep/);
+  });
+
   it('epoch seconds stay epoch seconds', async () => {
     const d = await dataset(enc('time,open,high,low,close\n1704153600,1.1,1.2,1.0,1.15\n1704157200,1.15,1.3,1.1,1.25\n'), 'epoch.csv');
     expect(times(d)[0]).toBe('2024-01-02T00:00:00.000Z');

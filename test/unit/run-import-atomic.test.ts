@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecords } from '../../src/core/run/contracts';
 import { importRunArchive, readRunZip } from '../../src/services/runArchive';
 import { openLabDb, type LabDb } from '../../src/store/db';
+import { removeLeftoverChunks } from '../../src/store/datasets';
 import { removeLeftoverRunRecords, runRecords, storeImportedRun } from '../../src/store/runs';
 
 beforeAll(async () => {
@@ -98,5 +99,15 @@ describe('run import, all or nothing', () => {
     await importRunArchive(db, zipBytes(), 'run.zip');
     await expect(importRunArchive(db, zipBytes(), 'again.zip')).rejects.toThrow(/^Cannot import "again\.zip": nothing was stored: run run_20250102_030405 is already in this browser/);
     expect(await runRecords(db, RUN)).toEqual(expected());
+  });
+
+  it('dataset chunks without their dataset are removed at start-up too, and a dataset keeps its own', async () => {
+    const db = await freshDb();
+    await db.put('datasets', { id: 'kept' } as never);
+    await db.put('chunks', { datasetId: 'kept', column: 'close', index: 0, values: new Float64Array(2) });
+    await db.put('chunks', { datasetId: 'gone', column: 'close', index: 0, values: new Float64Array(2) });
+    await db.put('chunks', { datasetId: 'gone', column: 'open', index: 1, values: new Float64Array(2) });
+    expect(await removeLeftoverChunks(db)).toEqual(['gone']);
+    expect((await db.getAllKeys('chunks')).map((k) => k[0])).toEqual(['kept']);
   });
 });

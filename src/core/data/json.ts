@@ -4,6 +4,7 @@
 import { DataError } from './errors';
 import { uniqueNames } from './columns';
 import { columnFromValues } from './values';
+import { jsonTooDeepAt, lineOfOffset, MAX_JSON_DEPTH } from '../jsonDepth';
 import type { FileFormat, Table } from './types';
 
 function tableFromRecords(records: unknown[], fileName: string, format: FileFormat, where: (row: number) => string): Table {
@@ -40,7 +41,12 @@ function tableFromRecords(records: unknown[], fileName: string, format: FileForm
   return { fileName, format, rowCount: records.length, names, columns, hasHeader: true, where };
 }
 
+const tooDeep = (fileName: string, line: number) =>
+  new DataError(fileName, `nested more than ${MAX_JSON_DEPTH} levels deep; rows of data are not`, { where: `line ${line}` });
+
 export function parseJson(text: string, fileName: string): Table {
+  const deep = jsonTooDeepAt(text);
+  if (deep !== null) throw tooDeep(fileName, lineOfOffset(text, deep));
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -68,6 +74,7 @@ export function parseJsonl(text: string, fileName: string): Table {
     lineNo++;
     const t = line.trim();
     if (t === '') continue;
+    if (jsonTooDeepAt(t) !== null) throw tooDeep(fileName, lineNo);
     try {
       records.push(JSON.parse(t));
     } catch (e) {

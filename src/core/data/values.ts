@@ -25,7 +25,7 @@ export function columnFromValues(values: ArrayLike<unknown>, fileName: string, n
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
-        throw new DataError(fileName, `a nested value (${quoteCell(JSON.stringify(v))}) where a number, date or text was expected`, { where: where(i), column: name });
+        throw new DataError(fileName, `a nested value (${Array.isArray(v) ? 'a list' : 'an object'}) where a number, date or text was expected`, { where: where(i), column: name });
       }
     }
   }

@@ -9,6 +9,7 @@ import { listZip, unzipWithin, type ZipEntry, type ZipLimits } from '../archive/
 import type { CheckpointKind, EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from './contracts';
 import type { RunFormat } from './format';
 import { checkpointNameOfDir } from './record';
+import { jsonTooDeepAt, lineOfOffset, MAX_JSON_DEPTH } from '../jsonDepth';
 
 /**
  * Bounds on what a run zip may unpack to. A run's largest files are its checkpoints (a few MB for
@@ -38,13 +39,6 @@ class RunImportError extends Error {
 type JsonObject = Record<string, unknown>;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** 1-based line of a character offset in text. */
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 /**
  * Offset of the first syntax error in JSON text that JSON.parse refused, or null. JSON.parse's
@@ -114,24 +108,6 @@ export function jsonErrorOffset(text: string): number | null {
   } catch (offset) {
     return typeof offset === 'number' ? offset : null; // e.g. nesting too deep for the stack
   }
-}
-
-/** Deeper JSON than any run file has; deeper still overflows the browser's structured clone when stored. */
-export const MAX_JSON_DEPTH = 64;
-
-/** Offset of the bracket that nests JSON text deeper than MAX_JSON_DEPTH, or null. */
-function tooDeepAt(text: string): number | null {
-  let depth = 0, inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) { if (++depth > MAX_JSON_DEPTH) return i; }
-    else if (c === 125 || c === 93) depth--;
-  }
-  return null;
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
@@ -230,13 +206,13 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
   };
   const entryName = (relative: string) => `${folder}/${relative}`;
   const parseJson = (relative: string, source: string): unknown => {
-    const deep = tooDeepAt(source);
-    if (deep !== null) fail(`${entryName(relative)}: line ${lineOf(source, deep)}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
+    const deep = jsonTooDeepAt(source);
+    if (deep !== null) fail(`${entryName(relative)}: line ${lineOfOffset(source, deep)}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
     try {
       return JSON.parse(source);
     } catch (e) {
       const offset = jsonErrorOffset(source);
-      const where = offset === null ? '' : `line ${lineOf(source, offset)}: `;
+      const where = offset === null ? '' : `line ${lineOfOffset(source, offset)}: `;
       return fail(`${entryName(relative)}: ${where}not valid JSON (${(e as Error).message})`);
     }
   };
@@ -248,7 +224,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
       const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (lineText.trim() === '') return;
       let row: unknown;
-      if (tooDeepAt(lineText) !== null) fail(`${entryName(relative)}: line ${i + 1}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
+      if (jsonTooDeepAt(lineText) !== null) fail(`${entryName(relative)}: line ${i + 1}: nested more than ${MAX_JSON_DEPTH} levels deep; no file of a run is, so it is refused`);
       try {
         row = JSON.parse(lineText);
       } catch (e) {
