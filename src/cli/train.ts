@@ -20,6 +20,7 @@ import { folderRepository } from './folderRepository';
 
 const COMMON = `usage: npm run train -- --data <file> --algo <${ALGORITHMS.map((a) => a.id.toLowerCase()).join('|')}> [--env <${ENVIRONMENTS.map((e) => e.id).join('|')}>] [settings] --out <dir>
   --data <file>                  candles (CSV, Parquet, JSON), or an offline .npz for behavior cloning
+  --tz <zone>                    the zone of the file's times written without one: UTC (default), +03:00, Europe/Istanbul
   --algo <id>                    ${ALGORITHMS.map((a) => `${a.id.toLowerCase()}: ${a.menuLabel}`).join('; ')}
   --env <id>                     the environment, for algorithms that train on one (default ${DEFAULT_ENV_ID})
   --preset <name>                a risk preset, where the algorithm has them
@@ -52,7 +53,7 @@ const { values: args } = (() => {
   try {
     return parseArgs({
       options: {
-        data: { type: 'string' }, algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
+        data: { type: 'string' }, tz: { type: 'string' }, algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         name: { type: 'string' }, out: { type: 'string', default: 'runs' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
         ...Object.fromEntries([...flagOwners.keys()].map((flag) => [flag, { type: 'string' as const }])),
       },
@@ -85,9 +86,11 @@ for (const [flag, owners] of flagOwners) {
 
 const dataPath = resolve(args.data as string);
 if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);
-const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true }).catch((e: Error) => fail(e.message));
+const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true, timeZone: args.tz as string | undefined }).catch((e: Error) => fail(e.message));
 if (imported.status !== 'ready') fail(`could not tell which column is which in ${basename(dataPath)}: ${imported.preview.reason}`);
 const dataset = imported.dataset;
+// how the file was read (its zone, its number format, repairs) is said, as the import report does
+if (!args.quiet) for (const issue of dataset.meta.issues) console.log(`data: ${issue.level}: ${issue.message}`);
 // the file is the dataset: named by its content
 const datasetId = dataset.meta.source.sha256;
 dataset.meta.id = datasetId;
