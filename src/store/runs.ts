@@ -4,6 +4,7 @@
 // one transaction.
 import type { RunBatch, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from '../core/run/contracts';
 import type { IDBPTransaction } from 'idb';
+import { checkpointDir } from '../core/run/record';
 import { isQuotaError, type LabDb, type LabSchema } from './db';
 
 const RUN_STORES = ['runs', 'episodes', 'evaluations', 'updates', 'checkpoints'] as const;
@@ -105,13 +106,24 @@ function request<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
+/**
+ * Queues every record of the batch. A record the browser refuses at once (it cannot be cloned) is
+ * named as the run folder names it, so the message says which file's record it was.
+ */
 function putBatch(tx: RunTransaction, batch: RunBatch): Promise<unknown>[] {
   const writes: Promise<unknown>[] = [];
-  for (const e of batch.episodes ?? []) writes.push(request(tx.objectStore('episodes').put(e)));
-  for (const e of batch.evaluations ?? []) writes.push(request(tx.objectStore('evaluations').put(e)));
-  for (const u of batch.updates ?? []) writes.push(request(tx.objectStore('updates').put(u)));
-  for (const c of batch.checkpoints ?? []) writes.push(request(tx.objectStore('checkpoints').put(c)));
-  if (batch.config) writes.push(request(tx.objectStore('runs').put(batch.config as StoredRun)));
+  const put = (label: string, write: () => Promise<unknown>) => {
+    try {
+      writes.push(request(write()));
+    } catch (e) {
+      throw new RunWriteError(`${label}: ${writeFailure(e)}`, e);
+    }
+  };
+  for (const e of batch.episodes ?? []) put(`detailed_episodes.jsonl, episode ${e.episode}`, () => tx.objectStore('episodes').put(e));
+  for (const e of batch.evaluations ?? []) put(`metrics.json, the evaluation at step ${e.step}`, () => tx.objectStore('evaluations').put(e));
+  for (const u of batch.updates ?? []) put(`train_metrics.jsonl, update ${u.update}`, () => tx.objectStore('updates').put(u));
+  for (const c of batch.checkpoints ?? []) put(`${checkpointDir(c.name)}/`, () => tx.objectStore('checkpoints').put(c));
+  if (batch.config) put('config.json', () => tx.objectStore('runs').put(batch.config as StoredRun));
   return writes;
 }
 

@@ -54,7 +54,7 @@ describe('run import, all or nothing', () => {
     const db = await freshDb();
     failPutsAfter(12); // the ten episodes, both evaluations, then the updates fail
     await expect(importRunArchive(db, zipBytes(), 'run.zip')).rejects.toThrow(
-      /^Cannot import "run\.zip": nothing was stored: there is not enough storage space in this browser/,
+      /^Cannot import "run\.zip": nothing was stored: train_metrics\.jsonl, update 1: there is not enough storage space in this browser/,
     );
     expect(await counts(db)).toEqual(nothing);
 
@@ -70,7 +70,7 @@ describe('run import, all or nothing', () => {
     // the second checkpoint holds a function: put throws DataCloneError after the episodes,
     // evaluations, updates and first checkpoint were queued
     (records.checkpoints[1] as unknown as { checkpoint: { payload: unknown } }).checkpoint.payload = { weights: () => 0 };
-    await expect(storeImportedRun(db, records)).rejects.toThrow(/not plain data the browser can store/);
+    await expect(storeImportedRun(db, records)).rejects.toThrow(/^checkpoints\/final_model\/: a record is not plain data the browser can store/);
     expect(await counts(db)).toEqual(nothing);
   });
 
