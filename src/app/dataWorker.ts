@@ -32,7 +32,7 @@ export function warmDataWorker(): void {
 
 export async function importInWorker(
   file: File,
-  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string },
+  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string; timeZone?: string },
   onProgress: ImportProgress,
 ): Promise<ImportResult> {
   const remote = start();

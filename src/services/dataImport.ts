@@ -20,7 +20,7 @@ function db(): Promise<LabDb> {
 
 export async function importFile(
   file: Blob & { name: string },
-  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string },
+  options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string; timeZone?: string },
   onProgress: ImportProgress = () => {},
 ): Promise<ImportResult> {
   const started = performance.now();
@@ -40,7 +40,7 @@ export async function importFile(
   report('reading', 0);
   let bytes: Uint8Array | null = new Uint8Array(await file.arrayBuffer());
   report('reading', 1);
-  const outcome = await importBytes(bytes, file.name, { mapping: options.mapping, acceptGuess: options.acceptGuess, onProgress: report });
+  const outcome = await importBytes(bytes, file.name, { mapping: options.mapping, acceptGuess: options.acceptGuess, timeZone: options.timeZone, onProgress: report });
   bytes = null; // the file's bytes can go before the columns are copied into the store
   if (outcome.status === 'needs-mapping') return outcome;
   const { dataset } = outcome;

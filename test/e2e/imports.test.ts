@@ -57,6 +57,18 @@ describe('imports that read what can be read', () => {
     expect(report).toContain('times in "<DATE>" carry no zone: read as UTC');
   });
 
+  it('zone-less times read in the zone the person sets, which the report states and the next visit keeps', async () => {
+    await openData();
+    await page.fill('[data-testid=import-time-zone]', '+03:00');
+    const local = 'time,open,high,low,close\n2024-01-02 03:00:00,1.1,1.2,1.0,1.15\n2024-01-02 04:00:00,1.15,1.3,1.1,1.25\n';
+    await page.setInputFiles('[data-testid=file-input]', file('local.csv', local));
+    await page.waitForSelector('tr[data-name="local"][data-rows="2"]');
+    expect((await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ')).toContain('times in "time" carry no zone: read as +03:00, as chosen');
+    expect(await page.textContent('[data-testid=preview]')).toContain('2024-01-02 00:00');
+    await page.reload();
+    expect(await page.inputValue('[data-testid=import-time-zone]')).toBe('+03:00');
+  });
+
   it('a European spreadsheet export (; and decimal commas) imports as candles and says how it read the numbers', async () => {
     await openData();
     const eu = 'Date;Open;High;Low;Close;Volume\n02.01.2024;1,1043;1,1044;1,1039;1,1040;1012\n03.01.2024;1,1040;1,1045;1,1038;1,1045;845\n';
