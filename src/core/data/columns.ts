@@ -117,7 +117,7 @@ export function normalizeName(name: string): string {
 
 /** Aliases per role, normalized. The first matching column wins, in the order listed here. */
 export const ROLE_ALIASES: Record<string, string[]> = {
-  time: ['timestamp', 'time', 'date', 'datetime', 'date_time', 'open_time', 'opentime', 'ts', 'timestamp_ms', 'gmt_time', 'local_time', 'time_utc', 'date_utc', 'unix', 'unix_time', 'epoch', 'candle_begin_time', 'start', 't', 'entry_time'],
+  time: ['timestamp', 'time', 'date', 'datetime', 'date_time', 'open_time', 'opentime', 'ts', 'timestamp_ms', 'gmt_time', 'local_time', 'time_utc', 'date_utc', 'unix', 'unix_time', 'epoch', 'candle_begin_time', 'start', 't', 'entry_time', 'calc_time', 'fundingratetimestamp', 'funding_time', 'fundingtime'],
   open: ['open', 'o', 'open_price', 'opening_price', 'first'],
   high: ['high', 'h', 'high_price', 'max'],
   low: ['low', 'l', 'low_price', 'min'],
