@@ -2,8 +2,9 @@
 import * as Comlink from 'comlink';
 import { importFile } from '../src/services/dataImport';
 import { makeTeacherDataset } from '../src/services/offlineData';
+import { buildOpportunitiesDataset, describeFundingDatasets } from '../src/services/fundingData';
 
-const api = { importFile, makeTeacherDataset };
+const api = { importFile, makeTeacherDataset, describeFundingDatasets, buildOpportunitiesDataset };
 
 export type DataWorkerApi = typeof api;
 

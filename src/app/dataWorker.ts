@@ -48,3 +48,7 @@ export async function importInWorker(
 export async function makeTeacherDatasetInWorker(datasetId: string) {
   return start().makeTeacherDataset(datasetId);
 }
+
+export const describeFundingInWorker = (ids: string[], venues: Record<string, string>) => start().describeFundingDatasets(ids, venues);
+export const buildOpportunitiesInWorker = (funding: { id: string; venue?: string }[], prices: { symbol: string; id: string }[], name: string) =>
+  start().buildOpportunitiesDataset(funding, prices, name);

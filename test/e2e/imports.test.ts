@@ -69,6 +69,19 @@ describe('imports that read what can be read', () => {
     expect(await page.inputValue('[data-testid=import-time-zone]')).toBe('+03:00');
   });
 
+  it('the column-mapping step sets the zone of the file\'s zone-less times too', async () => {
+    await openData();
+    const text = 'when,a,b,c,d\n2024-01-01 03:00,10,12,9,11\n2024-01-01 04:00,11,13,10,12\n';
+    await page.setInputFiles('[data-testid=file-input]', file('unnamed.csv', text));
+    await page.waitForSelector('dialog.mapping[open]');
+    for (const [role, col] of [['time', 'when'], ['open', 'a'], ['high', 'b'], ['low', 'c'], ['close', 'd']]) await page.selectOption(`select[data-role="${role}"]`, col);
+    await page.fill('[data-testid=mapping-time-zone]', 'Europe/Istanbul');
+    await page.click('dialog.mapping button[type=submit]');
+    await page.waitForSelector('tr[data-name="unnamed"][data-rows="2"]');
+    expect((await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ')).toContain('read as Europe/Istanbul, as chosen');
+    expect(await page.textContent('[data-testid=preview]')).toContain('2024-01-01 00:00');
+  });
+
   it('a European spreadsheet export (; and decimal commas) imports as candles and says how it read the numbers', async () => {
     await openData();
     const eu = 'Date;Open;High;Low;Close;Volume\n02.01.2024;1,1043;1,1044;1,1039;1,1040;1012\n03.01.2024;1,1040;1,1045;1,1038;1,1045;845\n';

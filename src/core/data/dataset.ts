@@ -272,6 +272,15 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
       if (missingVol) issues.push({ level: 'warning', message: `${plural(missingVol, 'row')} without a volume (NaN, Inf or empty)` });
     } else issues.push({ level: 'warning', message: 'no volume column: volume features will be neutral' });
   }
+  if (kind === 'funding') {
+    // one venue's prices for both legs (as opportunities built from one set of candles are): say so,
+    // since the environment then earns or pays no price difference between the venues
+    const long = num('entry_long_price')!, short = num('entry_short_price')!;
+    let same = 0;
+    for (let i = 0; i < rows; i++) if (long[i] === short[i]) same++;
+    if (same === rows) issues.push({ level: 'info', message: 'every opportunity has zero basis: its legs\' entry prices are equal (one venue\'s prices served both legs), so no price difference between the venues is earned or paid' });
+    else if (same > 0) issues.push({ level: 'info', message: `${same.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} opportunities have zero basis (equal entry prices on both legs)` });
+  }
   if (kind === 'trades') {
     const amount = num('amount')!;
     for (let i = 0; i < rows; i++) if (!(amount[i] >= 0)) refuseAt(i, 'amount', `amount ${amount[i]} is not a non-negative number`, amount[i]);

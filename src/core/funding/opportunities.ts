@@ -114,7 +114,7 @@ export function buildOpportunities(histories: readonly FundingHistory[], prices:
       }
     }
     const rows = cols.time.length - before;
-    notes.push(`${symbol}: ${rows.toLocaleString('en-US')} opportunities over ${venues.length} venues; both legs priced from one set of candles (${candles.source}, every ${intervalLabel(candles.time[1] - candles.time[0])}), so every opportunity has zero basis: the entry prices of its legs are equal`);
+    notes.push(`${symbol}: ${rows.toLocaleString('en-US')} opportunities over ${venues.length} venues; both legs priced from one set of candles (${candles.source}, every ${intervalLabel(candles.time[1] - candles.time[0])})`);
   }
   const n = cols.time.length;
   if (n === 0) throw new FundingError('no opportunities: no symbol has funding histories from two venues over hours its candles cover');

@@ -1,0 +1,60 @@
+// Funding-arbitrage data in the built site: venues' funding histories (their zones set at import)
+// and candles become an opportunities dataset on the Data view; the bundled sample loads in one click.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useSiteInChromium } from './chromium';
+
+const env = useSiteInChromium();
+const DATA = resolve(import.meta.dirname, '../../../shared/data');
+let context: BrowserContext;
+let page: Page;
+
+beforeEach(async () => {
+  context = await env.browser.newContext();
+  page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  await page.goto(env.site.url);
+  await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+async function importWithZone(path: string, zone: string, name: string, rows: number) {
+  await page.fill('[data-testid=import-time-zone]', zone);
+  await page.setInputFiles('[data-testid=file-input]', path);
+  await page.waitForSelector(`tr[data-name="${name}"][data-rows="${rows}"]`);
+}
+
+describe('funding-arbitrage data', () => {
+  it.skipIf(!existsSync(DATA))('builds opportunities from three venues\u2019 histories and BTC candles, each venue at its own schedule', async () => {
+    await importWithZone(`${DATA}/funding/BTC-USDT_binance_2023_funding.csv`, '+03:00', 'BTC-USDT_binance_2023_funding', 1095);
+    await importWithZone(`${DATA}/funding/BTC-USDT_gate_2023_funding.csv`, 'UTC', 'BTC-USDT_gate_2023_funding', 1095);
+    await importWithZone(`${DATA}/funding/BTC-USDT_dydx_2023_funding.csv`, 'UTC', 'BTC-USDT_dydx_2023_funding', 8760);
+    await importWithZone(`${DATA}/BTC_USDT-1h-2023-futures.csv`, 'UTC', 'BTC_USDT-1h-2023-futures', 8760);
+
+    await page.click('[data-testid=opportunities-builder] summary');
+    const row = (name: string) => page.textContent(`[data-testid=opportunities-builder] tr[data-dataset="${name}"]`);
+    await page.waitForFunction(() => !document.querySelector('[data-testid=opportunities-builder]')!.textContent!.includes('reading…'));
+    expect((await row('BTC-USDT_binance_2023_funding'))!.replace(/\s+/g, ' ')).toMatch(/\(read as \+03:00\) ?binance ?BTC-USDT ?every 8 h ?1,095 ?2023-01-01 – 2023-12-31/);
+    expect((await row('BTC-USDT_dydx_2023_funding'))!.replace(/\s+/g, ' ')).toMatch(/dydx ?BTC-USDT ?every 1 h ?8,760/);
+    // the candles named like the symbol are offered for its prices
+    expect(await page.$eval('[data-testid="prices-BTC-USDT"]', (s) => (s as HTMLSelectElement).selectedOptions[0].textContent)).toMatch(/^BTC_USDT-1h-2023-futures/);
+    await page.fill('[data-testid=opportunities-builder] input[size="24"]', 'btc-opportunities');
+    await page.click('[data-testid=build-opportunities]');
+    await page.waitForSelector('tr[data-name="btc-opportunities"][data-rows="26280"]', { timeout: 60_000 });
+    const report = (await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ');
+    expect(report).toContain('26,280 rows as funding opportunities');
+    expect(report).toContain('binance BTC-USDT: settles every 8 h');
+    expect(report).toContain('zero basis');
+  });
+
+  it('loads the bundled opportunities sample in one click', async () => {
+    await page.click('details.samples summary');
+    await page.click('details.samples li:has-text("Funding-arbitrage opportunities") button');
+    await page.waitForSelector('tr[data-name="FUNDING_opportunities_2023"][data-rows="367872"]', { timeout: 60_000 });
+    expect(await page.textContent('tr[data-name="FUNDING_opportunities_2023"]')).toContain('funding');
+  });
+});
