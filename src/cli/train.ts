@@ -14,7 +14,7 @@ import { datasetSource } from '../core/env/candles';
 import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
 import { intervalText } from '../core/eval/stats';
 import type { BackendChoice } from '../core/run/contracts';
-import { cliFlag, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
+import { cliFlag, defaultsOf, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
 import { TrainingService } from '../services/training';
 import { folderRepository } from './folderRepository';
 
@@ -27,7 +27,13 @@ const COMMON = `usage: npm run train -- --data <file> --algo <${ALGORITHMS.map((
   --backend auto|wasm|cpu        TensorFlow.js backend (auto measures and keeps the fastest)
   --name <text>                  the run's name (default: its id)
   --out <dir>                    where the run folder goes (default runs)
-  --quiet                        print only the start and the result`;
+  --quiet                        print only the start and the result
+seed 001's flags, for an environment whose episodes have their own length (funding-arbitrage):
+  --data-path <file>             as --data
+  --num-episodes <N>             train N episodes (total_timesteps = N × the episode's steps)
+  --eval-every <N> / --save-every <N>   evaluate / checkpoint every N episodes
+  --sample-random-config         a trading config sampled per episode (config_mode sample); giving
+                                 --max-leverage, --target-utilization or --max-positions alone fixes it`;
 
 function usage(): string {
   const sections = [COMMON];
@@ -53,7 +59,9 @@ const { values: args } = (() => {
   try {
     return parseArgs({
       options: {
-        data: { type: 'string' }, tz: { type: 'string' }, algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
+        data: { type: 'string' }, 'data-path': { type: 'string' }, tz: { type: 'string' },
+        'num-episodes': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, 'sample-random-config': { type: 'boolean', default: false },
+        algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         name: { type: 'string' }, out: { type: 'string', default: 'runs' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
         ...Object.fromEntries([...flagOwners.keys()].map((flag) => [flag, { type: 'string' as const }])),
       },
@@ -69,6 +77,7 @@ const env = findEnv(envId) ?? fail(`--env must be ${ENVIRONMENTS.map((e) => e.id
 if (args.env !== undefined && !algorithm.trainsOn.environments) fail(`${algorithm.title} trains on no environment; leave --env out`);
 if (args.preset !== undefined && !algorithm.presets?.[String(args.preset)]) fail(`--preset must be ${Object.keys(algorithm.presets ?? {}).join(' or ') || 'left out'} for ${algorithm.title}, not "${args.preset}"`);
 if (!['auto', ...NODE_BACKENDS].includes(String(args.backend))) fail(`--backend must be auto, ${NODE_BACKENDS.join(' or ')} in Node, not "${args.backend}"`);
+if (args.data === undefined && args['data-path'] !== undefined) args.data = args['data-path'];
 if (!args.data) fail('--data is required');
 
 // the settings given, each read through its own table
@@ -83,6 +92,22 @@ for (const [flag, owners] of flagOwners) {
   if ('error' in parsed) fail(parsed.error);
   (mine.table === 'hyperparameters' ? hyperparameters : envSettings)[mine.spec.key] = parsed.value;
 }
+
+// seed 001's commands count in episodes and switch the config between sampled and fixed
+const episodeSteps = algorithm.trainsOn.environments && env.episodeSteps ? env.episodeSteps({ ...defaultsOf(env.settings), ...envSettings }) : null;
+for (const [flag, key] of [['num-episodes', 'total_timesteps'], ['eval-every', 'eval_freq'], ['save-every', 'save_freq']] as const) {
+  const text = (args as Record<string, unknown>)[flag];
+  if (typeof text !== 'string') continue;
+  if (!episodeSteps) fail(`--${flag} counts episodes of an environment that sets their length (${ENVIRONMENTS.filter((e) => e.episodeSteps).map((e) => e.id).join(', ')}); use the step counts`);
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) fail(`--${flag} must be a whole number of episodes, not "${text}"`);
+  if (!algorithm.hyperparameters.some((h) => h.key === key)) fail(`--${flag} needs ${key}, which ${algorithm.title} has not`);
+  hyperparameters[key] = n * episodeSteps!;
+}
+if (env.settings.some((s) => s.key === 'config_mode') && envSettings.config_mode === undefined) {
+  if (args['sample-random-config']) envSettings.config_mode = 'sample';
+  else if (['max_leverage', 'target_utilization', 'max_positions'].some((k) => envSettings[k] !== undefined)) envSettings.config_mode = 'fixed';
+} else if (args['sample-random-config'] && !env.settings.some((s) => s.key === 'config_mode')) fail(`--sample-random-config is for an environment with trading configs (funding-arbitrage), not ${env.id}`);
 
 const dataPath = resolve(args.data as string);
 if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);

@@ -5,6 +5,11 @@ export class Rng {
   private s = new Uint32Array(4);
 
   constructor(seed: number) {
+    this.reseed(seed);
+  }
+
+  /** Starts over from `seed`, as a new Rng(seed) would, without allocating. */
+  reseed(seed: number): void {
     if (!Number.isFinite(seed) || seed === 0) throw new Error('seed must be a non-zero number');
     // splitmix32 to spread the seed over the state
     let x = seed >>> 0 || 0x9e3779b9;

@@ -57,7 +57,7 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
   const maxSteps = Number(run.max_steps ?? 256);
   const envs = buildEnvironments(spec, data, settings, { copies: 1, seed: Number(run.seed ?? 1), maxSteps });
   // the test segment: the final evaluation's, walked window by window
-  const test = segmentEvaluator(envs, data, 'test', maxSteps);
+  const test = segmentEvaluator(envs, data, 'test', envs.episodeSteps);
   if (spec.obsSize !== c.obsSize || spec.actionNames.length !== c.numActions) throw new Error(`The checkpoint expects ${c.obsSize} observations and ${c.numActions} actions; this environment has ${spec.obsSize} and ${spec.actionNames.length}.`);
   const policy = (await algorithm.runtime()).actingPolicy(c, run);
   if (!policy) throw new Error(`${algorithm.title} policies cannot be played on an environment.`);

@@ -9,7 +9,11 @@ import { setFlagsFromString } from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { importBytes } from '../../src/core/data/importer';
-import { candleData } from '../../src/core/env/candles';
+import { candleData, datasetSource } from '../../src/core/env/candles';
+import { buildDataset } from '../../src/core/data/dataset';
+import { loadFundingData } from '../../src/core/env/fundingArbitrage/data';
+import type { FundingHistory } from '../../src/core/funding/history';
+import { buildOpportunities, OPPORTUNITY_MAPPING, type PriceCandles } from '../../src/core/funding/opportunities';
 import { ENVIRONMENTS } from '../../src/core/env/registry';
 import type { EnvData, EnvSpec } from '../../src/core/env/spec';
 import { splitByTime, type VecEnv } from '../../src/core/env/types';
@@ -43,6 +47,46 @@ const DATA: Record<string, (after?: number) => Promise<EnvData>> = {
     return candleData(candles, computeMarketFeatures(candles));
   },
 };
+
+/**
+ * Opportunities of 2 symbols on 4 venues (settling every 8, 8, 1 and 4 hours) over 2,500 hours,
+ * built as `npm run opportunities` builds them; with `after`, every rate settled and every price
+ * after that hour is another.
+ */
+async function syntheticOpportunities(after?: number): Promise<EnvData> {
+  const H = 3_600_000, T0 = Date.UTC(2024, 0, 1), HOURS = 2500;
+  const venues = [['a', 8], ['b', 8], ['c', 1], ['d', 4]] as const;
+  const histories: FundingHistory[] = [];
+  const prices = new Map<string, PriceCandles>();
+  for (const [k, symbol] of ['BTC-USDT', 'ETH-USDT'].entries()) {
+    const rng = new Rng(100 + k), future = new Rng(900 + k);
+    const time = Float64Array.from({ length: HOURS }, (_, h) => T0 + h * H);
+    const open = new Float64Array(HOURS), close = new Float64Array(HOURS);
+    let p = 100 * (k + 1);
+    for (let h = 0; h < HOURS; h++) {
+      open[h] = p;
+      // the same draws either way, so only what comes after `after` differs
+      const z = rng.normal(), w = future.normal();
+      p *= Math.exp(0.01 * (after !== undefined && h > after ? w : z));
+      close[h] = p;
+    }
+    prices.set(symbol, { time, open, close, volume: new Float64Array(HOURS).fill(5), source: symbol });
+    for (const [v, interval] of venues) {
+      const times: number[] = [], rates: number[] = [];
+      let r = 0.0001;
+      for (let h = 0; h < HOURS; h += interval) {
+        const z = rng.normal(), w = future.normal();
+        r += 0.00005 * (after !== undefined && h > after ? w : z);
+        times.push(T0 + h * H); rates.push(r);
+      }
+      histories.push({ venue: v, symbol, times: Float64Array.from(times), rates: Float64Array.from(rates), intervalHours: interval, intervalFrom: 'spacing', source: v });
+    }
+  }
+  const { table } = buildOpportunities(histories, prices);
+  const dataset = buildDataset(table, OPPORTUNITY_MAPPING, { fileName: 'synthetic.csv', format: 'csv', size: 0, sha256: '' });
+  return loadFundingData(datasetSource(dataset));
+}
+DATA.funding = syntheticOpportunities;
 
 const COPIES = 4;
 const MAX_STEPS = 40;

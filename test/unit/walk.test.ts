@@ -134,6 +134,12 @@ describe('evaluation as a walk over a segment', () => {
     expect(verdict(result(2.961, 1, 5), b(2.96, -1, 1))).toBe('The policy does no better than buy-and-hold (+2.96 % against +2.96 % per window).');
     expect(verdict(result(-3, -4, -2), b(1, -1, 1))).toMatch(/worse than a random policy/);
     expect(verdict(result(2, 1, 3), b(1, -1, 1))).toMatch(/^Beats buy-and-hold and the random band: \+2\.00 %/);
+    // where the market has no buy-and-hold (funding arbitrage), the constructed baselines stand in:
+    // a policy that loses money beside one that never trades loses to it
+    const hold = { hold: { label: 'hold (never trades)', reward: { mean: 0, low: 0, high: 0, n: 5 }, net_pnl_pct: { mean: 0, low: 0, high: 0, n: 5 }, total_net_pnl_pct: 0 } };
+    const noMarket = (p5: number, p95: number) => ({ ...b(0, p5, p95), buy_and_hold: null, fixed: hold });
+    expect(verdict(result(-0.08, -0.09, -0.06), noMarket(-0.13, -0.12))).toBe('The policy loses to hold (never trades) (-0.08 % against +0.00 % per window).');
+    expect(verdict(result(0.5, 0.2, 0.8), noMarket(-0.13, -0.12))).toMatch(/^Beats hold \(never trades\) and the random band: \+0\.50 %/);
   });
 
   it('trade-approval\'s baselines: always reject never trades and makes nothing, always approve trades wherever the margin allows', async () => {

@@ -33,8 +33,8 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   const data = await spec.load(await ctx.dataset(config.dataset_id));
   const envs = buildEnvironments(spec, data, config.env_settings, { copies: config.n_envs, seed: config.seed, maxSteps: config.max_steps });
   // the model is chosen on the validation segment; the test segment is walked once, at the end
-  const validation = segmentEvaluator(envs, data, 'validation', config.max_steps);
-  const test = segmentEvaluator(envs, data, 'test', config.max_steps);
+  const validation = segmentEvaluator(envs, data, 'validation', envs.episodeSteps);
+  const test = segmentEvaluator(envs, data, 'test', envs.episodeSteps);
   const start = ctx.startingPolicy;
   if (start && start.layers[0].shape[0] !== envs.env.obsSize) throw new Error(`The starting policy takes ${start.layers[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
   ctx.status('Choosing the fastest backend…');

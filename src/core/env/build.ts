@@ -26,6 +26,8 @@ export interface Environments {
   settings: SettingValues;
   /** Copies with episodes of `maxSteps` on a held-out segment, started where a walk puts them. */
   makeWalkEnv: (segment: Segment, copies: number, maxSteps: number) => VecEnv;
+  /** Steps per episode: the environment's own length where it has one (a funding-arbitrage day), else the run's. */
+  episodeSteps: number;
 }
 
 /** The environment's settings: its defaults under the run's values (keys it does not have are ignored). */
@@ -56,22 +58,25 @@ export function segmentsOf(data: EnvData, values: Record<string, unknown>): { se
 export function buildEnvironments(spec: EnvSpec, data: EnvData, values: Record<string, unknown>, run: { copies: number; seed: number; maxSteps: number }): Environments {
   const { segments, legacy } = segmentsOf(data, values);
   // a run stored before the execution settings keeps its rules: the fill at the close, no slippage
-  const settings = { ...envSettingsOf(spec, values), ...(values.fill === undefined ? { fill: 'close', slippage_bps: 0 } : {}) } as SettingValues;
+  const legacyFill = spec.settings.some((s) => s.key === 'fill') && values.fill === undefined;
+  const settings = { ...envSettingsOf(spec, values), ...(legacyFill ? { fill: 'close', slippage_bps: 0 } : {}) } as SettingValues;
+  const maxSteps = spec.episodeSteps?.(settings) ?? run.maxSteps;
   const selection = segments.validation ?? segments.test;
   const rowsOf = (s: Segment) => s.end - s.start;
-  if (rowsOf(segments.train) < run.maxSteps + 2 || rowsOf(selection) < 3 || rowsOf(segments.test) < 3) {
-    throw new Error(`The dataset is too short to train on: ${data.rows} rows, of which ${data.firstValidRow} warm up the indicators, leave ${rowsOf(segments.train)} for training, ${segments.validation ? rowsOf(segments.validation) : 0} for validation and ${rowsOf(segments.test)} for the test; an episode needs ${run.maxSteps + 2} training rows and each held-out segment 3. Use a longer dataset or a smaller max_steps.`);
+  if (rowsOf(segments.train) < maxSteps + 2 || rowsOf(selection) < 3 || rowsOf(segments.test) < 3) {
+    throw new Error(`The dataset is too short to train on: ${data.rows} rows, of which ${data.firstValidRow} warm up the indicators, leave ${rowsOf(segments.train)} for training, ${segments.validation ? rowsOf(segments.validation) : 0} for validation and ${rowsOf(segments.test)} for the test; an episode needs ${maxSteps + 2} training rows and each held-out segment 3. Use a longer dataset or a shorter episode.`);
   }
   const make = (segment: Segment, copies: number, seed: number, randomStart: boolean, maxSteps: number): VecEnv =>
     spec.create(data, { settings, segment, copies, seed, randomStart, maxSteps: Math.min(maxSteps, segment.end - segment.start - 1) });
   return {
     spec,
-    env: make(segments.train, run.copies, run.seed + 1, true, run.maxSteps),
-    makeEvalEnv: (copies, seed) => make(selection, copies, seed, true, run.maxSteps),
+    env: make(segments.train, run.copies, run.seed + 1, true, maxSteps),
+    makeEvalEnv: (copies, seed) => make(selection, copies, seed, true, maxSteps),
     segments,
     selection,
     legacy,
     settings,
-    makeWalkEnv: (segment, copies, maxSteps) => make(segment, copies, 1, false, maxSteps),
+    makeWalkEnv: (segment, copies, steps) => make(segment, copies, 1, false, steps),
+    episodeSteps: maxSteps,
   };
 }

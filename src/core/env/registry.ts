@@ -3,9 +3,10 @@
 import type { EnvSpec } from './spec';
 import { POSITION } from './position';
 import { TRADE_APPROVAL } from './tradeApproval';
+import { FUNDING_ARBITRAGE } from './fundingArbitrage';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each spec has its own data type
-export const ENVIRONMENTS: readonly EnvSpec<any>[] = [TRADE_APPROVAL, POSITION];
+export const ENVIRONMENTS: readonly EnvSpec<any>[] = [TRADE_APPROVAL, POSITION, FUNDING_ARBITRAGE];
 
 /** The environment a new run starts on when none is chosen. */
 export const DEFAULT_ENV_ID = POSITION.id;

@@ -101,10 +101,18 @@ export function verdict(policy: WalkResult, b: Baselines): string {
     if (m < bh - 0.005) clauses.push(`loses to buy-and-hold (${f(m)} against ${f(bh)} per window)`);
     else if (m <= bh + 0.005) clauses.push(`does no better than buy-and-hold (${f(m)} against ${f(bh)} per window)`);
   }
+  // the constructed baselines (hold, always reject...) too: a policy that loses to doing nothing
+  // is not beating anything, whatever the market has or lacks a buy-and-hold for
+  const fixed = Object.values(b.fixed);
+  for (const x of fixed) {
+    if (m < x.net_pnl_pct.mean - 0.005) clauses.push(`loses to ${x.label} (${f(m)} against ${f(x.net_pnl_pct.mean)} per window)`);
+  }
   const ci = policy.net_pnl_pct;
   if (ci.low !== null && ci.high !== null && ci.low <= 0 && ci.high >= 0) clauses.push('has a 95 % interval that includes zero');
   if (!clauses.length) {
-    return `Beats buy-and-hold${b.random ? ' and the random band' : ''}: ${f(m)} per window net of costs${ci.low !== null ? ` (95 % ${f(ci.low)} to ${f(ci.high!)})` : ''}.`;
+    const beaten = [...(b.buy_and_hold ? ['buy-and-hold'] : []), ...fixed.map((x) => x.label), ...(b.random ? ['the random band'] : [])];
+    const list = beaten.length > 1 ? `${beaten.slice(0, -1).join(', ')} and ${beaten[beaten.length - 1]}` : beaten[0] ?? 'nothing it was set beside';
+    return `Beats ${list}: ${f(m)} per window net of costs${ci.low !== null ? ` (95 % ${f(ci.low)} to ${f(ci.high!)})` : ''}.`;
   }
   return `The policy ${clauses.join('; it ')}.`;
 }
