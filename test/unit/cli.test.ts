@@ -96,6 +96,6 @@ describe('npm run train', () => {
   }, 120_000);
 
   it('refuses bad arguments with a clear message', () => {
-    expect(() => train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'nope'])).toThrow(/--env must be trade-approval or position, not "nope"/);
+    expect(() => train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'nope'])).toThrow(/--env must be trade-approval or position or funding-arbitrage, not "nope"/);
   });
 });

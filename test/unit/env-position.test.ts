@@ -411,7 +411,7 @@ describe('position environment: vectorized behaviour', () => {
 
 describe('the environment registry', () => {
   it('builds each registered environment', () => {
-    expect(ENVIRONMENTS.map((e) => e.id)).toEqual(['trade-approval', 'position']);
+    expect(ENVIRONMENTS.map((e) => e.id)).toEqual(['trade-approval', 'position', 'funding-arbitrage']);
     const { features, candles } = market(randomWalk(300, 1), { random: 2 });
     const create = (id: string) => {
       const spec = envSpec(id);
