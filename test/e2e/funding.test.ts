@@ -57,4 +57,25 @@ describe('funding-arbitrage data', () => {
     await page.waitForSelector('tr[data-name="FUNDING_opportunities_2023"][data-rows="367872"]', { timeout: 60_000 });
     expect(await page.textContent('tr[data-name="FUNDING_opportunities_2023"]')).toContain('funding');
   });
+
+  it('trains PPO on the sample with masks and a config sampled per episode, and its run page has the money figures and the verdict beside never trading', async () => {
+    await page.click('details.samples summary');
+    await page.click('details.samples li:has-text("Funding-arbitrage opportunities") button');
+    await page.waitForSelector('tr[data-name="FUNDING_opportunities_2023"][data-rows="367872"]', { timeout: 60_000 });
+    await page.goto(`${env.site.url}#/train?algo=PPO&env=funding-arbitrage&backend=wasm&total_timesteps=4096&eval_freq=2048&env.config_mode=sample`);
+    await page.waitForSelector('[data-testid=train-start]:not([disabled])');
+    expect(await page.$eval('[data-testid=train-dataset]', (s) => (s as HTMLSelectElement).selectedOptions[0].textContent)).toMatch(/^FUNDING_opportunities_2023/);
+    await page.click('[data-testid=train-start]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 180_000 });
+    await page.click('[data-testid=train-run-link]');
+    await page.waitForSelector('[data-testid=run-detail][data-loaded="true"]');
+    const text = (await page.textContent('[data-testid=run-detail]'))!.replace(/\s+/g, ' ');
+    expect(text).toContain('funding-arbitrage on FUNDING_opportunities_2023');
+    // no buy-and-hold in this market: the verdict sets the policy beside never trading, never claims to beat a buy-and-hold
+    expect(text).toMatch(/(The policy .{0,400}hold \(never trades\)|Beats hold \(never trades\))/);
+    expect(text).not.toMatch(/Beats buy-and-hold/);
+    // the environment's own episode charts: where the money came from, positions and liquidations
+    await page.waitForSelector('text=Where the money came from');
+    await page.waitForSelector('text=Positions and liquidations');
+  });
 });
