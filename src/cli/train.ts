@@ -136,7 +136,7 @@ const started = await service.start(request, (p) => {
   }
   if (args.quiet) return;
   for (const e of p.evaluations ?? []) {
-    const money = e.net_pnl_pct ? `net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window (buy and hold ${e.baselines?.buy_and_hold?.net_pnl_pct.mean.toFixed(2) ?? '—'} %), ` : '';
+    const money = e.net_pnl_pct ? `net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window (${e.baselines?.buy_and_hold ? `buy and hold ${e.baselines.buy_and_hold.net_pnl_pct.mean.toFixed(2)} %` : 'no buy-and-hold in this market'}), ` : '';
     console.log(`  eval @ ${e.step}${e.segment ? ` (${e.segment})` : ''}: ${money}reward ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} ${e.windows ? 'windows' : 'episodes'}`);
   }
   if (p.status === 'running' && performance.now() - lastLog > 2000) {

@@ -62,7 +62,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
     { label: 'Environment', value: `${c.env} on ${c.dataset_name || c.data_file} · PPO on ${c.backend}` },
     { label: 'Progress', value: `${c.progress_timesteps.toLocaleString('en-US')} / ${c.total_timesteps.toLocaleString('en-US')} steps · ${counts.episodes.toLocaleString('en-US')} episodes · ${counts.updates} updates` },
     { label: 'Final metrics', value: `mean reward ${fixed(c.final_metrics.mean_reward)} · last 100 ${fixed(c.final_metrics.final_100_mean)} · best validation reward ${fixed(c.final_metrics.best_eval_mean_reward)}${c.final_metrics.best_eval_net_pnl_pct != null ? ` · best checkpoint's validation net P&L ${fixed(c.final_metrics.best_eval_net_pnl_pct)} % per window` : ''}` },
-    ...(c.final_metrics.test_net_pnl_pct != null ? [{ label: 'Test segment', value: `best model net P&L ${fixed(c.final_metrics.test_net_pnl_pct)} % per window (95 % ${fixed(c.final_metrics.test_net_pnl_low)} to ${fixed(c.final_metrics.test_net_pnl_high)}) · buy and hold ${fixed(c.final_metrics.test_buy_and_hold_pct)} % · ${c.final_metrics.verdict ?? ''}` }] : []),
+    ...(c.final_metrics.test_net_pnl_pct != null ? [{ label: 'Test segment', value: `best model net P&L ${fixed(c.final_metrics.test_net_pnl_pct)} % per window (95 % ${fixed(c.final_metrics.test_net_pnl_low)} to ${fixed(c.final_metrics.test_net_pnl_high)}) · ${c.final_metrics.test_buy_and_hold_pct == null ? 'no buy-and-hold in this market' : `buy and hold ${fixed(c.final_metrics.test_buy_and_hold_pct)} %`} · ${c.final_metrics.verdict ?? ''}` }] : []),
   ],
   charts: PPO_CHARTS,
   warnings: ppoWarnings,
@@ -76,7 +76,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
       const e = tests[name];
       if (!e?.net_pnl_pct) continue;
       const b = e.baselines;
-      lines.push(`test, ${name} model: net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window of ${e.num_episodes}, reward ${e.mean_reward.toFixed(3)}; buy and hold ${b?.buy_and_hold ? `${b.buy_and_hold.net_pnl_pct.mean.toFixed(2)} %` : '—'}${Object.values(b?.fixed ?? {}).map((f) => `, ${f.label} ${f.net_pnl_pct.mean.toFixed(2)} %`).join('')}${b?.random ? `, random as often ${b.random.net_pnl_pct.p5.toFixed(2)} to ${b.random.net_pnl_pct.p95.toFixed(2)} %` : ''}`);
+      lines.push(`test, ${name} model: net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window of ${e.num_episodes}, reward ${e.mean_reward.toFixed(3)}; ${b?.buy_and_hold ? `buy and hold ${b.buy_and_hold.net_pnl_pct.mean.toFixed(2)} %` : 'no buy-and-hold in this market'}${Object.values(b?.fixed ?? {}).map((f) => `, ${f.label} ${f.net_pnl_pct.mean.toFixed(2)} %`).join('')}${b?.random ? `, random as often ${b.random.net_pnl_pct.p5.toFixed(2)} to ${b.random.net_pnl_pct.p95.toFixed(2)} %` : ''}`);
     }
     if (m.verdict) lines.push(`verdict: ${m.verdict}`);
     return lines;
