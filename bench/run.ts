@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   ppo: async () => (await import('./ppo')).run(),
   runs: async () => (await import('./runs')).run(),
   bc: async () => (await import('./bc')).run(),
+  funding: async () => (await import('./funding')).run(),
 };
 
 const benchName = process.argv[2];

@@ -173,6 +173,8 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
   private readonly sInt: Int32Array; // [n × 5 × 4] symbol, long venue, short venue, entry row
   private readonly sNum: Float64Array; // [n × 5 × SN]
   private readonly trades: Float64Array; // [n × MAX_TRADES × TF]
+  /** [hours × 10 × 20]: each hour's ten best opportunities as observed, but for the copy's own slots. */
+  private readonly hourBlocks: Float32Array;
   private readonly tradeCount: Int32Array;
 
   constructor(o: FundingEnvOptions) {
@@ -212,6 +214,7 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.sNum = new Float64Array(n * FUNDING_SLOTS * SN);
     this.trades = new Float64Array(n * MAX_TRADES * TF);
     this.tradeCount = new Int32Array(n);
+    this.hourBlocks = hourBlocksOf(o.data);
     this.reset();
   }
 
@@ -460,7 +463,7 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
   /** Observation and mask of copy i at its hour; every value from this hour or before. */
   protected writeObs(i: number): void {
     const d = this.d, o = i * FUNDING_OBS_SIZE, obs = this.obs, s = this.sNum, c = this.cfg, co = i * 5;
-    const h = this.row[i], t = d.time[h];
+    const h = this.row[i];
     const lev = c[co], util = c[co + 1], maxPos = c[co + 2], buffer = c[co + 3];
     this.measure(i);
     const used = this.tmp[0], unreal = this.tmp[1], eq = this.cash[i] + unreal, sb = this.startingBalance, m = i * 8;
@@ -501,50 +504,43 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     masks.fill(0, mk, mk + FUNDING_NUM_ACTIONS);
     masks[mk] = 1;
     const first = d.hourStart[h], count = Math.min(FUNDING_TOP, d.hourStart[h + 1] - first);
-    const vMax = Math.max(1, d.venues.length - 1), symMax = Math.max(1, d.symbols.length - 1);
     const slotFree = open < maxPos;
+    // the sizes an open may take now: the same for every opportunity of the hour
+    this.fit(i, FUNDING_SIZES[0], eq, used);
+    const fits0 = this.tmp[2] > 0 ? 1 : 0;
+    this.fit(i, FUNDING_SIZES[1], eq, used);
+    const fits1 = this.tmp[2] > 0 ? 1 : 0;
     this.fit(i, FUNDING_SIZES[2], eq, used);
     const big = this.tmp[2];
+    const fits2 = big > 0 ? 1 : 0;
     const free = eq - used;
-    for (let r = 0; r < FUNDING_TOP; r++) {
-      const q = o + FUNDING_OBS.opportunities + r * FUNDING_OBS.opportunityWidth;
-      if (r >= count) { obs.fill(0, q, q + FUNDING_OBS.opportunityWidth); continue; }
-      const x = first + r, sym = d.sym[x], lv = d.longVenue[x], sv = d.shortVenue[x];
+    // what depends on the hour alone comes from the precomputed block; the copy's own slots after it
+    const ow = FUNDING_OBS.opportunityWidth, base = o + FUNDING_OBS.opportunities;
+    // copied by hand: a subarray view to set() from would be an allocation per step
+    const blocksOf = this.hourBlocks, from = h * FUNDING_TOP * ow;
+    for (let k = 0; k < FUNDING_TOP * ow; k++) obs[base + k] = blocksOf[from + k];
+    const sizeShare = eq > 0 ? big / eq : 0, marginShare = free > 0 ? (2 * big) / lev / free : 1;
+    for (let r = 0; r < count; r++) {
+      const q = base + r * ow;
+      const x = first + r, sym = d.sym[x];
       let symHeld = 0, pairHeld = 0;
-      for (let j = 0; j < FUNDING_SLOTS; j++) {
-        const k = i * FUNDING_SLOTS + j;
-        if (!this.filled[k] || this.sInt[k * 4] !== sym) continue;
-        symHeld = 1;
-        if (pairKey(d, sym, this.sInt[k * 4 + 1], this.sInt[k * 4 + 2]) === pairKey(d, sym, lv, sv)) pairHeld = 1;
+      if (open > 0) {
+        const key = pairKey(d, sym, d.longVenue[x], d.shortVenue[x]);
+        for (let j = 0; j < FUNDING_SLOTS; j++) {
+          const k = i * FUNDING_SLOTS + j;
+          if (!this.filled[k] || this.sInt[k * 4] !== sym) continue;
+          symHeld = 1;
+          if (pairKey(d, sym, this.sInt[k * 4 + 1], this.sInt[k * 4 + 2]) === key) pairHeld = 1;
+        }
       }
-      const prev = h > 0 ? d.pairRow[(h - 1) * d.pairKeys + pairKey(d, sym, lv, sv)] : -1;
-      const prevApr = prev < 0 ? d.apr[x] : d.longVenue[prev] === lv ? d.apr[prev] : -d.apr[prev];
-      const vol = d.volume[x];
-      obs[q] = 1;
-      obs[q + 1] = d.apr[x] / 100;
-      obs[q + 2] = d.longRate[x] * 1000;
-      obs[q + 3] = d.shortRate[x] * 1000;
-      obs[q + 4] = d.longInterval[x] / 8;
-      obs[q + 5] = d.shortInterval[x] / 8;
-      obs[q + 6] = (d.longNext[x] - t) / (8 * HOUR);
-      obs[q + 7] = (d.shortNext[x] - t) / (8 * HOUR);
-      obs[q + 8] = vol > 0 ? Math.log1p(vol) / 25 : 0;
-      obs[q + 9] = ((d.shortPrice[x] - d.longPrice[x]) / d.longPrice[x]) * 1000;
       obs[q + 10] = symHeld;
-      obs[q + 11] = sym / symMax;
-      obs[q + 12] = lv / vMax;
-      obs[q + 13] = sv / vMax;
-      obs[q + 14] = (d.apr[x] - prevApr) / 100;
-      obs[q + 15] = r / FUNDING_TOP;
-      obs[q + 16] = (d.shortRate[x] / d.shortInterval[x] - d.longRate[x] / d.longInterval[x]) * 1e4;
-      obs[q + 17] = eq > 0 ? big / eq : 0;
-      obs[q + 18] = free > 0 ? (2 * big) / lev / free : 1;
+      obs[q + 17] = sizeShare;
+      obs[q + 18] = marginShare;
       obs[q + 19] = pairHeld;
       if (slotFree && !symHeld) {
-        for (let z = 0; z < FUNDING_SIZES.length; z++) {
-          this.fit(i, FUNDING_SIZES[z], eq, used);
-          if (this.tmp[2] > 0) masks[mk + 1 + r * 3 + z] = 1;
-        }
+        masks[mk + 1 + r * 3] = fits0;
+        masks[mk + 2 + r * 3] = fits1;
+        masks[mk + 3 + r * 3] = fits2;
       }
     }
     for (let j = 0; j < FUNDING_SLOTS; j++) if (this.filled[i * FUNDING_SLOTS + j]) masks[mk + 1 + FUNDING_TOP * 3 + j] = 1;
@@ -597,4 +593,47 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
       trades,
     });
   }
+}
+
+const blocks = new WeakMap<FundingData, Float32Array>();
+
+/**
+ * The ten best opportunities of every hour as the observation shows them, computed once per
+ * dataset: each from its own row and the hour before (the APR change), so nothing after the hour.
+ * The copy's own slots (symbol held, size and margin an open takes, pair held) are left 0.
+ */
+export function hourBlocksOf(d: FundingData): Float32Array {
+  const cached = blocks.get(d);
+  if (cached) return cached;
+  const ow = FUNDING_OBS.opportunityWidth;
+  const out = new Float32Array(d.rows * FUNDING_TOP * ow);
+  const vMax = Math.max(1, d.venues.length - 1), symMax = Math.max(1, d.symbols.length - 1);
+  for (let h = 0; h < d.rows; h++) {
+    const t = d.time[h], first = d.hourStart[h], count = Math.min(FUNDING_TOP, d.hourStart[h + 1] - first);
+    for (let r = 0; r < count; r++) {
+      const q = (h * FUNDING_TOP + r) * ow;
+      const x = first + r, sym = d.sym[x], lv = d.longVenue[x], sv = d.shortVenue[x];
+      const prev = h > 0 ? d.pairRow[(h - 1) * d.pairKeys + pairKey(d, sym, lv, sv)] : -1;
+      const prevApr = prev < 0 ? d.apr[x] : d.longVenue[prev] === lv ? d.apr[prev] : -d.apr[prev];
+      const vol = d.volume[x];
+      out[q] = 1;
+      out[q + 1] = d.apr[x] / 100;
+      out[q + 2] = d.longRate[x] * 1000;
+      out[q + 3] = d.shortRate[x] * 1000;
+      out[q + 4] = d.longInterval[x] / 8;
+      out[q + 5] = d.shortInterval[x] / 8;
+      out[q + 6] = (d.longNext[x] - t) / (8 * HOUR);
+      out[q + 7] = (d.shortNext[x] - t) / (8 * HOUR);
+      out[q + 8] = vol > 0 ? Math.log1p(vol) / 25 : 0;
+      out[q + 9] = ((d.shortPrice[x] - d.longPrice[x]) / d.longPrice[x]) * 1000;
+      out[q + 11] = sym / symMax;
+      out[q + 12] = lv / vMax;
+      out[q + 13] = sv / vMax;
+      out[q + 14] = (d.apr[x] - prevApr) / 100;
+      out[q + 15] = r / FUNDING_TOP;
+      out[q + 16] = (d.shortRate[x] / d.shortInterval[x] - d.longRate[x] / d.longInterval[x]) * 1e4;
+    }
+  }
+  blocks.set(d, out);
+  return out;
 }
