@@ -1,0 +1,119 @@
+// Funding-arbitrage benchmark (seed 001's shapes) on the bundled 2023 opportunities sample:
+// the environment alone with 64 copies and random masked actions, and PPO end to end with
+// [512, 512] policy and value networks (about 0.83M parameters), 8 copies × 256 steps, 4 epochs,
+// minibatch 256, 24-step episodes: in Node per Node backend, and in headless Chromium per backend
+// through the lab's own Train view and training worker.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '../src/algos/backends-node';
+import { NODE_BACKENDS } from '../src/algos/backends-node';
+import { trySetBackend } from '../src/algos/backend';
+import { PpoTrainer, type RunSink } from '../src/algos/ppo/trainer';
+import { DEFAULT_PPO } from '../src/algos/ppo/hyperparameters';
+import { importBytes } from '../src/core/data/importer';
+import { buildEnvironments } from '../src/core/env/build';
+import { datasetSource } from '../src/core/env/candles';
+import { loadFundingData, type FundingData } from '../src/core/env/fundingArbitrage/data';
+import { FUNDING_ARBITRAGE } from '../src/core/env/fundingArbitrage';
+import { Rng } from '../src/core/rng';
+import { defaultsOf } from '../src/core/settings';
+import { perBackendInChromium } from './chromium';
+
+const SAMPLE = resolve(import.meta.dirname, '../public/samples/FUNDING_opportunities_2023.parquet');
+const N_ENVS = 64;
+const UPDATES = 4; // the first one warms up and is not counted
+const SETTINGS = { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [512, 512], target_kl: null, total_timesteps: 8 * 256 * UPDATES, eval_freq: 1e9, save_freq: 1e9, seed: 1 };
+
+async function sample(): Promise<FundingData> {
+  const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'FUNDING_opportunities_2023.parquet');
+  if (imported.status !== 'ready') throw new Error('sample did not import');
+  return loadFundingData(datasetSource(imported.dataset));
+}
+
+/** Env-steps per second of 64 copies choosing uniformly among their allowed actions. */
+function envAlone(data: FundingData): number {
+  const env = FUNDING_ARBITRAGE.create(data, { settings: defaultsOf(FUNDING_ARBITRAGE.settings), segment: { start: 1, end: data.rows }, copies: N_ENVS, seed: 1, randomStart: true, maxSteps: 24 });
+  const rng = new Rng(3);
+  const actions = new Int32Array(N_ENVS);
+  const A = env.numActions;
+  const choose = () => {
+    for (let i = 0; i < N_ENVS; i++) {
+      let allowed = 0;
+      for (let a = 0; a < A; a++) allowed += env.masks[i * A + a];
+      let k = rng.int(allowed);
+      for (let a = 0; a < A; a++) if (env.masks[i * A + a] && k-- === 0) { actions[i] = a; break; }
+    }
+  };
+  const until = (seconds: number) => {
+    const t0 = performance.now();
+    let calls = 0;
+    for (;;) {
+      for (let b = 0; b < 256; b++) { choose(); env.step(actions); }
+      calls += 256;
+      env.drainEpisodes();
+      const elapsed = (performance.now() - t0) / 1000;
+      if (elapsed >= seconds) return (N_ENVS * calls) / elapsed;
+    }
+  };
+  until(0.5);
+  return until(2);
+}
+
+async function nodeRun(data: FundingData, backend: 'wasm' | 'cpu'): Promise<number> {
+  const hp = { ...DEFAULT_PPO, ...SETTINGS };
+  const envs = buildEnvironments(FUNDING_ARBITRAGE, data, defaultsOf(FUNDING_ARBITRAGE.settings), { copies: hp.n_envs, seed: hp.seed, maxSteps: hp.max_steps });
+  const error = await trySetBackend(backend);
+  if (error) throw new Error(`${backend}: ${error}`);
+  const stamps: { step: number; t: number }[] = [];
+  const sink: RunSink = { episodes() {}, evaluation() {}, checkpoint() {}, update(m) { stamps.push({ step: m.step, t: performance.now() }); } };
+  const trainer = await PpoTrainer.create({ hp, env: envs.env, makeEvalEnv: envs.makeEvalEnv, sink });
+  await trainer.train();
+  trainer.dispose();
+  const first = stamps[0], last = stamps[stamps.length - 1];
+  return (last.step - first.step) / ((last.t - first.t) / 1000);
+}
+
+async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: number | null; error?: string }[]> {
+  return perBackendInChromium(async (page, siteUrl, backend) => {
+    await page.goto(siteUrl);
+    await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
+    await page.click('details.samples summary');
+    await page.click('details.samples li:has-text("Funding-arbitrage opportunities") button');
+    await page.waitForSelector('tr[data-name="FUNDING_opportunities_2023"]', { timeout: 60_000 });
+    const q = new URLSearchParams({ algo: 'PPO', env: 'funding-arbitrage', backend, ...Object.fromEntries(Object.entries(SETTINGS).filter(([k]) => k !== 'target_kl').map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])) });
+    await page.goto(`${siteUrl}#/train?${q}`);
+    await page.waitForSelector('[data-testid=train-start]:not([disabled])');
+    await page.click('summary:text("PPO hyperparameters")');
+    await page.uncheck('label:has-text("target_kl") input[type=checkbox]');
+    await page.click('[data-testid=train-start]');
+    await page.waitForSelector('[data-testid=train-progress][data-status="completed"], [data-testid=train-progress][data-status="failed"]', { timeout: 540_000 });
+    const updates = await page.evaluate(() => new Promise<{ step: number; t: number; backend: string }[]>((ok) => {
+      const req = indexedDB.open('rl-trading-lab');
+      req.onsuccess = () => {
+        const tx = req.result.transaction(['updates', 'runs']);
+        const u = tx.objectStore('updates').getAll();
+        const r = tx.objectStore('runs').getAll();
+        tx.oncomplete = () => ok((u.result as { step: number; metrics: Record<string, number> }[]).map((x) => ({ step: x.step, t: x.metrics['time/time_elapsed'], backend: (r.result[0] as { backend: string }).backend })));
+      };
+    }));
+    const first = updates[0], last = updates[updates.length - 1];
+    if (!last || last.backend !== backend) return { backend, env_steps_per_s: null, error: `ran on ${last?.backend ?? 'nothing'}` };
+    return { backend, env_steps_per_s: Math.round((last.step - first.step) / (last.t - first.t)) };
+  });
+}
+
+export async function run() {
+  const data = await sample();
+  const envSteps = Math.round(envAlone(data));
+  console.log(`environment alone, ${N_ENVS} copies, random masked actions: ${envSteps} steps/s`);
+  const ppo: { where: 'node' | 'chromium'; backend: string; env_steps_per_s: number | null; error?: string }[] = [];
+  for (const backend of NODE_BACKENDS as ('wasm' | 'cpu')[]) {
+    const sps = await nodeRun(data, backend);
+    console.log(`node ${backend}: ${Math.round(sps)} env-steps/s`);
+    ppo.push({ where: 'node', backend, env_steps_per_s: Math.round(sps) });
+  }
+  tf.disposeVariables();
+  if (!process.env.BENCH_NODE_ONLY) for (const r of await chromiumRuns()) ppo.push({ where: 'chromium', ...r });
+  return { bench: 'funding', env_steps_per_s: envSteps, settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [512, 512], episode_hours: 24, env_copies: N_ENVS }, ppo };
+}
