@@ -9,14 +9,14 @@ import '../src/algos/backends-node';
 import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
 import { PpoTrainer, type RunSink } from '../src/algos/ppo/trainer';
-import { DEFAULT_PPO } from '../src/algos/ppo/hyperparameters';
+import { DEFAULT_PPO, type PpoHyperparameters } from '../src/algos/ppo/hyperparameters';
 import { importBytes } from '../src/core/data/importer';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../src/core/features/market';
-import { buildEnvironments } from '../src/core/env/build';
+import { buildEnvironments, type Environments } from '../src/core/env/build';
 import { candleData } from '../src/core/env/candles';
 import { DEFAULT_ENV_ID, envSpec } from '../src/core/env/registry';
 import { defaultsOf } from '../src/core/settings';
-import { perBackendInChromium } from './chromium';
+import { perBackendInChromium, storedRunRate } from './chromium';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
 const UPDATES = 5; // the first one warms up (wasm tiering, shader compilation) and is not counted
@@ -30,6 +30,11 @@ async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
   const hp = { ...DEFAULT_PPO, ...SETTINGS };
   const spec = envSpec(DEFAULT_ENV_ID);
   const envs = buildEnvironments(spec, candleData(candles, computeMarketFeatures(candles)), defaultsOf(spec.settings), { copies: hp.n_envs, seed: hp.seed, maxSteps: hp.max_steps });
+  return ppoStepsPerSecond(envs, hp, backend);
+}
+
+/** PPO's env-steps per second between its first and its last update, on `backend` in Node. */
+export async function ppoStepsPerSecond(envs: Environments, hp: PpoHyperparameters, backend: 'wasm' | 'cpu'): Promise<number> {
   const error = await trySetBackend(backend);
   if (error) throw new Error(`${backend}: ${error}`);
   const stamps: { step: number; t: number }[] = [];
@@ -54,19 +59,7 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
     await page.uncheck('label:has-text("target_kl") input[type=checkbox]');
     await page.click('[data-testid=train-start]');
     await page.waitForSelector('[data-testid=train-progress][data-status="completed"], [data-testid=train-progress][data-status="failed"]', { timeout: 300_000 });
-    // steps per second between the first and the last update, from the stored per-update metrics
-    const updates = await page.evaluate(() => new Promise<{ step: number; t: number; backend: string }[]>((ok) => {
-      const req = indexedDB.open('rl-trading-lab');
-      req.onsuccess = () => {
-        const tx = req.result.transaction(['updates', 'runs']);
-        const u = tx.objectStore('updates').getAll();
-        const r = tx.objectStore('runs').getAll();
-        tx.oncomplete = () => ok((u.result as { step: number; metrics: Record<string, number> }[]).map((x) => ({ step: x.step, t: x.metrics['time/time_elapsed'], backend: (r.result[0] as { backend: string }).backend })));
-      };
-    }));
-    const first = updates[0], last = updates[updates.length - 1];
-    if (!last || last.backend !== backend) return { backend, env_steps_per_s: null, error: `ran on ${last?.backend ?? "nothing"}` };
-    return { backend, env_steps_per_s: Math.round((last.step - first.step) / (last.t - first.t)) };
+    return storedRunRate(page, backend);
   });
 }
 

@@ -137,6 +137,17 @@ export function sharpeOf(sum: number, sumSq: number, n: number, factor: number):
   return (mean / Math.sqrt(variance)) * factor;
 }
 
+/** What the position and funding-arbitrage episode records start with. */
+export interface EpisodeHeader {
+  episode: number;
+  reward: number;
+  length: number;
+  timestep: number;
+  timestamp: string;
+  start_time: string | null;
+  end_time: string | null;
+}
+
 export type TypedArray = Float64Array | Float32Array | Int32Array | Uint8Array | Int8Array | Uint32Array;
 
 /** Typed arrays as plain number lists (JSON round-trips doubles exactly). */

@@ -14,7 +14,7 @@
 import { pythonIsoTime } from '../../clock';
 import { Rng } from '../../rng';
 import type { Segment, VecEnv } from '../types';
-import { EnvBookkeeping, isoTime, type TypedArray } from '../records';
+import { EnvBookkeeping, isoTime, type EpisodeHeader, type TypedArray } from '../records';
 import { pairKey, type FundingData } from './data';
 
 export const FUNDING_SLOTS = 5;
@@ -92,14 +92,7 @@ export interface FundingTrade {
   exit_reason: 'agent' | 'stop_loss' | 'liquidation' | 'episode_end';
 }
 
-export interface FundingEpisode {
-  episode: number;
-  reward: number;
-  length: number;
-  timestep: number;
-  timestamp: string;
-  start_time: string | null;
-  end_time: string | null;
+export interface FundingEpisode extends EpisodeHeader {
   return_pct: number;
   net_pnl: number;
   funding_earned: { long: number; short: number; total: number };

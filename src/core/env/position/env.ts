@@ -21,6 +21,7 @@ import {
   isoTime,
   sharpeOf,
   usableSegment,
+  type EpisodeHeader,
   type TypedArray,
 } from '../records';
 
@@ -49,14 +50,7 @@ export interface PositionEnvOptions {
   randomStart?: boolean;
 }
 
-export interface PositionEpisode {
-  episode: number;
-  reward: number;
-  length: number;
-  timestep: number;
-  timestamp: string;
-  start_time: string | null;
-  end_time: string | null;
+export interface PositionEpisode extends EpisodeHeader {
   return_pct: number;
   buy_and_hold_return_pct: number;
   sharpe: number;
