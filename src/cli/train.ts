@@ -138,6 +138,7 @@ const started = await service.start(request, (p) => {
   for (const e of p.evaluations ?? []) {
     const money = e.net_pnl_pct ? `net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window (${e.baselines?.buy_and_hold ? `buy and hold ${e.baselines.buy_and_hold.net_pnl_pct.mean.toFixed(2)} %` : 'no buy-and-hold in this market'}), ` : '';
     console.log(`  eval @ ${e.step}${e.segment ? ` (${e.segment})` : ''}: ${money}reward ${e.mean_reward.toFixed(3)} ± ${e.std_reward.toFixed(3)} over ${e.num_episodes} ${e.windows ? 'windows' : 'episodes'}`);
+    for (const [key, c] of Object.entries(e.by_config ?? {})) console.log(`    ${key}: net P&L ${intervalText(c.net_pnl_pct, 2, ' %')} per window, reward ${c.mean_reward.toFixed(3)}`);
   }
   if (p.status === 'running' && performance.now() - lastLog > 2000) {
     lastLog = performance.now();

@@ -73,6 +73,17 @@ export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | '
       ]),
     });
   }
+  // each named config of the environment (seed 001's presets), on the same validation windows
+  const keys = [...new Set(records.evaluations.flatMap((e) => Object.keys(e.by_config ?? {})))];
+  if (keys.length) {
+    const labels = keys.map((k) => records.evaluations.find((e) => e.by_config?.[k])!.by_config![k].label);
+    sections.push({
+      kind: 'table', title: 'Evaluations by trading config', testid: 'evaluations-by-config',
+      note: 'validation segment, the same windows under each config; net P&L % per window [95 %] (never trading makes 0.00)',
+      head: ['step', ...labels],
+      rows: records.evaluations.filter((e) => e.by_config).map((e) => [e.step, ...keys.map((k) => (e.by_config![k] ? intervalCell(e.by_config![k].net_pnl_pct, 2) : '—'))]),
+    });
+  }
   const last = [...records.updates].sort((a, b) => a.update - b.update).at(-1);
   if (last) sections.push({ kind: 'table', title: `Last update (${last.update}, step ${last.step})`, head: ['metric', 'value'], rows: Object.entries(last.metrics).map(([k, v]) => [k, v]) });
   return sections;

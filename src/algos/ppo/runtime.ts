@@ -3,6 +3,8 @@
 import { buildEnvironments } from '../../core/env/build';
 import { envSpec } from '../../core/env/registry';
 import { segmentEvaluator } from '../../core/eval/evaluate';
+import type { ActionPolicy } from '../../core/eval/walk';
+import type { GreedyPolicy } from '../evaluate';
 import type { CheckpointEnvelope, EvaluationRecord, StoredCheckpoint } from '../../core/run/contracts';
 import { mlpActingPolicy } from '../mlpPolicy';
 import type { AlgorithmRuntime, TrainContext } from '../spec';
@@ -35,6 +37,23 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   // the model is chosen on the validation segment; the test segment is walked once, at the end
   const validation = segmentEvaluator(envs, data, 'validation', envs.episodeSteps);
   const test = segmentEvaluator(envs, data, 'test', envs.episodeSteps);
+  // the environment's named configs (seed 001's presets), each walked on the same validation windows
+  const variants = (spec.evaluationConfigs ?? []).map((v) => {
+    const e = buildEnvironments(spec, data, { ...config.env_settings, ...v.settings }, { copies: 1, seed: config.seed, maxSteps: config.max_steps });
+    return { ...v, evaluator: segmentEvaluator(e, data, 'validation', e.episodeSteps, 0) };
+  });
+  const evaluateOnValidation = async (policy: GreedyPolicy, step: number): Promise<EvaluationRecord> => {
+    const act: ActionPolicy = (obs, masks, n, out) => policy.act(obs, masks, n, out);
+    const record = await validation.evaluate(act, step);
+    if (variants.length) {
+      record.by_config = {};
+      for (const v of variants) {
+        const r = await v.evaluator.evaluate(act, step);
+        record.by_config[v.key] = { label: v.label, mean_reward: r.mean_reward, net_pnl_pct: r.net_pnl_pct!, hold_net_pnl_pct: r.baselines?.fixed.hold?.net_pnl_pct.mean ?? null };
+      }
+    }
+    return record;
+  };
   const start = ctx.startingPolicy;
   if (start && start.layers[0].shape[0] !== envs.env.obsSize) throw new Error(`The starting policy takes ${start.layers[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
   ctx.status('Choosing the fastest backend…');
@@ -47,7 +66,7 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   let bestEval = evaluations.reduce<number | null>((b, e) => (b === null || e.mean_reward > b ? e.mean_reward : b), null);
   const trainer = await PpoTrainer.create({
     hp: config, env: envs.env, makeEvalEnv: envs.makeEvalEnv, resume, initialPolicy: start ?? undefined,
-    evaluator: (policy, step) => validation.evaluate((obs, masks, n, out) => policy.act(obs, masks, n, out), step),
+    evaluator: evaluateOnValidation,
     sink: {
       episodes(records) {
         for (const r of records) rewards.push(r.reward as number);

@@ -85,6 +85,11 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
   randomLike(windows: readonly (readonly number[])[]): { frequency: number; next: (u: () => number, last: number) => number };
   /** The trades an episode record closed, and how many made money. */
   episodeTrades(record: unknown): { trades: number; wins: number };
+  /**
+   * Named settings a policy is also evaluated under, each reported on its own (seed 001's presets:
+   * a config-aware policy is judged at conservative, moderate and aggressive).
+   */
+  evaluationConfigs?: readonly { key: string; label: string; settings: Readonly<Record<string, unknown>> }[];
   /** Steps per episode set by the environment's own settings (a funding-arbitrage episode is a day), overriding the run's max_steps. */
   episodeSteps?(settings: SettingValues): number;
   /** Buy-and-hold over rows [start, end) with the environment's execution rules, in % (null where the market has no such thing). */

@@ -105,6 +105,11 @@ export interface EvaluationRecord {
     random: { frequency: number; seeds: number; net_pnl_pct: { p5: number; p50: number; p95: number }; reward: { p5: number; p50: number; p95: number } } | null;
   };
   verdict?: string;
+  /**
+   * The same policy on the same windows under each of the environment's named configs (seed 001's
+   * presets for funding arbitrage), beside the run's own settings above.
+   */
+  by_config?: Record<string, { label: string; mean_reward: number; net_pnl_pct: IntervalFigure; hold_net_pnl_pct: number | null }>;
 }
 
 /** metrics.json's light episode row. */

@@ -5,7 +5,7 @@ import type { SettingSpec } from '../../settings';
 import { SEGMENT_SETTINGS } from '../build';
 import type { EnvSpec } from '../spec';
 import { loadFundingData, type FundingData } from './data';
-import { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS_SIZE, FundingArbitrageEnv, type ConfigMode, type FundingEpisode } from './env';
+import { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS_SIZE, FUNDING_PRESETS, FundingArbitrageEnv, type ConfigMode, type FundingEpisode } from './env';
 
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'config_mode', type: 'choice', choices: [
@@ -50,6 +50,7 @@ export const FUNDING_ARBITRAGE: EnvSpec<FundingData> = {
     maintenanceMargin: o.settings.maintenance_margin as number,
   }),
   episodeSteps: (settings) => settings.episode_hours as number,
+  evaluationConfigs: (['conservative', 'moderate', 'aggressive'] as const).map((key) => ({ key, label: `${key} (${FUNDING_PRESETS[key].max_leverage}×, ${FUNDING_PRESETS[key].target_utilization * 100} %, ${FUNDING_PRESETS[key].max_positions} positions)`, settings: { config_mode: key } })),
   price: (data, row) => data.longPrice[data.hourStart[row]] ?? NaN,
   episodeCharts: [
     {
