@@ -80,6 +80,6 @@ describe('funding-arbitrage data', () => {
     // and each of seed 001's presets evaluated on the same validation windows
     const byConfig = (await page.textContent('[data-testid=evaluations-by-config]'))!.replace(/\s+/g, ' ');
     expect(byConfig).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate \(3×, 60 %, 3 positions\).*aggressive \(5×, 75 %, 5 positions\)/);
-    expect(byConfig).toMatch(/-?\d+\.\d{2} \[-?\d+\.\d{2}, -?\d+\.\d{2}\] %/);
+    expect(byConfig).toMatch(/-?\d+\.\d{2} \[-?\d+\.\d{2}, -?\d+\.\d{2}\]/);
   });
 });
