@@ -65,6 +65,9 @@ describe('funding-arbitrage data', () => {
     await page.goto(`${env.site.url}#/train?algo=PPO&env=funding-arbitrage&backend=wasm&total_timesteps=4096&eval_freq=2048&env.config_mode=sample`);
     await page.waitForSelector('[data-testid=train-start]:not([disabled])');
     expect(await page.$eval('[data-testid=train-dataset]', (s) => (s as HTMLSelectElement).selectedOptions[0].textContent)).toMatch(/^FUNDING_opportunities_2023/);
+    // the environment's own episode length replaces PPO's max_steps in the form
+    expect(await page.$('input[data-field="max_steps"]')).toBeNull();
+    expect(await page.textContent('[data-testid=own-episodes]')).toContain('episode_hours');
     await page.click('[data-testid=train-start]');
     await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 180_000 });
     await page.click('[data-testid=train-run-link]');
