@@ -16,6 +16,7 @@ import { datasetSource } from '../src/core/env/candles';
 import { loadFundingData, type FundingData } from '../src/core/env/fundingArbitrage/data';
 import { FUNDING_ARBITRAGE } from '../src/core/env/fundingArbitrage';
 import { Rng } from '../src/core/rng';
+import { randomAllowedActions } from '../src/core/env/randomActions';
 import { defaultsOf } from '../src/core/settings';
 import { perBackendInChromium, storedRunRate } from './chromium';
 import { ppoStepsPerSecond } from './ppo';
@@ -38,19 +39,11 @@ function envAlone(data: FundingData): number {
   const rng = new Rng(3);
   const actions = new Int32Array(N_ENVS);
   const A = env.numActions;
-  const choose = () => {
-    for (let i = 0; i < N_ENVS; i++) {
-      let allowed = 0;
-      for (let a = 0; a < A; a++) allowed += env.masks[i * A + a];
-      let k = rng.int(allowed);
-      for (let a = 0; a < A; a++) if (env.masks[i * A + a] && k-- === 0) { actions[i] = a; break; }
-    }
-  };
   const until = (seconds: number) => {
     const t0 = performance.now();
     let calls = 0;
     for (;;) {
-      for (let b = 0; b < 256; b++) { choose(); env.step(actions); }
+      for (let b = 0; b < 256; b++) env.step(randomAllowedActions(env.masks, N_ENVS, A, rng, actions));
       calls += 256;
       env.drainEpisodes();
       const elapsed = (performance.now() - t0) / 1000;

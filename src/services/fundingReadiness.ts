@@ -14,6 +14,7 @@ import { FUNDING_OBS } from '../core/env/fundingArbitrage/env';
 import { meanStd } from '../core/eval/stats';
 import { walkOf, type ActionPolicy, type WalkResult } from '../core/eval/walk';
 import { Rng } from '../core/rng';
+import { randomAllowedActions } from '../core/env/randomActions';
 import { mdText } from '../core/run/report';
 import { defaultsOf } from '../core/settings';
 
@@ -77,10 +78,8 @@ export async function fundingReadiness(dataset: Dataset, o: ReadinessOptions = {
       for (let j = 0; j < 5; j++) if (m[31 + j] !== (ob[FUNDING_OBS.slots + j * FUNDING_OBS.slotWidth] > 0 ? 1 : 0)) closesWrong++;
       if (!m[0] || allowed === 0 || closesWrong || (positions >= maxPositions && opens > 0)) bad++;
       checked++;
-      let k = rng.int(allowed);
-      for (let a = 0; a < A; a++) if (m[a] && k-- === 0) { actions[i] = a; break; }
     }
-    probe.step(actions);
+    probe.step(randomAllowedActions(probe.masks, probe.numEnvs, A, rng, actions));
     probe.drainEpisodes();
   }
   if (bad) problems.push(`${bad} of ${checked} masks broke a rule`);
@@ -110,14 +109,7 @@ export async function fundingReadiness(dataset: Dataset, o: ReadinessOptions = {
   const walk = walkOf(envs, data, envs.selection, envs.episodeSteps);
   const greedy = trainer.greedyPolicy();
   const randomRng = new Rng(5);
-  const randomMasked: ActionPolicy = (_obs, masks, n, out) => {
-    for (let i = 0; i < n; i++) {
-      let allowed = 0;
-      for (let a = 0; a < A; a++) allowed += masks[i * A + a];
-      let k = randomRng.int(allowed);
-      for (let a = 0; a < A; a++) if (masks[i * A + a] && k-- === 0) { out[i] = a; break; }
-    }
-  };
+  const randomMasked: ActionPolicy = (_obs, masks, n, out) => { randomAllowedActions(masks, n, A, randomRng, out); };
   const figures: PolicyFigure[] = [];
   for (const [name, policy] of [['trained policy (greedy)', (obs: Float32Array, masks: Uint8Array, n: number, out: Int32Array) => greedy.act(obs, masks, n, out)], ['random masked policy', randomMasked], ['hold only', ((_o: Float32Array, _m: Uint8Array, n: number, out: Int32Array) => { out.fill(0, 0, n); }) as ActionPolicy]] as const) {
     const r = await walk.play(policy as ActionPolicy);

@@ -20,6 +20,7 @@ import { splitByTime, type VecEnv } from '../../src/core/env/types';
 import type { CandleColumns } from '../../src/core/features/layout';
 import { candleColumnsOfDataset, computeMarketFeatures } from '../../src/core/features/market';
 import { Rng } from '../../src/core/rng';
+import { randomAllowedActions } from '../../src/core/env/randomActions';
 import { defaultsOf } from '../../src/core/settings';
 
 async function sampleCandles(): Promise<CandleColumns> {
@@ -102,12 +103,7 @@ async function setUp(spec: EnvSpec) {
 
 /** Random allowed actions, the same for the same seed. */
 function actionsFor(env: VecEnv, rng: Rng, out: Int32Array): Int32Array {
-  for (let i = 0; i < env.numEnvs; i++) {
-    const allowed: number[] = [];
-    for (let a = 0; a < env.numActions; a++) if (env.masks[i * env.numActions + a]) allowed.push(a);
-    out[i] = allowed[rng.int(allowed.length)];
-  }
-  return out;
+  return randomAllowedActions(env.masks, env.numEnvs, env.numActions, rng, out);
 }
 
 /** What steps give, episode records without their wall-clock timestamp. */
