@@ -82,6 +82,22 @@ describe('imports that read what can be read', () => {
     expect(await page.textContent('[data-testid=preview]')).toContain('2024-01-01 00:00');
   });
 
+  it('Excel\'s "Unicode text" (UTF-16 LE, tabs) with serial dates imports with its times, and prices that are text are refused', async () => {
+    await openData();
+    const text = 'Date\tOpen\tHigh\tLow\tClose\n44927.04167\t1.1\t1.2\t1.0\t1.15\n44927.08333\t1.15\t1.3\t1.1\t1.25\n';
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    await page.setInputFiles('[data-testid=file-input]', { name: 'excel.txt', mimeType: 'text/plain', buffer: utf16 });
+    await page.waitForSelector('tr[data-name="excel"][data-rows="2"]');
+    const report = (await page.textContent('[data-testid=import-report]'))!.replace(/\s+/g, ' ');
+    expect(report).toContain('UTF-16 LE text');
+    expect(report).toContain('Excel serial dates');
+    expect(await page.textContent('[data-testid=preview]')).toContain('2023-01-01 01:00');
+    const before = await storedKeys(page);
+    await page.setInputFiles('[data-testid=file-input]', file('usd.csv', 'time,open,high,low,close\n2024-01-02T00:00:00Z,1.10 USD,1.20 USD,1.00 USD,1.15 USD\n'));
+    expect(await (await page.waitForSelector('[data-testid=import-error]')).textContent()).toContain('usd.csv, line 2, column "open": cannot read "1.10 USD" as a number');
+    expect(await storedKeys(page)).toEqual(before);
+  });
+
   it('a European spreadsheet export (; and decimal commas) imports as candles and says how it read the numbers', async () => {
     await openData();
     const eu = 'Date;Open;High;Low;Close;Volume\n02.01.2024;1,1043;1,1044;1,1039;1,1040;1012\n03.01.2024;1,1040;1,1045;1,1038;1,1045;845\n';

@@ -79,7 +79,7 @@ export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | '
     const labels = keys.map((k) => records.evaluations.find((e) => e.by_config?.[k])!.by_config![k].label);
     sections.push({
       kind: 'table', title: 'Evaluations by trading config', testid: 'evaluations-by-config',
-      note: 'validation segment, the same windows under each config; net P&L % per window [95 %] (never trading makes 0.00)',
+      note: 'validation segment, the same windows under each config; net P&L % per window [95 %], which here is also the reward (the change in equity after every cost); never trading makes 0.00',
       head: ['step', ...labels],
       rows: records.evaluations.filter((e) => e.by_config).map((e) => [e.step, ...keys.map((k) => (e.by_config![k] ? intervalCell(e.by_config![k].net_pnl_pct, 2) : '—'))]),
     });
