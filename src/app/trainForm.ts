@@ -3,7 +3,7 @@
 // every hyperparameter and environment setting, each read and written through its table. A value a
 // link gets wrong is reported and replaced by its default, never thrown.
 import { ALGORITHMS, DEFAULT_ALGORITHM_ID, findAlgorithm } from '../algos/registry';
-import type { AlgorithmSpec, TrainRequest } from '../algos/spec';
+import type { AlgorithmSpec, Preset, TrainRequest } from '../algos/spec';
 import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
 import type { EnvSpec } from '../core/env/spec';
 import type { BackendChoice } from '../core/run/contracts';
@@ -45,6 +45,12 @@ export function initialFormState(algorithmId = DEFAULT_ALGORITHM_ID, keep: Parti
     envSettings: defaultsOf(env.settings),
   };
   return spec.defaultPreset ? withPreset(state, spec.defaultPreset) : state;
+}
+
+/** A preset as the form offers it on an environment: what it does, and the environment settings it sets there. */
+export function presetLabel(name: string, preset: Preset, env: EnvSpec): string {
+  const applied = Object.entries(preset.envSettings).filter(([k]) => env.settings.some((s) => s.key === k)).map(([k, v]) => `${k} ${v}`);
+  return `${name}: ${preset.description}${applied.length ? `; ${applied.join(', ')}` : ''}`;
 }
 
 /** The form with a preset's values applied (or just marked custom). */

@@ -26,10 +26,17 @@ export interface SettingSpec {
   nullable?: boolean;
   /** Other names on the command line (`--timesteps` for total_timesteps). */
   cliAliases?: readonly string[];
+  /** The setting matters only while another one has this value (forms hide it otherwise). */
+  onlyWhen?: { key: string; equals: SettingValue };
 }
 
 export type SettingValue = number | boolean | string | number[] | null;
 export type SettingValues = Record<string, SettingValue>;
+
+/** Whether a setting matters under these values (see `onlyWhen`). */
+export function settingApplies(spec: SettingSpec, values: SettingValues): boolean {
+  return !spec.onlyWhen || values[spec.onlyWhen.key] === spec.onlyWhen.equals;
+}
 
 /** The default of every setting in a table. */
 export function defaultsOf(specs: readonly SettingSpec[]): SettingValues {

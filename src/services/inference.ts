@@ -8,7 +8,8 @@ import { buildEnvironments, envSettingsOf } from '../core/env/build';
 import { segmentEvaluator } from '../core/eval/evaluate';
 import type { EvaluationRecord } from '../core/run/contracts';
 import { envSpec } from '../core/env/registry';
-import type { TradeMarkerKind } from '../core/env/spec';
+import type { EnvSpec, TradeMarkerKind } from '../core/env/spec';
+import { checkSetting } from '../core/settings';
 import type { LabDb } from '../store/db';
 import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
 import { getRun, runCheckpoints } from '../store/runs';
@@ -17,6 +18,18 @@ export interface InferenceRequest {
   runId: string;
   checkpoint: 'best' | 'final';
   datasetId: string;
+  /** Settings the environment lets a person change for the play (its playSettings), over the run's own. */
+  envSettings?: Record<string, unknown>;
+}
+
+/** One window of the test segment as played: its money, its portfolio at every step, its trades. */
+export interface PlayedWindow {
+  start_time: string | null;
+  end_time: string | null;
+  net_pnl_pct: number;
+  /** The portfolio before each step's action, then as the episode ended: rows of the columns' values. */
+  portfolio: number[][];
+  trades: readonly Record<string, unknown>[];
 }
 
 export interface InferenceTrade {
@@ -37,6 +50,25 @@ export interface InferenceResult {
   checkpointStep: number;
   /** The run was stored before its validation segment existed: its model was chosen on these same rows. */
   legacy: boolean;
+  /** The played values of the environment's playSettings (the run's own where not changed). */
+  played: Record<string, unknown>;
+  /** Where the environment reports them: its portfolio columns, its trades table's columns and each window. */
+  portfolioColumns: readonly { key: string; label: string }[];
+  tradeColumns: readonly { key: string; label: string; digits?: number }[];
+  windows: PlayedWindow[];
+}
+
+/** The play's own settings, each checked; only those the environment lets a person change. */
+export function playOverrides(spec: EnvSpec, values: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values ?? {})) {
+    const setting = spec.settings.find((s) => s.key === key);
+    if (!setting || !(spec.playSettings ?? []).includes(key)) throw new Error(`${spec.id} policies are played with the run's own ${key}; it cannot be changed for a play.`);
+    const problem = checkSetting(setting, value);
+    if (problem) throw new Error(problem);
+    out[key] = value;
+  }
+  return out;
 }
 
 /** Plays `req` with the backend already started (the caller starts one when none trains). */
@@ -53,7 +85,7 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
   const spec = envSpec(envId);
   if (!meta || !spec.datasetKinds.includes(meta.kind)) throw new Error(`Choose a ${spec.datasetKinds.join(' or ')} dataset to play the policy on.`);
   const data = await spec.load(storedDatasetSource(db, meta));
-  const settings = (run.env_settings ?? {}) as Record<string, unknown>;
+  const settings = { ...((run.env_settings ?? {}) as Record<string, unknown>), ...playOverrides(spec, req.envSettings) };
   const maxSteps = Number(run.max_steps ?? 256);
   const envs = buildEnvironments(spec, data, settings, { copies: 1, seed: Number(run.seed ?? 1), maxSteps });
   // the test segment: the final evaluation's, walked window by window
@@ -66,13 +98,18 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
     const lastKind: (TradeMarkerKind | null)[] = new Array(test.windows.starts.length).fill(null);
     const envSettings = envSettingsOf(spec, settings);
     let first: { obs: Float32Array; mask: Uint8Array } | null = null;
+    const book = spec.portfolio, held = new Float64Array(book?.columns.length ?? 0);
+    const portfolios: number[][][] = test.windows.starts.map(() => []);
+    let records: unknown[] = [];
     const record = await test.evaluate((obs, masks, k, out) => policy.act(obs, masks, k, out), stored.step, {
       checkpoint: req.checkpoint,
+      onWalk: (w) => { records = w.records; },
       // a trade marker where the environment says the agent traded (a position changed, a trade approved)
       beforeStep: (actions, playing, env) => {
         first ??= { obs: env.obs.slice(0, env.obsSize), mask: env.masks.slice(0, env.numActions) };
         for (let i = 0; i < env.numEnvs; i++) {
           if (!playing[i]) continue;
+          if (book) { book.read(env, i, held); portfolios[i].push(Array.from(held)); }
           const row = env.currentRow(i);
           const kind = spec.tradeMarker(actions[i], env.obs, i * env.obsSize, envSettings);
           if (kind && (!spec.markChangesOnly || kind !== lastKind[i])) {
@@ -92,7 +129,17 @@ export async function runInference(db: LabDb, req: InferenceRequest): Promise<In
       if (k >= 20) times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
+    const windows: PlayedWindow[] = (record.windows ?? []).map((w, i) => {
+      const r = records[i];
+      if (book && r) { book.readEnd(r, held); portfolios[i].push(Array.from(held)); }
+      return { start_time: w.start_time, end_time: w.end_time, net_pnl_pct: w.net_pnl_pct, portfolio: portfolios[i], trades: r && spec.tradeTable ? spec.tradeTable.rows(r) : [] };
+    });
+    const envValues = envSettingsOf(spec, settings);
     return {
+      played: Object.fromEntries((spec.playSettings ?? []).map((k) => [k, envValues[k]])),
+      portfolioColumns: book?.columns ?? [],
+      tradeColumns: spec.tradeTable?.columns ?? [],
+      windows,
       evaluation: record,
       trades,
       latencyMs: { p50: times[Math.floor(times.length * 0.5)] ?? 0, p99: times[Math.floor(times.length * 0.99)] ?? 0, mean: times.reduce((a, b) => a + b, 0) / Math.max(1, times.length) },

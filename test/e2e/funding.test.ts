@@ -12,7 +12,7 @@ let context: BrowserContext;
 let page: Page;
 
 beforeEach(async () => {
-  context = await env.browser.newContext();
+  context = await env.browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
   page.on('pageerror', (e) => { throw e; });
   await page.goto(env.site.url);
@@ -84,5 +84,35 @@ describe('funding-arbitrage data', () => {
     const byConfig = (await page.textContent('[data-testid=evaluations-by-config]'))!.replace(/\s+/g, ' ');
     expect(byConfig).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate \(3×, 60 %, 3 positions\).*aggressive \(5×, 75 %, 5 positions\)/);
     expect(byConfig).toMatch(/-?\d+\.\d{2} \[-?\d+\.\d{2}, -?\d+\.\d{2}\]/);
+
+    // Play the policy under a config of the person's choice: a fixed 2×, 50 %, 2 positions
+    const play = '[data-testid=inference]';
+    expect(await page.$(`${play} [data-field=max_leverage]`)).toBeNull(); // the fixed values show once config_mode is fixed
+    await page.selectOption(`${play} [data-field=config_mode]`, 'fixed');
+    await page.fill(`${play} [data-field=max_leverage]`, '2');
+    await page.fill(`${play} [data-field=target_utilization]`, '0.5');
+    await page.fill(`${play} [data-field=max_positions]`, '2');
+    await page.click(`${play} button[type=submit]`);
+    await page.waitForSelector('[data-testid=inference-result]', { timeout: 120_000 });
+    expect((await page.textContent('[data-testid=played-settings]'))!.replace(/\s+/g, ' ')).toContain('config_mode fixed, max_leverage 2, target_utilization 0.5, max_positions 2');
+    // the portfolio over time, one window at a time: equity, funding against costs, each slot
+    await page.waitForSelector('[data-testid=played-portfolio] canvas');
+    expect(await page.$$eval('[data-testid=played-portfolio] .u-legend', (l) => l.map((x) => x.textContent!.replace(/\s+/g, ' ')).join(' | '))).toMatch(/equity.*funding earned.*fees and slippage.*slot 1.*slot 5/);
+    const options = await page.$$eval('[data-testid=played-window] option', (o) => o.map((x) => x.textContent!));
+    expect(options.length).toBeGreaterThan(5);
+    expect(options[0]).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d · [+-]\d+\.\d{3} % · \d+ trades$/);
+    // the trades table of a window that traded, at the leverage played
+    const traded = options.findIndex((o) => !o.endsWith(' 0 trades'));
+    if (traded >= 0) {
+      await page.selectOption('[data-testid=played-window]', String(traded));
+      const rows = await page.$$eval('[data-testid=played-trades] tbody tr', (r) => r.map((x) => Array.from(x.querySelectorAll('td'), (td) => td.textContent!.trim())));
+      expect(rows.length).toBeGreaterThan(0);
+      const head = await page.$$eval('[data-testid=played-trades] th', (h) => h.map((x) => x.textContent!.trim()));
+      expect(rows[0][head.indexOf('leverage')]).toBe('2.00');
+      expect(rows[0][head.indexOf('symbol')]).toMatch(/^(BTC|ETH)-USDT$/);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-trades]')]);
+      const csv = await new Promise<string>((done) => { void download.createReadStream().then((s) => { let t = ''; s.on('data', (c) => (t += c)); s.on('end', () => done(t)); }); });
+      expect(csv.split('\n')[0]).toBe('window_start,entry_time,exit_time,symbol,long_exchange,short_exchange,size,leverage,margin,entry_long_price,entry_short_price,exit_long_price,exit_short_price,long_funding_rate,short_funding_rate,funding_long,funding_short,fees,realized_pnl,hours_held,exit_reason');
+    }
   });
 });

@@ -3,7 +3,9 @@
 // longs pay a positive rate), liquidation per leg with a signed distance, masks, configs.
 import { describe, expect, it } from 'vitest';
 import { fundingData, type FundingData } from '../../src/core/env/fundingArbitrage/data';
-import { FUNDING_OBS, FUNDING_PRESETS, FundingArbitrageEnv, type FundingEpisode } from '../../src/core/env/fundingArbitrage/env';
+import { FUNDING_OBS, FUNDING_PORTFOLIO, FUNDING_PRESETS, FundingArbitrageEnv, type FundingEpisode } from '../../src/core/env/fundingArbitrage/env';
+import { FUNDING_ARBITRAGE } from '../../src/core/env/fundingArbitrage';
+import { playOverrides } from '../../src/services/inference';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -135,5 +137,39 @@ describe('funding-arbitrage masks and configs', () => {
     // two copies started at one hour face one config (a GRPO group's window)
     sampled.startAt(0, 50); sampled.startAt(1, 50);
     expect(sampled.configOf(1)).toEqual(sampled.configOf(0));
+  });
+
+  it('reads the portfolio a played window shows: equity, funding against costs, each slot’s notional, and the trade row the table lists', () => {
+    const env = make(market([100, 100, 100, 100, 100]));
+    const out = new Float64Array(FUNDING_PORTFOLIO.length);
+    env.portfolioOf(0, out);
+    expect(Array.from(out.subarray(0, 5))).toEqual([10_000, 0, 0, 0, 0]);
+    env.step([OPEN_BEST_30]);
+    env.step([0]);
+    env.portfolioOf(0, out);
+    const col = (key: string) => out[FUNDING_PORTFOLIO.findIndex((c) => c.key === key)];
+    // 3,000 per leg, margin 2 × 3,000 / 2; two hourly settlements of 0.05 % received by the short
+    expect(col('slot1_notional')).toBeCloseTo(3000, 6);
+    expect(col('slot2_notional')).toBe(0);
+    expect(col('open')).toBe(1);
+    expect(col('margin')).toBeCloseTo(3000, 6);
+    expect(col('funding')).toBeCloseTo(2 * 0.0005 * 3000, 6);
+    expect(col('slot1_funding')).toBeCloseTo(2 * 0.0005 * 3000, 6);
+    expect(col('costs')).toBeCloseTo(2 * 3000 * 0.0007, 6);
+    expect(col('equity')).toBeCloseTo(10_000 - 2 * 3000 * 0.0007 + 2 * 0.0005 * 3000, 6);
+    env.step([CLOSE_1]);
+    const record = env.drainEpisodes()[0] ?? null;
+    expect(record).toBeNull(); // the episode goes on; its trade is kept for the record
+    const spec = FUNDING_ARBITRAGE;
+    const fake = { trades: [{ symbol: 'BTC-USDT', realized_pnl: 1 }], portfolio: { ending_balance: 10_001 }, funding_earned: { total: 3 }, fees: 1, slippage: 0.5 };
+    expect(spec.tradeTable!.rows(fake)).toEqual(fake.trades);
+    spec.portfolio!.readEnd(fake, out);
+    expect(Array.from(out.subarray(0, 4))).toEqual([10_001, 3, 1.5, 0]);
+  });
+
+  it('a play may change the trading config only, each value checked', () => {
+    expect(playOverrides(FUNDING_ARBITRAGE, { config_mode: 'fixed', max_leverage: 2 })).toEqual({ config_mode: 'fixed', max_leverage: 2 });
+    expect(() => playOverrides(FUNDING_ARBITRAGE, { max_leverage: 20 })).toThrow(/max_leverage must be at most 10 \(got 20\)/);
+    expect(() => playOverrides(FUNDING_ARBITRAGE, { fee_pct: 0 })).toThrow(/played with the run's own fee_pct/);
   });
 });

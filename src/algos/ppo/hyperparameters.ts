@@ -102,20 +102,20 @@ export const PPO_HYPERPARAMETERS: readonly SettingSpec[] = [
   { key: 'normalize_observations', type: 'boolean', default: d.normalize_observations, help: 'normalize observations with running statistics (saved with the model)' },
 ];
 
-/** Seed 001's risk presets: leverage for the environment, step sizes for PPO. */
+/** Seed 001's risk presets: step sizes for PPO, and leverage for an environment that has it (the form's label says which apply). */
 export const PPO_PRESETS: Readonly<Record<string, Preset>> = {
   conservative: {
-    description: '1× leverage, small careful updates',
+    description: 'small careful updates',
     hyperparameters: { learning_rate: 1e-4, clip_range: 0.1, ent_coef: 0.005, target_kl: 0.02 },
     envSettings: { leverage: 1 },
   },
   moderate: {
-    description: '3× leverage, standard PPO settings',
+    description: 'standard PPO settings',
     hyperparameters: { learning_rate: 3e-4, clip_range: 0.2, ent_coef: 0.01, target_kl: 0.05 },
     envSettings: { leverage: 3 },
   },
   aggressive: {
-    description: '5× leverage, larger updates and more exploration',
+    description: 'larger updates and more exploration',
     hyperparameters: { learning_rate: 1e-3, clip_range: 0.3, ent_coef: 0.02, target_kl: 0.1 },
     envSettings: { leverage: 5 },
   },

@@ -90,6 +90,22 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
    * a config-aware policy is judged at conservative, moderate and aggressive).
    */
   evaluationConfigs?: readonly { key: string; label: string; settings: Readonly<Record<string, unknown>> }[];
+  /**
+   * Settings a person may change when playing a trained policy (seed 001's inference on a config
+   * of their choice); the rest stay as the run trained them.
+   */
+  playSettings?: readonly string[];
+  /**
+   * What a played episode's portfolio holds at each step: `read` writes copy i's values (one per
+   * column) before the step's action; `readEnd` the values an episode's record ends on.
+   */
+  portfolio?: {
+    columns: readonly { key: string; label: string }[];
+    read(env: VecEnv, i: number, out: Float64Array): void;
+    readEnd(record: unknown, out: Float64Array): void;
+  };
+  /** The rows of an episode record's trades table (a bot's trades export), with its columns in order. */
+  tradeTable?: { columns: readonly { key: string; label: string; digits?: number }[]; rows(record: unknown): readonly Record<string, unknown>[] };
   /** Steps per episode set by the environment's own settings (a funding-arbitrage episode is a day), overriding the run's max_steps. */
   episodeSteps?(settings: SettingValues): number;
   /** Buy-and-hold over rows [start, end) with the environment's execution rules, in % (null where the market has no such thing). */

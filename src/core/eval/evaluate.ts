@@ -8,11 +8,12 @@ import type { VecEnv } from '../env/types';
 import type { EvaluationRecord } from '../run/contracts';
 import { buyAndHoldOf, fixedBaselines, randomBand, verdict, type Baselines } from './baselines';
 import { meanStd } from './stats';
-import { walkOf, type ActionPolicy, type Windows } from './walk';
+import { walkOf, type ActionPolicy, type WalkResult, type Windows } from './walk';
 
 export interface SegmentEvaluator {
   windows: Windows;
-  evaluate(policy: ActionPolicy, step: number, opts?: { checkpoint?: string; beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void }): Promise<EvaluationRecord>;
+  /** `beforeStep` sees each step's actions before they are taken; `onWalk` the policy's walk, its episode records included. */
+  evaluate(policy: ActionPolicy, step: number, opts?: { checkpoint?: string; beforeStep?: (actions: Int32Array, playing: Uint8Array, env: VecEnv) => void; onWalk?: (walk: WalkResult) => void }): Promise<EvaluationRecord>;
 }
 
 /**
@@ -29,6 +30,7 @@ export function segmentEvaluator(envs: Environments, data: EnvData, which: 'vali
     windows,
     async evaluate(policy, step, opts = {}) {
       const w = await play(policy, opts.beforeStep);
+      opts.onWalk?.(w);
       const baselines: Baselines = { ...(await policyFree()), random: randomSeeds > 0 ? await randomBand(envs.spec, w, (p) => play(p), randomSeeds) : null };
       const rewards = w.windows.map((x) => x.reward);
       return {

@@ -58,6 +58,8 @@ export interface WalkResult {
   steps: number;
   /** Each window's actions, for a random policy that trades as often. */
   actions: number[][];
+  /** Each window's finished episode record (null where none came back). */
+  records: unknown[];
 }
 
 export interface WalkInput {
@@ -157,6 +159,7 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
     trades,
     steps: count,
     actions: taken,
+    records,
   };
 }
 

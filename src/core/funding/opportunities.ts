@@ -3,6 +3,7 @@
 // hour, short the one that pays more. Everything in a row is known at its hour: each venue's
 // rate is the last one it settled at or before the hour, volumes are of the bars before it.
 import { encodeText } from '../data/columns';
+import { csvCell } from '../data/csvWrite';
 import { intervalLabel, isoTime } from '../data/time';
 import type { Column, ColumnMapping, Table } from '../data/types';
 import { FundingError, type FundingHistory } from './history';
@@ -139,10 +140,7 @@ export function tableCsv(table: Table): string {
   const cell = (c: Column, r: number): string => {
     if (c.type === 'time') return isoTime(c.values[r]);
     if (c.type === 'number') return Number.isFinite(c.values[r]) ? String(c.values[r]) : '';
-    if (c.type === 'text') {
-      const s = c.dictionary[c.codes[r]];
-      return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    }
+    if (c.type === 'text') return csvCell(c.dictionary[c.codes[r]]);
     throw new Error('a matrix column has no CSV form');
   };
   const lines = [table.names.join(',')];

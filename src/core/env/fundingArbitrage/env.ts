@@ -113,6 +113,17 @@ export interface FundingEpisode extends EpisodeHeader {
   trades: FundingTrade[];
 }
 
+/** The columns of portfolioOf(). */
+export const FUNDING_PORTFOLIO: readonly { key: string; label: string }[] = [
+  { key: 'equity', label: 'equity' },
+  { key: 'funding', label: 'funding earned' },
+  { key: 'costs', label: 'fees and slippage paid' },
+  { key: 'margin', label: 'margin used' },
+  { key: 'open', label: 'open positions' },
+  ...Array.from({ length: FUNDING_SLOTS }, (_, j) => ({ key: `slot${j + 1}_notional`, label: `slot ${j + 1} notional per leg` })),
+  ...Array.from({ length: FUNDING_SLOTS }, (_, j) => ({ key: `slot${j + 1}_funding`, label: `slot ${j + 1} funding earned` })),
+];
+
 const HOUR = 3_600_000;
 /** Slot fields in sNum. */
 const S = {
@@ -224,6 +235,27 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
   configOf(i: number): TradingConfig {
     const c = this.cfg, o = i * 5;
     return { max_leverage: c[o], target_utilization: c[o + 1], max_positions: c[o + 2], liquidation_buffer: c[o + 3], stop_loss: c[o + 4] };
+  }
+
+  /**
+   * Copy i's portfolio now, in FUNDING_PORTFOLIO's order: equity, funding earned, fees and slippage
+   * paid, margin used, open positions, then per slot its notional per leg and funding earned (0 when free).
+   */
+  portfolioOf(i: number, out: Float64Array): void {
+    this.measure(i);
+    const m = i * 8, s = this.sNum;
+    out[0] = this.cash[i] + this.tmp[1];
+    out[1] = this.money[m] + this.money[m + 1];
+    out[2] = this.money[m + 2] + this.money[m + 3];
+    out[3] = this.tmp[0];
+    let open = 0;
+    for (let j = 0; j < FUNDING_SLOTS; j++) {
+      const k = i * FUNDING_SLOTS + j, b = k * SN, filled = this.filled[k];
+      open += filled;
+      out[5 + j] = filled ? s[b + S.notional] : 0;
+      out[5 + FUNDING_SLOTS + j] = filled ? s[b + S.fundL] + s[b + S.fundS] : 0;
+    }
+    out[4] = open;
   }
 
   protected stateArrays(): Record<string, TypedArray> {

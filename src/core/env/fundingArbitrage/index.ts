@@ -5,7 +5,7 @@ import type { SettingSpec } from '../../settings';
 import { SEGMENT_SETTINGS } from '../build';
 import type { EnvSpec } from '../spec';
 import { loadFundingData, type FundingData } from './data';
-import { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS_SIZE, FUNDING_PRESETS, FundingArbitrageEnv, type ConfigMode, type FundingEpisode } from './env';
+import { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS_SIZE, FUNDING_PORTFOLIO, FUNDING_PRESETS, FundingArbitrageEnv, type ConfigMode, type FundingEpisode } from './env';
 
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'config_mode', type: 'choice', choices: [
@@ -15,9 +15,9 @@ const SETTINGS: readonly SettingSpec[] = [
     { value: 'aggressive', label: 'aggressive: 5×, 75 %, 5 positions' },
     { value: 'fixed', label: 'fixed: the values below' },
   ], default: 'sample', main: true, help: 'the trading config of each episode: sampled (config-aware training, seed 001\'s --sample-random-config), one of seed 001\'s presets, or the fixed values below' },
-  { key: 'max_leverage', type: 'number', default: 3, min: 1, max: 10, help: 'leverage of each leg with config_mode fixed (seed 001\'s --max-leverage)' },
-  { key: 'target_utilization', type: 'number', default: 0.6, min: 0.05, max: 1, help: 'share of the free margin the positions may use, with config_mode fixed (--target-utilization)' },
-  { key: 'max_positions', type: 'integer', default: 3, min: 1, max: 5, help: 'most positions held at once, with config_mode fixed (--max-positions)' },
+  { key: 'max_leverage', onlyWhen: { key: 'config_mode', equals: 'fixed' }, type: 'number', default: 3, min: 1, max: 10, help: 'leverage of each leg with config_mode fixed (seed 001\'s --max-leverage)' },
+  { key: 'target_utilization', onlyWhen: { key: 'config_mode', equals: 'fixed' }, type: 'number', default: 0.6, min: 0.05, max: 1, help: 'share of the free margin the positions may use, with config_mode fixed (--target-utilization)' },
+  { key: 'max_positions', onlyWhen: { key: 'config_mode', equals: 'fixed' }, type: 'integer', default: 3, min: 1, max: 5, help: 'most positions held at once, with config_mode fixed (--max-positions)' },
   { key: 'liquidation_buffer', type: 'number', default: 0.15, min: 0, max: 0.9, help: 'a leg closer than this (a fraction of its price) to its liquidation price is flagged in the observation' },
   { key: 'stop_loss', type: 'number', default: 0.05, min: 0, minExclusive: true, max: 1, help: 'a position whose price P&L plus funding falls below −this × its margin is closed' },
   { key: 'episode_hours', type: 'integer', default: 24, min: 2, max: 24 * 90, help: 'hours per episode (seed 001: one day)' },
@@ -51,6 +51,33 @@ export const FUNDING_ARBITRAGE: EnvSpec<FundingData> = {
   }),
   episodeSteps: (settings) => settings.episode_hours as number,
   evaluationConfigs: (['conservative', 'moderate', 'aggressive'] as const).map((key) => ({ key, label: `${key} (${FUNDING_PRESETS[key].max_leverage}×, ${FUNDING_PRESETS[key].target_utilization * 100} %, ${FUNDING_PRESETS[key].max_positions} positions)`, settings: { config_mode: key } })),
+  playSettings: ['config_mode', 'max_leverage', 'target_utilization', 'max_positions', 'liquidation_buffer', 'stop_loss'],
+  portfolio: {
+    columns: FUNDING_PORTFOLIO,
+    read: (env, i, out) => (env as FundingArbitrageEnv).portfolioOf(i, out),
+    // every position is closed when an episode ends: the slots are empty, the money is in the record
+    readEnd(record, out) {
+      const r = record as FundingEpisode;
+      out.fill(0);
+      out[0] = r.portfolio.ending_balance;
+      out[1] = r.funding_earned.total;
+      out[2] = r.fees + r.slippage;
+    },
+  },
+  tradeTable: {
+    columns: [
+      { key: 'entry_time', label: 'entry' }, { key: 'exit_time', label: 'exit' }, { key: 'symbol', label: 'symbol' },
+      { key: 'long_exchange', label: 'long' }, { key: 'short_exchange', label: 'short' },
+      { key: 'size', label: 'notional per leg', digits: 2 }, { key: 'leverage', label: 'leverage', digits: 2 }, { key: 'margin', label: 'margin', digits: 2 },
+      { key: 'entry_long_price', label: 'entry long', digits: 2 }, { key: 'entry_short_price', label: 'entry short', digits: 2 },
+      { key: 'exit_long_price', label: 'exit long', digits: 2 }, { key: 'exit_short_price', label: 'exit short', digits: 2 },
+      { key: 'long_funding_rate', label: 'long rate', digits: 6 }, { key: 'short_funding_rate', label: 'short rate', digits: 6 },
+      { key: 'funding_long', label: 'funding long', digits: 2 }, { key: 'funding_short', label: 'funding short', digits: 2 },
+      { key: 'fees', label: 'fees + slippage', digits: 2 }, { key: 'realized_pnl', label: 'realised P&L', digits: 2 },
+      { key: 'hours_held', label: 'hours', digits: 0 }, { key: 'exit_reason', label: 'exit reason' },
+    ],
+    rows: (record) => ((record as FundingEpisode).trades ?? []) as unknown as Record<string, unknown>[],
+  },
   price: (data, row) => data.longPrice[data.hourStart[row]] ?? NaN,
   episodeCharts: [
     {
