@@ -6,6 +6,7 @@ import { spawnWorker } from './spawnWorker';
 import type { TrainWorkerApi } from '../services/trainWorkerApi';
 import type { ProgressCallback, ResumeRequest, StartOptions } from '../services/training';
 import type { InferenceRequest } from '../services/inference';
+import type { ReadinessRequest } from '../services/readiness';
 import type { TrainRequest } from '../algos/spec';
 
 let worker: Worker | null = null;
@@ -40,3 +41,5 @@ export const exportRunZip = (runId: string) => start().exportRunZip(runId);
 export const exportRunJsonl = (runId: string) => start().exportRunJsonl(runId);
 export const importRunArchive = (bytes: Uint8Array, fileName: string) => start().importRunArchive(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName);
 export const runInference = (request: InferenceRequest) => start().runInference(request);
+export const checkReadiness = (request: ReadinessRequest, onProgress: (p: { part: string; fraction: number }) => void) => start().checkReadiness(request, Comlink.proxy(onProgress));
+export const stopReadiness = () => start().stopReadiness();

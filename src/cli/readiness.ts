@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import '../algos/backends-node';
 import { trySetBackend } from '../algos/backend';
 import { importBytes } from '../core/data/importer';
+import { datasetSource } from '../core/env/candles';
 import { fundingReadiness } from '../services/fundingReadiness';
 
 const USAGE = 'usage: npm run readiness -- --data <opportunities file> [--tz <zone>] [--train-steps N] [--net-arch 512,512] [--out report.md]';
@@ -31,7 +32,13 @@ const trainSteps = args['train-steps'] ? Number(args['train-steps']) : undefined
 if (trainSteps !== undefined && !(Number.isInteger(trainSteps) && trainSteps > 0)) fail('--train-steps must be a whole number');
 const netArch = args['net-arch']?.split(',').map(Number);
 if (netArch && !netArch.every((n) => Number.isInteger(n) && n > 0)) fail('--net-arch must be whole numbers, e.g. 512,512');
-const report = await fundingReadiness(imported.dataset, { trainSteps, netArch });
+let lastPart = '';
+const report = await fundingReadiness(datasetSource(imported.dataset), {
+  trainSteps, netArch,
+  onProgress: ({ part, fraction }) => {
+    if (part !== lastPart) { lastPart = part; if (part !== 'done') console.error(`${Math.round(fraction * 100)} % ${part}…`); }
+  },
+});
 if (args.out) { writeFileSync(resolve(args.out), report.markdown); console.log(`wrote ${resolve(args.out)}`); }
 else process.stdout.write(report.markdown);
 process.exitCode = report.ready ? 0 : 1;

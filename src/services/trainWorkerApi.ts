@@ -9,6 +9,9 @@ import type { TrainRequest } from '../algos/spec';
 import { openLabDb, type LabDb } from '../store/db';
 import { idbRepository } from './idbRepository';
 import { runInference, type InferenceRequest } from './inference';
+import { readinessCheckOf, type ReadinessRequest } from './readiness';
+import type { ReadinessReport } from './fundingReadiness';
+import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
 import { exportRunJsonl, exportRunZip, importRunArchive } from './runArchive';
 import { TrainingService, type ProgressCallback, type ResumeRequest, type StartOptions } from './training';
 
@@ -25,9 +28,33 @@ export function createTrainWorkerApi() {
     throw new Error(`No TensorFlow.js backend could start: ${error}`);
   };
 
+  // a readiness check trains on this worker's backend: one thing at a time
+  let checking = false;
+  let stopCheck = false;
+
   return {
     /** Resolves once training has begun; progress (and the end) come through onProgress. */
-    start: async (req: TrainRequest | ResumeRequest, onProgress: ProgressCallback, opts?: StartOptions) => ({ runId: (await service.start(req, onProgress, opts)).runId }),
+    start: async (req: TrainRequest | ResumeRequest, onProgress: ProgressCallback, opts?: StartOptions) => {
+      if (checking) throw new Error('A readiness check is running in this tab; start training when it has finished, or stop it.');
+      return { runId: (await service.start(req, onProgress, opts)).runId };
+    },
+    /** Seed 001's readiness check of an environment on a stored dataset; progress through onProgress. */
+    async checkReadiness(req: ReadinessRequest, onProgress: (p: { part: string; fraction: number }) => void): Promise<ReadinessReport> {
+      if (service.busy) throw new Error('A run is training in this tab; check readiness when it has finished.');
+      if (checking) throw new Error('A readiness check is already running in this tab.');
+      const check = readinessCheckOf(req.envId);
+      const meta = await getDatasetMeta(await db(), req.datasetId);
+      if (!meta) throw new Error('That dataset is no longer in this browser.');
+      checking = true;
+      stopCheck = false;
+      try {
+        await ensureBackend(['wasm', 'cpu']);
+        return await check(storedDatasetSource(await db(), meta), { envSettings: req.envSettings, netArch: req.netArch, onProgress, stopRequested: () => stopCheck });
+      } finally {
+        checking = false;
+      }
+    },
+    stopReadiness: () => { stopCheck = true; },
     pause: () => service.pause(),
     resume: () => service.resume(),
     stop: () => service.stop(),

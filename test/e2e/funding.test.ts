@@ -115,4 +115,30 @@ describe('funding-arbitrage data', () => {
       expect(csv.split('\n')[0]).toBe('window_start,entry_time,exit_time,symbol,long_exchange,short_exchange,size,leverage,margin,entry_long_price,entry_short_price,exit_long_price,exit_short_price,long_funding_rate,short_funding_rate,funding_long,funding_short,fees,realized_pnl,hours_held,exit_reason');
     }
   });
+
+  it('checks readiness before a long training on the Train form’s dataset and network: progress, the report with its verdict, the markdown', async () => {
+    await page.click('details.samples summary');
+    await page.click('details.samples li:has-text("Funding-arbitrage opportunities") button');
+    await page.waitForSelector('tr[data-name="FUNDING_opportunities_2023"][data-rows="367872"]', { timeout: 60_000 });
+    await page.goto(`${env.site.url}#/train?algo=PPO&env=funding-arbitrage&backend=wasm&net_arch=32,32`);
+    await page.waitForSelector('[data-testid=train-start]:not([disabled])');
+    await page.click('[data-testid=readiness] summary');
+    expect(await page.textContent('[data-testid=readiness]')).toContain('with networks [32, 32]');
+    await page.click('[data-testid=readiness-start]');
+    await page.waitForSelector('[data-testid=readiness-progress]');
+    await page.waitForSelector('[data-testid=readiness-report]', { timeout: 180_000 });
+    expect(await page.getAttribute('[data-testid=readiness-report]', 'data-ready')).toBe('true');
+    const text = (await page.textContent('[data-testid=readiness-report]'))!.replace(/\s+/g, ' ');
+    expect(text).toContain('FUNDING_opportunities_2023 (367,872 opportunities)');
+    expect(text).toMatch(/masks ?valid at all 10,000 random masked steps/);
+    expect(text).toMatch(/Policy and value MLPs \[32, 32\]: [\d,]+ parameters/);
+    expect(await page.$$eval('[data-testid=readiness-inference] tbody tr', (r) => r.map((x) => x.querySelector('td')!.textContent))).toEqual(['trained policy (greedy)', 'random masked policy', 'hold only']);
+    expect(await page.textContent('[data-testid=readiness-verdict]')).toBe('The data, the environment and the network are ready to train on.');
+    expect(text).toMatch(/The short training's policy (beats|cannot be told apart|is worse)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=readiness-download]')]);
+    expect(download.suggestedFilename()).toBe('readiness_FUNDING_opportunities_2023.md');
+    const md = await new Promise<string>((done) => { void download.createReadStream().then((s) => { let t = ''; s.on('data', (c) => (t += c)); s.on('end', () => done(t)); }); });
+    expect(md).toMatch(/^# Training status report: funding-arbitrage\n/);
+    expect(md).toContain('## Verdict\n\n**The data, the environment and the network are ready to train on.**');
+  });
 });

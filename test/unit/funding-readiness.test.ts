@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset } from '../../src/core/data/dataset';
 import type { FundingHistory } from '../../src/core/funding/history';
 import { buildOpportunities, OPPORTUNITY_MAPPING, type PriceCandles } from '../../src/core/funding/opportunities';
+import { datasetSource } from '../../src/core/env/candles';
 import { Rng } from '../../src/core/rng';
 import { fundingReadiness } from '../../src/services/fundingReadiness';
 
@@ -27,7 +28,10 @@ function opportunities(hours: number) {
 
 describe('funding readiness report', () => {
   it('checks data, masks and network, trains briefly and sets the policy beside random and holding', async () => {
-    const report = await fundingReadiness(opportunities(1600), { trainSteps: 2048, netArch: [16, 16], maskSteps: 2000 });
+    const parts: string[] = [];
+    const report = await fundingReadiness(datasetSource(opportunities(1600)), { trainSteps: 2048, netArch: [16, 16], maskSteps: 2000, onProgress: (p) => { if (parts.at(-1) !== p.part) parts.push(p.part); } });
+    expect(parts).toEqual(['data', 'masks', 'short training', 'inference test', 'done']);
+    expect(report.stopped).toBe(false);
     expect(report.ready).toBe(true);
     const md = report.markdown;
     expect(md).toContain('| venues | a, b, c |');
@@ -38,5 +42,14 @@ describe('funding readiness report', () => {
     expect(md).toMatch(/\| random masked policy \|/);
     expect(md).toMatch(/\| hold only \| 0\.000 ± 0\.000 \|/);
     expect(md).toMatch(/## Verdict\n\n\*\*The data, the environment and the network are ready to train on\.\*\*\n\nThe short training's policy (beats|\*\*cannot be told apart\*\*|is \*\*worse\*\*)/);
+  });
+
+  it('stops when asked, says where, and judges nothing', async () => {
+    let updates = 0;
+    const report = await fundingReadiness(datasetSource(opportunities(1600)), { trainSteps: 8192, netArch: [8], maskSteps: 200, onProgress: (p) => { if (p.part === 'short training') updates++; }, stopRequested: () => updates >= 2 });
+    expect(report.stopped).toBe(true);
+    expect(report.ready).toBe(false);
+    expect(report.markdown).toContain('The check was stopped during the short training');
+    expect(report.markdown).not.toContain('## Verdict');
   });
 });

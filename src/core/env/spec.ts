@@ -90,6 +90,8 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
    * a config-aware policy is judged at conservative, moderate and aggressive).
    */
   evaluationConfigs?: readonly { key: string; label: string; settings: Readonly<Record<string, unknown>> }[];
+  /** What the environment's readiness check (services/readiness.ts) looks at, offered before a long training; none without. */
+  readinessCheck?: string;
   /**
    * Settings a person may change when playing a trained policy (seed 001's inference on a config
    * of their choice); the rest stay as the run trained them.

@@ -51,25 +51,33 @@ export interface ReportInput {
   charts: readonly { title: string; png: string }[];
 }
 
+/** Report sections as markdown lines: each title a second-level heading, a figure to stand out in bold. */
+export function sectionsMarkdown(sections: readonly ReportSection[]): string[] {
+  const lines: string[] = [];
+  const bold = (t: string) => (t.trim() ? `**${md(t)}**` : md(t));
+  for (const s of sections) {
+    if (s.kind === 'warnings') {
+      for (const w of s.items) lines.push('', `> ⚠ ${md(w)}`);
+    } else if (s.kind === 'text') {
+      if (s.title) lines.push('', `## ${md(s.title)}`);
+      lines.push('', s.parts.map((p) => (typeof p === 'string' ? md(p) : bold(p.strong))).join(''));
+    } else {
+      lines.push('', `## ${md(s.title)}`, '');
+      if (s.note) lines.push(md(s.note), '');
+      lines.push(`| ${s.head.map(md).join(' | ')} |`, `|${s.head.map(() => '---|').join('')}`);
+      for (const row of s.rows) lines.push(`| ${row.map((c) => (c !== null && typeof c === 'object' && c.strong ? bold(c.text) : md(cellText(c)))).join(' | ')} |`);
+    }
+  }
+  return lines;
+}
+
 export function reportMarkdown(r: ReportInput): string {
   const { config } = r;
   const lines: string[] = [`# ${md(String(config.name))}`, '', `Run ${md(config.run_id)} · ${md(r.description)} · data ${md(String(config.data_file))} · backend ${md(String(config.backend))} · status **${md(config.status)}**`, ''];
   if (config.error) lines.push(`> ${md(String(config.error))}`, '');
   lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
   for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${md(k)} | ${md(text(v))} |`);
-  for (const s of r.sections) {
-    if (s.kind === 'warnings') {
-      for (const w of s.items) lines.push('', `> ⚠ ${md(w)}`);
-    } else if (s.kind === 'text') {
-      if (s.title) lines.push('', `## ${md(s.title)}`);
-      lines.push('', s.parts.map((p) => md(typeof p === 'string' ? p : p.strong)).join(''));
-    } else {
-      lines.push('', `## ${md(s.title)}`, '');
-      if (s.note) lines.push(md(s.note), '');
-      lines.push(`| ${s.head.map(md).join(' | ')} |`, `|${s.head.map(() => '---|').join('')}`);
-      for (const row of s.rows) lines.push(`| ${row.map((c) => md(cellText(c))).join(' | ')} |`);
-    }
-  }
+  lines.push(...sectionsMarkdown(r.sections));
   lines.push('', '## Configuration', '', '| key | value |', '|---|---|');
   const skip = new Set(['final_metrics', 'backend_trials', ...r.omit]);
   for (const [k, v] of Object.entries(config)) if (!skip.has(k)) lines.push(`| ${md(k)} | ${md(text(v))} |`);

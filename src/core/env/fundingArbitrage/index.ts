@@ -51,6 +51,7 @@ export const FUNDING_ARBITRAGE: EnvSpec<FundingData> = {
   }),
   episodeSteps: (settings) => settings.episode_hours as number,
   evaluationConfigs: (['conservative', 'moderate', 'aggressive'] as const).map((key) => ({ key, label: `${key} (${FUNDING_PRESETS[key].max_leverage}×, ${FUNDING_PRESETS[key].target_utilization * 100} %, ${FUNDING_PRESETS[key].max_positions} positions)`, settings: { config_mode: key } })),
+  readinessCheck: "seed 001's Training Status Report, made honest: the data's symbols, venues, range and columns; the observation and action sizes and the masks over 10,000 random steps; the network's size; a short PPO training (8,192 env-steps) with the form's environment settings and network; then the trained policy beside a random masked policy and holding on the validation windows, with a verdict that says when they cannot be told apart",
   playSettings: ['config_mode', 'max_leverage', 'target_utilization', 'max_positions', 'liquidation_buffer', 'stop_loss'],
   portfolio: {
     columns: FUNDING_PORTFOLIO,
