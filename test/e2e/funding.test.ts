@@ -84,6 +84,9 @@ describe('funding-arbitrage data', () => {
     const byConfig = (await page.textContent('[data-testid=evaluations-by-config]'))!.replace(/\s+/g, ' ');
     expect(byConfig).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate \(3×, 60 %, 3 positions\).*aggressive \(5×, 75 %, 5 positions\)/);
     expect(byConfig).toMatch(/-?\d+\.\d{2} \[-?\d+\.\d{2}, -?\d+\.\d{2}\]/);
+    // and charted, one line per preset beside never trading
+    await page.waitForSelector('[data-testid=chart-eval-by-config] canvas');
+    expect((await page.textContent('[data-testid=chart-eval-by-config]'))!.replace(/\s+/g, ' ')).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate.*aggressive.*hold \(never trades\)/);
 
     // Play the policy under a config of the person's choice: a fixed 2×, 50 %, 2 positions
     const play = '[data-testid=inference]';
@@ -102,8 +105,10 @@ describe('funding-arbitrage data', () => {
     expect(options.length).toBeGreaterThan(5);
     expect(options[0]).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d · [+-]\d+\.\d{3} % · \d+ trades$/);
     // the trades table of a window that traded, at the leverage played
+    // (a policy this short may close no position: then there is nothing to download)
     const traded = options.findIndex((o) => !o.endsWith(' 0 trades'));
-    if (traded >= 0) {
+    if (traded < 0) expect(await page.isDisabled('[data-testid=download-trades]')).toBe(true);
+    else {
       await page.selectOption('[data-testid=played-window]', String(traded));
       const rows = await page.$$eval('[data-testid=played-trades] tbody tr', (r) => r.map((x) => Array.from(x.querySelectorAll('td'), (td) => td.textContent!.trim())));
       expect(rows.length).toBeGreaterThan(0);
