@@ -84,6 +84,9 @@ describe('funding-arbitrage data', () => {
     const byConfig = (await page.textContent('[data-testid=evaluations-by-config]'))!.replace(/\s+/g, ' ');
     expect(byConfig).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate \(3×, 60 %, 3 positions\).*aggressive \(5×, 75 %, 5 positions\)/);
     expect(byConfig).toMatch(/-?\d+\.\d{2} \[-?\d+\.\d{2}, -?\d+\.\d{2}\]/);
+    // and once on the test segment at the end, for the best and the final model
+    const testByConfig = (await page.textContent('[data-testid=test-by-config]'))!.replace(/\s+/g, ' ');
+    expect(testByConfig).toMatch(/best model \(step [\d,]+\) ?-?\d+\.\d{2} \[.*final model \(step 4,096\)/);
     // and charted, one line per preset beside never trading
     await page.waitForSelector('[data-testid=chart-eval-by-config] canvas');
     expect((await page.textContent('[data-testid=chart-eval-by-config]'))!.replace(/\s+/g, ' ')).toMatch(/conservative \(1×, 40 %, 2 positions\).*moderate.*aggressive.*hold \(never trades\)/);

@@ -61,6 +61,17 @@ export function ppoReport(records: Pick<RunRecords, 'config' | 'evaluations' | '
   if (tests && Object.keys(tests).length) {
     const models = (['best', 'final'] as const).filter((k) => tests[k]).map((k) => ({ name: `${k} model (step ${tests[k].step.toLocaleString('en-US')})`, record: tests[k] }));
     sections.push(...evaluationSections('Final evaluation', models, { testid: 'test-evaluation', verdictTestid: 'verdict' }));
+    const configKeys = [...new Set(Object.values(tests).flatMap((e) => Object.keys(e.by_config ?? {})))];
+    const withConfigs = (['best', 'final'] as const).filter((k) => tests[k]?.by_config);
+    if (configKeys.length && withConfigs.length) {
+      const labelOf = (k: string) => withConfigs.map((m) => tests[m].by_config![k]?.label).find(Boolean) ?? k;
+      sections.push({
+        kind: 'table', title: 'Final evaluation by trading config', testid: 'test-by-config',
+        note: 'test segment, played once at the end, the same windows under each config; net P&L % per window [95 %]; never trading makes 0.00',
+        head: ['model', ...configKeys.map(labelOf)],
+        rows: withConfigs.map((m) => [`${m} model (step ${tests[m].step.toLocaleString('en-US')})`, ...configKeys.map((k) => (tests[m].by_config![k] ? intervalCell(tests[m].by_config![k].net_pnl_pct, 2) : '—'))]),
+      });
+    }
   }
   if (records.evaluations.length) {
     const iv = (v: IntervalFigure | undefined) => (v ? intervalCell(v, 2) : '—');

@@ -77,6 +77,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
       if (!e?.net_pnl_pct) continue;
       const b = e.baselines;
       lines.push(`test, ${name} model: net P&L ${intervalText(e.net_pnl_pct, 2, ' %')} per window of ${e.num_episodes}, reward ${e.mean_reward.toFixed(3)}; ${b?.buy_and_hold ? `buy and hold ${b.buy_and_hold.net_pnl_pct.mean.toFixed(2)} %` : 'no buy-and-hold in this market'}${Object.values(b?.fixed ?? {}).map((f) => `, ${f.label} ${f.net_pnl_pct.mean.toFixed(2)} %`).join('')}${b?.random ? `, random as often ${b.random.net_pnl_pct.p5.toFixed(2)} to ${b.random.net_pnl_pct.p95.toFixed(2)} %` : ''}`);
+      for (const [key, v] of Object.entries(e.by_config ?? {})) lines.push(`  ${key}: net P&L ${intervalText(v.net_pnl_pct, 2, ' %')} per window`);
     }
     if (m.verdict) lines.push(`verdict: ${m.verdict}`);
     return lines;

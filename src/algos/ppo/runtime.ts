@@ -37,23 +37,27 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
   // the model is chosen on the validation segment; the test segment is walked once, at the end
   const validation = segmentEvaluator(envs, data, 'validation', envs.episodeSteps);
   const test = segmentEvaluator(envs, data, 'test', envs.episodeSteps);
-  // the environment's named configs (seed 001's presets), each walked on the same validation windows
+  // the environment's named configs (seed 001's presets), each walked on the same windows as the
+  // run's own settings: at every evaluation on validation, once at the end on test
   const variants = (spec.evaluationConfigs ?? []).map((v) => {
     const e = buildEnvironments(spec, data, { ...config.env_settings, ...v.settings }, { copies: 1, seed: config.seed, maxSteps: config.max_steps });
-    return { ...v, evaluator: segmentEvaluator(e, data, 'validation', e.episodeSteps, 0) };
+    return { ...v, validation: segmentEvaluator(e, data, 'validation', e.episodeSteps, 0), test: segmentEvaluator(e, data, 'test', e.episodeSteps, 0) };
   });
-  const evaluateOnValidation = async (policy: GreedyPolicy, step: number): Promise<EvaluationRecord> => {
-    const act: ActionPolicy = (obs, masks, n, out) => policy.act(obs, masks, n, out);
-    const record = await validation.evaluate(act, step);
-    if (variants.length) {
-      record.by_config = {};
-      for (const v of variants) {
-        const r = await v.evaluator.evaluate(act, step);
-        record.by_config[v.key] = { label: v.label, mean_reward: r.mean_reward, net_pnl_pct: r.net_pnl_pct!, hold_net_pnl_pct: r.baselines?.fixed.hold?.net_pnl_pct.mean ?? null };
-      }
+  const withConfigs = async (record: EvaluationRecord, which: 'validation' | 'test', act: ActionPolicy, step: number): Promise<EvaluationRecord> => {
+    if (!variants.length) return record;
+    record.by_config = {};
+    for (const v of variants) {
+      const r = await v[which].evaluate(act, step);
+      record.by_config[v.key] = { label: v.label, mean_reward: r.mean_reward, net_pnl_pct: r.net_pnl_pct!, hold_net_pnl_pct: r.baselines?.fixed.hold?.net_pnl_pct.mean ?? null };
     }
     return record;
   };
+  const evaluateOnValidation = async (policy: GreedyPolicy, step: number): Promise<EvaluationRecord> => {
+    const act: ActionPolicy = (obs, masks, n, out) => policy.act(obs, masks, n, out);
+    return withConfigs(await validation.evaluate(act, step), 'validation', act, step);
+  };
+  const evaluateOnTest = async (act: ActionPolicy, step: number, checkpoint: 'best' | 'final'): Promise<EvaluationRecord> =>
+    withConfigs(await test.evaluate(act, step, { checkpoint }), 'test', act, step);
   const start = ctx.startingPolicy;
   if (start && start.layers[0].shape[0] !== envs.env.obsSize) throw new Error(`The starting policy takes ${start.layers[0].shape[0]} inputs; the ${config.env} environment gives ${envs.env.obsSize}.`);
   ctx.status('Choosing the fastest backend…');
@@ -101,12 +105,12 @@ async function train(ctx: TrainContext<PpoRunConfig>): Promise<'completed' | 'st
     ctx.status('Evaluating on the test segment…');
     const finals: Record<string, EvaluationRecord> = {};
     const final = trainer.greedyPolicy();
-    finals.final = await test.evaluate((obs, masks, n, out) => final.act(obs, masks, n, out), trainer.step, { checkpoint: 'final' });
+    finals.final = await evaluateOnTest((obs, masks, n, out) => final.act(obs, masks, n, out), trainer.step, 'final');
     const bestModel = best as PpoCheckpoint | null;
     if (bestModel) {
       const acting = actingPolicyOf(bestModel, config.activation ?? 'tanh');
       try {
-        finals.best = await test.evaluate((obs, masks, n, out) => acting.act(obs, masks, n, out), bestModel.step, { checkpoint: 'best' });
+        finals.best = await evaluateOnTest((obs, masks, n, out) => acting.act(obs, masks, n, out), bestModel.step, 'best');
       } finally {
         acting.dispose();
       }
