@@ -2,6 +2,7 @@
 // "Training Status Report", made honest). An environment without one gets none offered.
 import type { SettingValues } from '../core/settings';
 import type { DatasetSource } from '../core/env/spec';
+import { FUNDING_ARBITRAGE } from '../core/env/fundingArbitrage';
 import { fundingReadiness, type ReadinessOptions, type ReadinessReport } from './fundingReadiness';
 
 export interface ReadinessRequest {
@@ -14,7 +15,7 @@ export interface ReadinessRequest {
 
 type ReadinessCheck = (source: DatasetSource, o: ReadinessOptions) => Promise<ReadinessReport>;
 
-const CHECKS: Readonly<Record<string, ReadinessCheck>> = { 'funding-arbitrage': fundingReadiness };
+const CHECKS: Readonly<Record<string, ReadinessCheck>> = { [FUNDING_ARBITRAGE.id]: fundingReadiness };
 
 export function readinessCheckOf(envId: string): ReadinessCheck {
   const check = CHECKS[envId];
