@@ -120,15 +120,15 @@ export class OnPolicyRunner {
   readonly normalizer: ObservationNormalizer | null;
   protected readonly rng: Rng;
   protected readonly buffer: RolloutBuffer;
-  private readonly obsNorm: Float32Array;
-  private readonly actions: Int32Array;
+  protected readonly obsNorm: Float32Array;
+  protected readonly actions: Int32Array;
 
   // progress, all part of a checkpoint
   step = 0;
   update = 0;
-  private nextDone: Uint8Array;
-  private recentRewards: number[] = [];
-  private recentLengths: number[] = [];
+  protected nextDone: Uint8Array;
+  protected recentRewards: number[] = [];
+  protected recentLengths: number[] = [];
   /** The best selection score so far (see the checkpoint field of the same name). */
   bestMeanReward: number | null = null;
   private lastEvalStep = 0;
@@ -142,7 +142,7 @@ export class OnPolicyRunner {
     readonly settings: RunnerSettings,
     env: VecEnv,
     private readonly makeEvalEnv: (copies: number, seed: number) => VecEnv,
-    private readonly sink: OnPolicySink,
+    protected readonly sink: OnPolicySink,
     makeLearner: (rng: Rng) => OnPolicyLearner,
     private readonly evaluator?: Evaluator,
   ) {
@@ -174,7 +174,7 @@ export class OnPolicyRunner {
   }
 
   /** Samples one action from a row of log-probabilities (width A + 1: logp..., value). */
-  private sample(row: Float32Array, offset: number): number {
+  protected sample(row: Float32Array, offset: number): number {
     const A = this.env.numActions;
     let u = this.rng.next();
     let last = 0;
@@ -187,7 +187,8 @@ export class OnPolicyRunner {
     return last; // rounding: the last allowed action
   }
 
-  private async collectRollout(): Promise<void> {
+  /** Fills the buffer with the next rollout and its advantages (GRPO's trainer collects groups instead). */
+  protected async collectRollout(): Promise<void> {
     const b = this.buffer;
     const { T, N, D, A } = b;
     const W = A + 1;
@@ -221,13 +222,18 @@ export class OnPolicyRunner {
     if (this.learner.advantages) this.learner.advantages(b, lastValue, this.nextDone);
     else b.computeGae(lastValue, this.nextDone, this.settings.gamma, this.settings.gae_lambda);
     const records = env.drainEpisodes() as Record<string, unknown>[];
+    this.keepEpisodes(records);
+    if (records.length) await this.sink.episodes(records);
+  }
+
+  /** The last 100 episodes' rewards and lengths, for rollout/ep_rew_mean and ep_len_mean. */
+  protected keepEpisodes(records: readonly Record<string, unknown>[]): void {
     for (const r of records) {
       this.recentRewards.push(r.reward as number);
       this.recentLengths.push(r.length as number);
     }
     if (this.recentRewards.length > 100) this.recentRewards.splice(0, this.recentRewards.length - 100);
     if (this.recentLengths.length > 100) this.recentLengths.splice(0, this.recentLengths.length - 100);
-    if (records.length) await this.sink.episodes(records);
   }
 
   /** The current policy, greedy: normalized as in training (statistics left alone), argmax among allowed actions. */
