@@ -3,35 +3,15 @@
 import { envSpec } from '../../core/env/registry';
 import { envSettingsOf } from '../../core/env/build';
 import type { EvaluationRecord, RunHeader, StoredRun } from '../../core/run/contracts';
+import type { EnvSettings, FinalMetrics } from '../onPolicy/trainRun';
 import { checkSettings } from '../../core/settings';
 import type { NewRunContext, TrainRequest } from '../spec';
 import { DEFAULT_PPO, PPO_HYPERPARAMETERS, PPO_PRESETS, validatePpo, type PpoHyperparameters } from './hyperparameters';
 
 export const PPO_ID = 'PPO';
 
-export interface FinalMetrics {
-  mean_reward: number | null;
-  final_100_mean: number | null;
-  total_episodes: number;
-  best_eval_mean_reward?: number | null;
-  total_timesteps_done?: number;
-  // the money figures, once a run has ended (absent in older runs)
-  /** Validation net P&L (% per window) of the evaluation the best checkpoint was chosen at. */
-  best_eval_net_pnl_pct?: number | null;
-  /** Test net P&L (% per window, with its 95 % interval) of the best model; of the final model. */
-  test_net_pnl_pct?: number | null;
-  test_net_pnl_low?: number | null;
-  test_net_pnl_high?: number | null;
-  test_final_net_pnl_pct?: number | null;
-  /** Buy-and-hold on the same test windows, same costs. */
-  test_buy_and_hold_pct?: number | null;
-  test_sharpe?: number | null;
-  test_max_drawdown?: number | null;
-  verdict?: string | null;
-}
-
-/** The environment and its settings, as config.json's env_settings holds them. */
-export type EnvSettings = { env: string } & Record<string, number | boolean | string | number[] | null>;
+export type { EnvSettings, FinalMetrics } from '../onPolicy/trainRun';
+export { finalMetrics, plannedSteps } from '../onPolicy/trainRun';
 
 export interface PpoRunConfig extends PpoHyperparameters, RunHeader {
   algorithm: 'PPO';
@@ -51,24 +31,6 @@ export interface PpoRunConfig extends PpoHyperparameters, RunHeader {
 
 export function isPpoRun(run: StoredRun | RunHeader): run is PpoRunConfig & StoredRun {
   return run.algorithm === PPO_ID;
-}
-
-/** final_metrics from the episode rewards and the best evaluation. */
-export function finalMetrics(rewards: number[], bestEval: number | null, timesteps: number): FinalMetrics {
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  return {
-    mean_reward: mean(rewards),
-    final_100_mean: mean(rewards.slice(-100)),
-    total_episodes: rewards.length,
-    best_eval_mean_reward: bestEval,
-    total_timesteps_done: timesteps,
-  };
-}
-
-/** PPO runs whole rollouts, as SB3 does: the step count ends at the next multiple of n_steps × n_envs. */
-export function plannedSteps(h: Pick<PpoHyperparameters, 'total_timesteps' | 'n_steps' | 'n_envs'>): number {
-  const rollout = h.n_steps * h.n_envs;
-  return Math.ceil(h.total_timesteps / rollout) * rollout;
 }
 
 /** Defaults, then the preset, then the person's own values; a starting policy fixes the networks' shape. Throws with every problem named. */
