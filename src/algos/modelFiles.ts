@@ -1,5 +1,5 @@
 // A trained policy as a TensorFlow.js LayersModel (model.json + weights.bin), loadable with
-// tf.loadLayersModel: each algorithm builds its model (ppo/modelFiles.ts, bc/modelFiles.ts), this
+// tf.loadLayersModel: each algorithm builds its model (onPolicy/policyModel.ts, bc/modelFiles.ts), this
 // writes it. The observation normalizer and the action names travel in model.json's
 // userDefinedMetadata, since the models expect normalized observations:
 // obs_norm = clip((obs - mean) / sqrt(var + 1e-8), -clip, clip).

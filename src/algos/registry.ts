@@ -4,10 +4,11 @@
 import type { RunFormat } from '../core/run/format';
 import type { AlgorithmSpec } from './spec';
 import { BC } from './bc';
+import { GRPO } from './grpo';
 import { PPO } from './ppo';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each spec has its own config type
-export const ALGORITHMS: readonly AlgorithmSpec<any>[] = [PPO, BC];
+export const ALGORITHMS: readonly AlgorithmSpec<any>[] = [PPO, GRPO, BC];
 
 /** The algorithm a new Train form starts on. */
 export const DEFAULT_ALGORITHM_ID = PPO.id;

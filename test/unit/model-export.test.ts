@@ -2,7 +2,7 @@
 // gives the trainer's own action probabilities.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyModelFiles } from '../../src/algos/ppo/modelFiles';
+import { policyModelFiles } from '../../src/algos/onPolicy/policyModel';
 import { PpoTrainer, type PpoCheckpoint, type RunSink } from '../../src/algos/ppo/trainer';
 import { DEFAULT_PPO } from '../../src/algos/ppo/hyperparameters';
 import { SignalEnv } from './toyEnv';
@@ -19,7 +19,7 @@ describe('model export', () => {
     const trainer = await PpoTrainer.create({ hp, env: new SignalEnv(2, 4), makeEvalEnv: (n, s) => new SignalEnv(n, s), sink });
     await trainer.train();
     const final = checkpoints.at(-1)!;
-    const files = await policyModelFiles(final, { actionNames: ['a', 'b', 'c'], env: 'signal', step: final.step, activation });
+    const files = await policyModelFiles(final, { actionNames: ['a', 'b', 'c'], env: 'signal', step: final.step, activation, algorithm: 'PPO' });
     const json = JSON.parse(files.modelJson);
     expect(json.format).toBe('layers-model');
     expect(json.modelTopology.config.layers[0].config.activation).toBe(activation);

@@ -3,9 +3,9 @@
 import type { CheckpointEnvelope } from '../../core/run/contracts';
 import { actingPolicyOf, trainOnEnvironment, type OnPolicyAlgorithm } from '../onPolicy/trainRun';
 import type { AlgorithmRuntime } from '../spec';
-import type { PpoRunConfig } from './config';
+import { PPO_ID, type PpoRunConfig } from './config';
 import { ppoEnvelope } from './format';
-import { policyModelFiles } from './modelFiles';
+import { policyModelFiles } from '../onPolicy/policyModel';
 import { PpoTrainer, type PpoCheckpoint } from './trainer';
 
 export { latestCheckpoint } from '../onPolicy/trainRun';
@@ -20,7 +20,7 @@ export const PPO_RUNTIME: AlgorithmRuntime<PpoRunConfig> = {
   train: (ctx) => trainOnEnvironment(ctx, PPO_ON_POLICY),
   modelFiles: (c: CheckpointEnvelope, config) => {
     const p = c.payload as PpoCheckpoint;
-    return policyModelFiles(p, { actionNames: c.actionNames, env: config.env, step: c.step, activation: c.activation });
+    return policyModelFiles(p, { actionNames: c.actionNames, env: config.env, step: c.step, activation: c.activation, algorithm: PPO_ID });
   },
   actingPolicy: (c: CheckpointEnvelope) => actingPolicyOf(c.payload as PpoCheckpoint, c.activation),
 };

@@ -1,8 +1,9 @@
-// PPO's policy as a LayersModel: Dense layers with the run's activation (tanh, or ReLU for a run
-// fine-tuned from a behavior-cloning PolicyNet), the last one linear (the action logits).
+// An on-policy run's policy (PPO's, GRPO's) as a LayersModel: Dense layers with the run's
+// activation (tanh, or ReLU for a run fine-tuned from a behavior-cloning PolicyNet), the last one
+// linear (the action logits).
 import * as tf from '@tensorflow/tfjs';
 import { saveToFiles, type ModelFiles } from '../modelFiles';
-import type { PpoCheckpoint } from './trainer';
+import type { OnPolicyCheckpoint } from './runner';
 
 export interface PolicyMetadata {
   actionNames: readonly string[];
@@ -10,12 +11,15 @@ export interface PolicyMetadata {
   step: number;
   /** The hidden layers' activation (the run's `activation`); tanh when not given. */
   activation?: 'tanh' | 'relu';
+  /** The algorithm that trained it, in the model's name and metadata. */
+  algorithm: string;
 }
 
-export async function policyModelFiles(c: PpoCheckpoint, meta: PolicyMetadata): Promise<ModelFiles> {
+export async function policyModelFiles(c: OnPolicyCheckpoint, meta: PolicyMetadata): Promise<ModelFiles> {
+  const algo = meta.algorithm.toLowerCase();
   const sizes = [c.obsSize, ...c.netArch, c.numActions];
   // named, so the file does not depend on how many models this process made before
-  const model = tf.sequential({ name: 'ppo_policy' });
+  const model = tf.sequential({ name: `${algo}_policy` });
   for (let i = 0; i < sizes.length - 1; i++) {
     model.add(tf.layers.dense({ units: sizes[i + 1], activation: i < sizes.length - 2 ? meta.activation ?? 'tanh' : 'linear', inputShape: i === 0 ? [sizes[0]] : undefined, name: `policy_dense_${i}` }));
   }
@@ -25,7 +29,7 @@ export async function policyModelFiles(c: PpoCheckpoint, meta: PolicyMetadata): 
   model.setWeights(values);
   tf.dispose(values);
   model.setUserDefinedMetadata({
-    kind: 'rl-trading-lab/ppo-policy',
+    kind: `rl-trading-lab/${algo}-policy`,
     env: meta.env,
     step: meta.step,
     action_names: [...meta.actionNames],
