@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   runs: async () => (await import('./runs')).run(),
   bc: async () => (await import('./bc')).run(),
   funding: async () => (await import('./funding')).run(),
+  grpo: async () => (await import('./grpo')).run(),
 };
 
 const benchName = process.argv[2];
