@@ -125,7 +125,12 @@ export class GrpoTrainer extends OnPolicyRunner {
         if (!playing[i]) continue;
         lengths[i]++;
         // a trajectory ends with its episode (the window's length, or earlier: ruin, the segment's end)
-        if (done) { playing[i] = 0; pass.records[i] = record; }
+        if (done) {
+          playing[i] = 0;
+          // which member of its group played it (the agent seed 004 files a trajectory under)
+          if (record && typeof record === 'object') (record as Record<string, unknown>).group_member = i % G;
+          pass.records[i] = record;
+        }
       }
       this.nextDone.set(env.dones.subarray(0, N));
       this.step += N;

@@ -9,6 +9,7 @@ import type { Segment, VecEnv } from '../../core/env/types';
 import { segmentEvaluator } from '../../core/eval/evaluate';
 import type { ActionPolicy } from '../../core/eval/walk';
 import type { CheckpointEnvelope, EvaluationRecord, RunHeader, StoredCheckpoint } from '../../core/run/contracts';
+import { withWindow } from '../../core/run/windows';
 import type { GreedyPolicy } from '../evaluate';
 import { mlpActingPolicy } from '../mlpPolicy';
 import type { MlpPolicy, TrainContext } from '../spec';
@@ -145,7 +146,8 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
     sink: {
       episodes(records) {
         for (const r of records) rewards.push(r.reward as number);
-        sink.episodes(records);
+        // seed 004's fields: the window each episode started in and the agent that played it (a GRPO group's member)
+        sink.episodes(records.map((r) => withWindow(r, typeof r.group_member === 'number' ? `${config.run_id}/member_${r.group_member}` : config.run_id)));
       },
       async update(u) {
         config.progress_timesteps = u.step;
