@@ -2,7 +2,8 @@
 // The lab's training service in Node (WASM or CPU backend), for every registered algorithm and
 // environment, writing the run folder the lab exports (seed 000's layout). Its flags and --help
 // come from the algorithms' and environments' own tables.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../algos/backends-node';
@@ -13,8 +14,9 @@ import { importBytes } from '../core/data/importer';
 import { datasetSource } from '../core/env/candles';
 import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
 import { intervalText } from '../core/eval/stats';
-import type { BackendChoice } from '../core/run/contracts';
+import type { BackendChoice, RunRecords } from '../core/run/contracts';
 import { cliFlag, defaultsOf, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
+import { readRunZip } from '../services/runArchive';
 import { TrainingService } from '../services/training';
 import { folderRepository } from './folderRepository';
 
@@ -27,6 +29,7 @@ const COMMON = `usage: npm run train -- --data <file> --algo <${ALGORITHMS.map((
   --backend auto|wasm|cpu        TensorFlow.js backend (auto measures and keeps the fastest)
   --name <text>                  the run's name (default: its id)
   --out <dir>                    where the run folder goes (default runs)
+  --init-from <run folder|zip>   start from that run's policy (behavior cloning, PPO, GRPO); the networks take its shape
   --quiet                        print only the start and the result
 seed 001's flags, for an environment whose episodes have their own length (funding-arbitrage):
   --data-path <file>             as --data
@@ -62,7 +65,7 @@ const { values: args } = (() => {
         data: { type: 'string' }, 'data-path': { type: 'string' }, tz: { type: 'string' },
         'num-episodes': { type: 'string' }, 'eval-every': { type: 'string' }, 'save-every': { type: 'string' }, 'sample-random-config': { type: 'boolean', default: false },
         algo: { type: 'string', default: 'ppo' }, env: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string', default: 'auto' },
-        name: { type: 'string' }, out: { type: 'string', default: 'runs' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+        name: { type: 'string' }, out: { type: 'string', default: 'runs' }, 'init-from': { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
         ...Object.fromEntries([...flagOwners.keys()].map((flag) => [flag, { type: 'string' as const }])),
       },
     });
@@ -109,6 +112,26 @@ if (env.settings.some((s) => s.key === 'config_mode') && envSettings.config_mode
   else if (['max_leverage', 'target_utilization', 'max_positions'].some((k) => envSettings[k] !== undefined)) envSettings.config_mode = 'fixed';
 } else if (args['sample-random-config'] && !env.settings.some((s) => s.key === 'config_mode')) fail(`--sample-random-config is for an environment with trading configs (funding-arbitrage), not ${env.id}`);
 
+/** A run's records from its folder (zipped here as the lab exports it) or its zip; the reason named when it is not one. */
+function readRunSource(path: string): RunRecords {
+  if (!existsSync(path)) fail(`--init-from: no such run folder or zip: ${path}`);
+  try {
+    if (!statSync(path).isDirectory()) return readRunZip(new Uint8Array(readFileSync(path)), basename(path));
+    const files: Record<string, Uint8Array> = {};
+    const walk = (dir: string, prefix: string) => {
+      for (const name of readdirSync(dir)) {
+        const full = join(dir, name);
+        if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+        else files[`${prefix}${name}`] = new Uint8Array(readFileSync(full));
+      }
+    };
+    walk(path, `${basename(path)}/`);
+    return readRunZip(zipSync(files, { level: 0 }), `${basename(path)}.zip`);
+  } catch (e) {
+    return fail(`--init-from ${path}: ${(e as Error).message}`);
+  }
+}
+
 const dataPath = resolve(args.data as string);
 if (!existsSync(dataPath)) fail(`no such file: ${dataPath}`);
 const imported = await importBytes(new Uint8Array(readFileSync(dataPath)), basename(dataPath), { acceptGuess: true, timeZone: args.tz as string | undefined }).catch((e: Error) => fail(e.message));
@@ -120,12 +143,19 @@ if (!args.quiet) for (const issue of dataset.meta.issues) console.log(`data: ${i
 const datasetId = dataset.meta.source.sha256;
 dataset.meta.id = datasetId;
 const outDir = resolve(args.out as string);
-const repository = folderRepository(outDir, new Map([[datasetId, datasetSource(dataset)]]));
+const folder = folderRepository(outDir, new Map([[datasetId, datasetSource(dataset)]]));
+// --init-from: the policy of another run (its folder or zip, as the lab exports it) to start from
+const source = args['init-from'] ? readRunSource(resolve(args['init-from'] as string)) : null;
+if (source && !algorithm.fineTunes) fail(`${algorithm.title} cannot start from another run's policy`);
+const repository: typeof folder = source
+  ? { ...folder, getRun: async (id) => (id === source.config.run_id ? source.config : folder.getRun(id)), checkpoints: async (id) => (id === source.config.run_id ? source.checkpoints : folder.checkpoints(id)) }
+  : folder;
 const service = new TrainingService({ repository, backends: NODE_BACKENDS, flushMs: 2000 });
 
 const request: TrainRequest = {
   algorithm: algorithm.id, datasetId, env: algorithm.trainsOn.environments ? env.id : undefined, preset: (args.preset as string | undefined) ?? null,
   hyperparameters, envSettings, backend: args.backend as BackendChoice, name: args.name as string | undefined,
+  ...(source ? { initFromRun: source.config.run_id } : {}),
 };
 let lastLog = 0;
 let announced = false;

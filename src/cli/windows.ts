@@ -39,8 +39,8 @@ for (const p of positionals) {
     let record: Record<string, unknown>;
     try { record = JSON.parse(line); } catch (e) { fail(`${file}, line ${i + 1}: ${(e as Error).message}`); }
     // a record's own window and agent where it has them (the lab writes both); its net P&L from its portfolio
-    const filed = withWindow(record, typeof record.agent === 'string' ? record.agent : runName, windowHours);
-    episodes.push({ window_id: typeof record.window_id === 'string' ? record.window_id : filed.window_id, agent: filed.agent, net_pnl_pct: filed.net_pnl_pct });
+    const filed = withWindow(record, typeof record.agent === 'string' ? record.agent : runName, windowHours) as Partial<WindowFields>;
+    episodes.push({ window_id: typeof record.window_id === 'string' ? record.window_id : filed.window_id ?? null, agent: filed.agent ?? runName, net_pnl_pct: filed.net_pnl_pct ?? null });
   });
 }
 const report = windowsReport(episodes, minAgents, minWindows);

@@ -95,6 +95,22 @@ describe('npm run train', () => {
     expect(b.test.best.net_pnl_pct.mean).not.toBe(a.test.best.net_pnl_pct.mean); // the test segment was played, once, at the end
   }, 120_000);
 
+  it('GRPO starts from a behavior-cloning run’s folder (--init-from), its networks in that policy’s shape; every episode filed under its window', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rl-cli-'));
+    train(['--algo', 'bc', '--data', 'public/samples/STOCKS_GOOGL.csv', '--out', out, '--epochs', '2', '--backend', 'cpu']);
+    const [bcId] = readdirSync(out);
+    train(['--algo', 'grpo', '--env', 'position', '--data', 'public/samples/STOCKS_GOOGL.csv', '--init-from', join(out, bcId), '--timesteps', '256', '--num-windows', '2', '--group-size', '4', '--max-steps', '16', '--num-minibatches', '2', '--eval-freq', '256', '--backend', 'cpu', '--out', out]);
+    const grpoId = readdirSync(out).find((d) => d !== bcId)!;
+    const config = JSON.parse(readFileSync(join(out, grpoId, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ algorithm: 'GRPO', status: 'completed', init_from_run: bcId, activation: 'relu', n_envs: 8, n_steps: 16 });
+    expect(config.init_from).toMatch(new RegExp(`^behavior-cloning run ${bcId}`));
+    const episode = JSON.parse(readFileSync(join(out, grpoId, 'detailed_episodes.jsonl'), 'utf8').split('\n')[0]);
+    expect(episode.window_id).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00$/);
+    expect(episode.scenario_id).toBe(episode.window_id);
+    expect(episode.agent).toMatch(new RegExp(`^${grpoId}/member_[0-3]$`));
+    expect(() => train(['--algo', 'grpo', '--data', 'public/samples/STOCKS_GOOGL.csv', '--init-from', join(out, 'nope'), '--out', out])).toThrow(/--init-from: no such run folder or zip/);
+  }, 120_000);
+
   it('refuses bad arguments with a clear message', () => {
     expect(() => train(['--data', 'public/samples/ETH_BTC-5m.parquet', '--env', 'nope'])).toThrow(/--env must be trade-approval or position or funding-arbitrage, not "nope"/);
   });

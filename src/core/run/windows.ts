@@ -21,9 +21,14 @@ export interface WindowFields {
   net_pnl_pct: number | null;
 }
 
-/** An episode record with its window, agent and net P&L (from its portfolio's return). */
-export function withWindow<T extends Record<string, unknown>>(record: T, agent: string, windowHours = 1): T & WindowFields {
+/**
+ * An episode record with its window, agent and net P&L (from its portfolio's return). A record
+ * without a start time (seed 000's trade-approval records, field for field as its schema) is
+ * returned as it is: it has no window to be filed under.
+ */
+export function withWindow<T extends Record<string, unknown>>(record: T, agent: string, windowHours = 1): T | (T & WindowFields) {
   const id = windowIdOf(record.start_time as string | null | undefined, windowHours);
+  if (id === null) return record;
   const portfolio = record.portfolio as { return_pct?: unknown } | undefined;
   const pnl = typeof portfolio?.return_pct === 'number' ? portfolio.return_pct : typeof record.return_pct === 'number' ? record.return_pct : null;
   return { ...record, window_id: id, scenario_id: id, agent, net_pnl_pct: pnl };
