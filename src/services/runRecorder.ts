@@ -4,7 +4,7 @@
 import type { RunSink } from '../algos/spec';
 import type { DatasetSource } from '../core/env/spec';
 import type {
-  CheckpointEnvelope, EvaluationRecord, RunBatch, RunStatus, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate, UpdateRecord,
+  CheckpointEnvelope, EpisodeTrajectory, EvaluationRecord, RunBatch, RunStatus, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate, UpdateRecord,
 } from '../core/run/contracts';
 import { pythonIsoTime } from '../core/run/record';
 
@@ -44,7 +44,9 @@ export class RunRecorder implements RunSink {
     const runId = this.config.run_id;
     for (const r of details) {
       const summary = { episode: r.episode as number, reward: r.reward as number, length: r.length as number, timestep: r.timestep as number, timestamp: r.timestamp as string };
-      this.episodesBuf.push({ runId, episode: summary.episode, summary, detailJson: JSON.stringify(r) });
+      // the steps (a trajectory) are kept beside the record, not in its detailed_episodes.jsonl line
+      const { trajectory, ...detail } = r as Record<string, unknown> & { trajectory?: EpisodeTrajectory };
+      this.episodesBuf.push({ runId, episode: summary.episode, summary, detailJson: JSON.stringify(detail), ...(trajectory ? { trajectory } : {}) });
       this.live.episodes.push({ episode: summary.episode, reward: summary.reward, timestep: summary.timestep });
     }
   }

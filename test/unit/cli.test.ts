@@ -108,6 +108,25 @@ describe('npm run train', () => {
     expect(episode.window_id).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00$/);
     expect(episode.scenario_id).toBe(episode.window_id);
     expect(episode.agent).toMatch(new RegExp(`^${grpoId}/member_[0-3]$`));
+    // each episode's steps in trajectories.jsonl, one a line, and read back by the importer
+    const episodes = readFileSync(join(out, grpoId, 'detailed_episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trajectories = readFileSync(join(out, grpoId, 'trajectories.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(trajectories).toHaveLength(episodes.length);
+    expect(episodes[0]).not.toHaveProperty('trajectory');
+    expect(trajectories[0]).toMatchObject({ episode: episodes[0].episode, window_id: episode.window_id, agent: episode.agent, steps: 16 });
+    expect(trajectories[0].actions).toHaveLength(16);
+    expect(trajectories[0].net_pnl.reduce((a: number, b: number) => a + b, 0) * 100).toBeCloseTo(episodes[0].net_pnl_pct, 3);
+    const zipOf = (extra: Record<string, string> = {}) => {
+      const files: Record<string, Uint8Array> = {};
+      const walk = (dir: string, prefix: string) => { for (const name of readdirSync(dir, { withFileTypes: true })) name.isDirectory() ? walk(join(dir, name.name), `${prefix}${name.name}/`) : (files[`${prefix}${name.name}`] = new Uint8Array(readFileSync(join(dir, name.name)))); };
+      walk(join(out, grpoId), `${grpoId}/`);
+      for (const [k, v] of Object.entries(extra)) files[`${grpoId}/${k}`] = new TextEncoder().encode(v);
+      return zipSync(files);
+    };
+    const imported = readRunZip(zipOf(), `${grpoId}.zip`);
+    const first = imported.episodes.find((e) => e.episode === episodes[0].episode)!;
+    expect(Array.from(first.trajectory!.actions)).toEqual(trajectories[0].actions);
+    expect(() => readRunZip(zipOf({ 'trajectories.jsonl': '{"episode":1,"start_row":3,"actions":[0,1],"rewards":[0],"net_pnl":[0,0]}\n' }), 'bad.zip')).toThrow(`${grpoId}/trajectories.jsonl: line 1: actions (2), rewards (1) and net_pnl (2) differ in length`);
     expect(() => train(['--algo', 'grpo', '--data', 'public/samples/STOCKS_GOOGL.csv', '--init-from', join(out, 'nope'), '--out', out])).toThrow(/--init-from: no such run folder or zip/);
   }, 120_000);
 

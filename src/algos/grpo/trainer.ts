@@ -12,6 +12,7 @@ import { MASKED_LOGIT, RolloutBuffer } from '../onPolicy/buffer';
 import type { MlpPolicy } from '../spec';
 import type { GrpoHyperparameters } from './hyperparameters';
 import { GrpoLearner } from './learner';
+import { trajectoryOf } from '../../core/run/trajectories';
 import { groupAdvantages, scorerOf, type Scorer, type Trajectory } from './scorers';
 
 export type GrpoCheckpoint = OnPolicyCheckpoint;
@@ -134,6 +135,14 @@ export class GrpoTrainer extends OnPolicyRunner {
       }
       this.nextDone.set(env.dones.subarray(0, N));
       this.step += N;
+    }
+    // each trajectory's steps beside its record: the window's bars from its start
+    for (let i = 0; i < N; i++) {
+      const record = pass.records[i] as Record<string, unknown> | null;
+      if (!record || typeof record !== 'object') continue;
+      const a: number[] = [], r: number[] = [], p: number[] = [];
+      for (let t = 0; t < lengths[i]; t++) { a.push(b.actions[t * N + i]); r.push(b.rewards[t * N + i]); p.push(pnl[t * N + i]); }
+      record.trajectory = trajectoryOf(starts[Math.floor(i / G)], a, r, p);
     }
   }
 

@@ -12,7 +12,8 @@ import type { VecEnv } from '../../core/env/types';
 import { Rng } from '../../core/rng';
 import { pythonIsoTime } from '../../core/clock';
 import { ObservationNormalizer, type NormalizerState } from '../../core/normalizer';
-import type { CheckpointKind, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
+import type { CheckpointKind, EpisodeTrajectory, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
+import { trajectoryOf } from '../../core/run/trajectories';
 import type { AdamState } from '../adam';
 import { maskedArgmax, meanStd, playEpisodes, type GreedyPolicy } from '../evaluate';
 import { MASKED_LOGIT, RolloutBuffer } from './buffer';
@@ -122,6 +123,9 @@ export class OnPolicyRunner {
   protected readonly buffer: RolloutBuffer;
   protected readonly obsNorm: Float32Array;
   protected readonly actions: Int32Array;
+  /** Each copy's episode so far (its first bar and each step), and finished ones not yet paired with their records. */
+  private readonly playing: { start: number; actions: number[]; rewards: number[]; pnl: number[] }[];
+  private readonly finishedTrajectories: EpisodeTrajectory[] = [];
 
   // progress, all part of a checkpoint
   step = 0;
@@ -156,6 +160,7 @@ export class OnPolicyRunner {
     this.obsNorm = new Float32Array(N * D);
     this.actions = new Int32Array(N);
     this.nextDone = new Uint8Array(N);
+    this.playing = Array.from({ length: N }, () => ({ start: -1, actions: [], rewards: [], pnl: [] }));
   }
 
   readonly learner: OnPolicyLearner;
@@ -207,10 +212,17 @@ export class OnPolicyRunner {
         b.logp[base + i] = out[i * W + a];
         b.values[base + i] = out[i * W + A];
       }
+      for (let i = 0; i < N; i++) if (this.playing[i].start < 0) this.playing[i].start = env.currentRow(i);
       env.step(this.actions);
       for (let i = 0; i < N; i++) {
         b.rewards[base + i] = env.rewards[i];
         this.nextDone[i] = env.dones[i];
+        const p = this.playing[i];
+        p.actions.push(this.actions[i]); p.rewards.push(env.rewards[i]); p.pnl.push(env.pnl[i]);
+        if (env.dones[i]) {
+          this.finishedTrajectories.push(trajectoryOf(p.start, p.actions, p.rewards, p.pnl));
+          p.start = -1; p.actions.length = 0; p.rewards.length = 0; p.pnl.length = 0;
+        }
       }
       this.step += N;
     }
@@ -222,6 +234,12 @@ export class OnPolicyRunner {
     if (this.learner.advantages) this.learner.advantages(b, lastValue, this.nextDone);
     else b.computeGae(lastValue, this.nextDone, this.settings.gamma, this.settings.gae_lambda);
     const records = env.drainEpisodes() as Record<string, unknown>[];
+    // records come in the order episodes finished, as the trajectories did; one begun before a
+    // resume is shorter than its episode and is left out
+    for (const r of records) {
+      const t = this.finishedTrajectories.shift();
+      if (t && t.actions.length === r.length) r.trajectory = t;
+    }
     this.keepEpisodes(records);
     if (records.length) await this.sink.episodes(records);
   }

@@ -160,6 +160,17 @@ export interface StoredEpisode {
    * thousands of episodes then read back and export as strings, with no object graph to rebuild.
    */
   detailJson: string;
+  /** The episode's steps (seed 004's trajectory), where the run recorded them: exported as trajectories.jsonl. */
+  trajectory?: EpisodeTrajectory;
+}
+
+/** One episode's steps, compactly: the bar each action was taken at is start_row + its index. */
+export interface EpisodeTrajectory {
+  start_row: number;
+  actions: Int16Array;
+  rewards: Float32Array;
+  /** Each step's net P&L after every cost, a fraction of the starting balance. */
+  pnl: Float32Array;
 }
 
 export interface StoredEvaluation extends EvaluationRecord {

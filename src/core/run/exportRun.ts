@@ -4,6 +4,7 @@
 //     config.json                              the run's config, seed 000's keys first
 //     metrics.json                             { episodes, evaluations, checkpoints }
 //     detailed_episodes.jsonl                  one episode's detail object a line (runs on an environment)
+//     trajectories.jsonl                       one episode's steps a line (bar, action, reward, net P&L), where recorded
 //     train_metrics.jsonl                      one update a line (Stable-Baselines3's names; a behavior-
 //                                              cloning epoch a line, with its member's seed)
 //     <the algorithm's own files>              e.g. evaluation.json of a behavior-cloning run
@@ -19,6 +20,7 @@
 // pandas reads null as NaN. (A NaN therefore comes back from an import as null, and -0 as 0.)
 import { zipSync, type Zippable } from 'fflate';
 import type { EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredRun, StoredUpdate } from './contracts';
+import { TRAJECTORIES_FILE, trajectoriesJsonl } from './trajectories';
 import type { RunFormat } from './format';
 import { checkpointDir } from './record';
 import { eventFileName, tensorboardEventFile, type TensorboardScalar } from './tensorboard';
@@ -193,6 +195,9 @@ export async function runFiles(input: RunRecords, format: RunFormat, modelFiles:
   };
   put('metrics.json', JSON.stringify(metrics)); // compact: a 10,000-episode run's metrics.json is a third smaller
   if (format.hasEpisodes) put('detailed_episodes.jsonl', detailedEpisodesJsonl(episodes));
+  // seed 004's trajectories, where the run recorded them
+  const trajectories = format.hasEpisodes ? trajectoriesJsonl(episodes) : '';
+  if (trajectories) put(TRAJECTORIES_FILE, trajectories);
   put('train_metrics.jsonl', jsonl(updates.map((u) => format.updateLine(u))));
   const scalars = runScalars({ config, episodes, evaluations, updates }, format);
   const startTime = isoToSeconds(config.created_at);

@@ -6,6 +6,7 @@
 // comes from their RunFormat, by the config's algorithm id. Pure: no DOM, no IndexedDB, no
 // TensorFlow.js.
 import { listZip, unzipWithin, type ZipEntry, type ZipLimits } from '../archive/zip';
+import { parseTrajectoryLine, TRAJECTORIES_FILE } from './trajectories';
 import type { CheckpointKind, EpisodeSummary, EvaluationRecord, RunRecords, StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from './contracts';
 import type { RunFormat } from './format';
 import { checkpointNameOfDir } from './record';
@@ -22,7 +23,7 @@ export interface ImportOptions {
 }
 
 const RUN_FOLDER = /^run_\w+$/;
-const COMMON_FILES = ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl'];
+const COMMON_FILES = ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', TRAJECTORIES_FILE];
 // seed_S/ folders hold a behavior-cloning ensemble's members
 const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model|seed_-?\d+\/(?:best|final)_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
 // TensorBoard event files, directly in tensorboard/ or one folder down (SB3 writes tensorboard/PPO_1/).
@@ -293,6 +294,14 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
       timestamp: row.timestamp as string,
     };
     episodesByNumber.set(episode, { runId, episode, summary, detailJson: JSON.stringify(row) });
+  }
+  // Trajectories, where the folder has them, go to their episodes
+  for (const { line, row } of parseJsonl(TRAJECTORIES_FILE)) {
+    const parsed = parseTrajectoryLine(row);
+    if (typeof parsed === 'string') { fail(`${entryName(TRAJECTORIES_FILE)}: line ${line}: ${parsed}`); continue; }
+    const target = episodesByNumber.get(parsed.episode);
+    if (!target) { fail(`${entryName(TRAJECTORIES_FILE)}: line ${line}: episode ${parsed.episode} is not in detailed_episodes.jsonl`); continue; }
+    target.trajectory = parsed.trajectory;
   }
   // A summary without a detail line keeps what it has as its detail.
   for (const [episode, summary] of summaries) {
