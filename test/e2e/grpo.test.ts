@@ -47,13 +47,22 @@ describe('GRPO in the page', () => {
     expect(text).toMatch(/best model net P&L -?\d+\.\d{3} % per window \(95 % -?\d+\.\d{3} to -?\d+\.\d{3}\) · buy and hold -?\d+\.\d{3} %/);
     for (const title of ['Clip ratios', 'Entropy and KL to the reference', 'frac_reward_zero_std']) await page.waitForSelector(`figcaption:has-text("${title}")`);
     expect(await page.textContent('[data-testid=verdict]')).toMatch(/^(The policy|Beats)/);
+    // seed 004's windows: each group's 8 members faced one window
+    expect(await page.getAttribute('[data-testid=windows-verdict]', 'data-ready')).toBe('true');
+    expect(await page.textContent('[data-testid=windows-verdict]')).toMatch(/^ready: \d+ windows? holds? trajectories of at least 5 agents$/);
+    const firstWindow = await page.$$eval('[data-testid=windows-table] tbody tr:first-child td', (t) => t.map((x) => x.textContent!.trim()));
+    expect(firstWindow[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00$/);
+    expect(Number(firstWindow[1])).toBeGreaterThanOrEqual(8);
+    expect(firstWindow[4]).toMatch(new RegExp(`^${grpo}/member_\\d \\([+-]\\d+\\.\\d{3} %\\)$`));
+    await page.fill('[data-testid=windows-min-agents]', '100');
+    await page.waitForSelector('[data-testid=windows-verdict][data-ready="false"]');
 
     // exported, then imported into a fresh profile
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Export zip")')]);
     const zip = join(dir, download.suggestedFilename());
     await download.saveAs(zip);
     const files = Object.keys(unzipSync(new Uint8Array(readFileSync(zip))));
-    for (const f of ['config.json', 'train_metrics.jsonl', 'detailed_episodes.jsonl', 'test_evaluation.json', 'checkpoints/final_model/model.json']) expect(files).toContain(`${grpo}/${f}`);
+    for (const f of ['config.json', 'train_metrics.jsonl', 'detailed_episodes.jsonl', 'trajectories.jsonl', 'test_evaluation.json', 'checkpoints/final_model/model.json']) expect(files).toContain(`${grpo}/${f}`);
     const config = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(zip)))[`${grpo}/config.json`]));
     expect(config).toMatchObject({ algorithm: 'GRPO', num_windows: 8, group_size: 8, n_envs: 64, n_steps: 24, scorer: 'net_pnl' });
 
