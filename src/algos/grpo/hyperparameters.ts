@@ -49,7 +49,9 @@ export interface GrpoHyperparameters {
 
 export const DEFAULT_GRPO: GrpoHyperparameters = {
   total_timesteps: 100_000,
-  learning_rate: 3e-4,
+  // measured on the position environment over the ETH/BTC sample, 49,152 steps: at 3e-4 the policy
+  // stayed near uniform (last-100 episode reward −1.7), at 1e-3 it learned to trade less (−0.08)
+  learning_rate: 1e-3,
   anneal_lr: false,
   num_windows: 8,
   group_size: 8,
