@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { windowIdOf, windowsReport, withWindow } from '../../src/core/run/windows';
+import { parseTrajectoryLine, trajectoriesJsonl, trajectoryOf } from '../../src/core/run/trajectories';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const windowsCli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/cli/windows.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -45,5 +46,18 @@ describe('market windows', () => {
     expect(not.status).toBe(1);
     expect(not.stdout).toContain('not ready: no window holds 2 agents');
     expect(windowsCli([join(dir, 'missing.jsonl')]).stderr).toContain('no such file or folder');
+  });
+
+  it('a trajectory whose record keeps seed 000’s schema carries its own filing, and it survives an export and an import', () => {
+    const t = trajectoryOf(5, [0, 2], [0.1, -0.2], [0.001, -0.002]);
+    Object.assign(t, { window_id: '2025-01-15T10:00', agent: 'run_x', net_pnl_pct: -0.1 });
+    const line = trajectoriesJsonl([{ runId: 'run_x', episode: 3, summary: { episode: 3, reward: -0.1, length: 2, timestep: 2, timestamp: '' }, detailJson: JSON.stringify({ episode: 3, reward: -0.1 }), trajectory: t }]);
+    const row = JSON.parse(line);
+    expect(row).toMatchObject({ episode: 3, window_id: '2025-01-15T10:00', scenario_id: '2025-01-15T10:00', agent: 'run_x', net_pnl_pct: -0.1, start_row: 5, steps: 2, actions: [0, 2] });
+    const back = parseTrajectoryLine(row);
+    if (typeof back === 'string') throw new Error(back);
+    expect(back.trajectory).toMatchObject({ start_row: 5, window_id: '2025-01-15T10:00', agent: 'run_x', net_pnl_pct: -0.1 });
+    expect(Array.from(back.trajectory.rewards)).toEqual([0.1, -0.2].map(Math.fround));
+    expect(parseTrajectoryLine({ ...row, actions: [0, 1.5] })).toBe('an action is not an action number');
   });
 });

@@ -8,8 +8,9 @@ import type { EnvData } from '../../core/env/spec';
 import type { Segment, VecEnv } from '../../core/env/types';
 import { segmentEvaluator } from '../../core/eval/evaluate';
 import type { ActionPolicy } from '../../core/eval/walk';
-import type { CheckpointEnvelope, EvaluationRecord, RunHeader, StoredCheckpoint } from '../../core/run/contracts';
-import { withWindow } from '../../core/run/windows';
+import type { CheckpointEnvelope, EpisodeTrajectory, EvaluationRecord, RunHeader, StoredCheckpoint } from '../../core/run/contracts';
+import { windowIdOf, withWindow } from '../../core/run/windows';
+import { isoTime } from '../../core/env/records';
 import type { GreedyPolicy } from '../evaluate';
 import { mlpActingPolicy } from '../mlpPolicy';
 import type { MlpPolicy, TrainContext } from '../spec';
@@ -147,7 +148,18 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
       episodes(records) {
         for (const r of records) rewards.push(r.reward as number);
         // seed 004's fields: the window each episode started in and the agent that played it (a GRPO group's member)
-        sink.episodes(records.map((r) => withWindow(r, typeof r.group_member === 'number' ? `${config.run_id}/member_${r.group_member}` : config.run_id)));
+        sink.episodes(records.map((r) => {
+          const agent = typeof r.group_member === 'number' ? `${config.run_id}/member_${r.group_member}` : config.run_id;
+          const filed = withWindow(r, agent);
+          // a record without a start time keeps its schema; its trajectory is filed by the time of its first bar
+          const t = filed.trajectory as EpisodeTrajectory | undefined;
+          if (t && !('window_id' in filed)) {
+            t.window_id = windowIdOf(isoTime(data.time[t.start_row]));
+            t.agent = agent;
+            t.net_pnl_pct = t.pnl.reduce((a, b) => a + b, 0) * 100;
+          }
+          return filed;
+        }));
       },
       async update(u) {
         config.progress_timesteps = u.step;

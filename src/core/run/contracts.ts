@@ -171,6 +171,13 @@ export interface EpisodeTrajectory {
   rewards: Float32Array;
   /** Each step's net P&L after every cost, a fraction of the starting balance. */
   pnl: Float32Array;
+  /**
+   * Seed 004's filing, for an episode whose record cannot carry it (seed 000's trade-approval
+   * records keep their schema field for field): the window, the agent, the net P&L in %.
+   */
+  window_id?: string | null;
+  agent?: string | null;
+  net_pnl_pct?: number | null;
 }
 
 export interface StoredEvaluation extends EvaluationRecord {

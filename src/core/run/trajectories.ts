@@ -17,8 +17,9 @@ export function trajectoriesJsonl(episodes: readonly StoredEpisode[]): string {
     const t = e.trajectory;
     if (!t) continue;
     const d = JSON.parse(e.detailJson) as Record<string, unknown>;
+    const windowId = d.window_id ?? t.window_id ?? null;
     lines.push(JSON.stringify({
-      episode: e.episode, window_id: d.window_id ?? null, scenario_id: d.scenario_id ?? null, agent: d.agent ?? null, net_pnl_pct: d.net_pnl_pct ?? null,
+      episode: e.episode, window_id: windowId, scenario_id: d.scenario_id ?? windowId, agent: d.agent ?? t.agent ?? null, net_pnl_pct: d.net_pnl_pct ?? t.net_pnl_pct ?? null,
       start_row: t.start_row, steps: t.actions.length, actions: Array.from(t.actions), rewards: Array.from(t.rewards), net_pnl: Array.from(t.pnl),
     }));
   }
@@ -35,5 +36,10 @@ export function parseTrajectoryLine(row: Record<string, unknown>): { episode: nu
   const a = actions as number[], r = rewards as number[], p = pnl as number[];
   if (a.length !== r.length || a.length !== p.length) return `actions (${a.length}), rewards (${r.length}) and net_pnl (${p.length}) differ in length`;
   if (!a.every((x) => Number.isInteger(x) && x >= 0 && x < 32768)) return 'an action is not an action number';
-  return { episode, trajectory: trajectoryOf(start, a, r, p) };
+  const trajectory = trajectoryOf(start, a, r, p);
+  // its filing, kept so that an import exports it again as it was
+  if (typeof row.window_id === 'string') trajectory.window_id = row.window_id;
+  if (typeof row.agent === 'string') trajectory.agent = row.agent;
+  if (typeof row.net_pnl_pct === 'number') trajectory.net_pnl_pct = row.net_pnl_pct;
+  return { episode, trajectory };
 }
