@@ -56,6 +56,22 @@ export class Adam {
     });
   }
 
+  /**
+   * One step with global-norm clipping, as torch's clip_grad_norm_: every gradient (by its
+   * variable's name) scaled by min(1, maxNorm / (‖g‖ + 1e-6)), the scale folded into the moments.
+   */
+  applyClipped(grads: tf.NamedTensorMap, maxNorm: tf.Scalar): void {
+    this.clipConsts ??= { one: tf.scalar(1), eps: tf.scalar(1e-6) };
+    const { one, eps } = this.clipConsts;
+    tf.tidy(() => {
+      const list = this.vars.map((v) => grads[v.name]);
+      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
+      this.apply(list, tf.minimum(one, tf.div(maxNorm, tf.add(norm, eps))) as tf.Scalar);
+    });
+  }
+
+  private clipConsts: { one: tf.Scalar; eps: tf.Scalar } | null = null;
+
   async getState(): Promise<AdamState> {
     const read = (vs: tf.Variable[]) => Promise.all(vs.map(async (x) => ({ name: x.name, shape: x.shape.slice(), values: (await x.data()) as Float32Array })));
     return { step: this.step, m: await read(this.m), v: await read(this.v) };
@@ -71,6 +87,6 @@ export class Adam {
   }
 
   dispose(): void {
-    tf.dispose([...this.m, ...this.v, this.consts.b1, this.consts.b2, this.consts.eps]);
+    tf.dispose([...this.m, ...this.v, this.consts.b1, this.consts.b2, this.consts.eps, ...(this.clipConsts ? [this.clipConsts.one, this.clipConsts.eps] : [])]);
   }
 }

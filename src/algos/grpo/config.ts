@@ -4,7 +4,7 @@ import { envSpec } from '../../core/env/registry';
 import { envSettingsOf } from '../../core/env/build';
 import type { RunHeader, StoredRun } from '../../core/run/contracts';
 import { checkSettings } from '../../core/settings';
-import type { OnPolicyRunConfig } from '../onPolicy/trainRun';
+import { onPolicyConfig, type OnPolicyRunConfig } from '../onPolicy/trainRun';
 import type { NewRunContext, TrainRequest } from '../spec';
 import { DEFAULT_GRPO, GRPO_HYPERPARAMETERS, validateGrpo, type GrpoHyperparameters } from './hyperparameters';
 
@@ -39,29 +39,5 @@ export function newGrpoConfig(header: RunHeader, req: TrainRequest, { start }: N
   // copies stepped together, and the steps each plays per iteration: a window of the environment's own length where it has one
   hp.n_envs = hp.num_windows * hp.group_size;
   hp.n_steps = env.episodeSteps?.(envValues) ?? hp.max_steps;
-  return {
-    run_id: header.run_id,
-    created_at: header.created_at,
-    completed_at: null,
-    status: 'running',
-    algorithm: 'GRPO',
-    ...hp,
-    data_file: header.data_file,
-    final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
-    name: header.name,
-    tags: header.tags,
-    dataset_id: header.dataset_id,
-    dataset_name: header.dataset_name,
-    env: env.id,
-    env_settings: { env: env.id, ...envValues },
-    preset: null,
-    backend: header.backend,
-    backend_requested: header.backend_requested,
-    backend_trials: header.backend_trials,
-    error: null,
-    init_from: start?.description ?? null,
-    init_from_run: start ? req.initFromRun ?? null : null,
-    progress_timesteps: 0,
-    updated_at: header.updated_at,
-  };
+  return { ...onPolicyConfig(header, { algorithm: 'GRPO', hp, env: env.id, envValues, preset: null, start, initFromRun: req.initFromRun }), algorithm: 'GRPO' } as GrpoRunConfig;
 }

@@ -76,7 +76,7 @@ export class GrpoLearner implements OnPolicyLearner {
   rolloutMetrics: Record<string, number> = {};
   private readonly vars: tf.Variable[];
   private readonly optimizer: Adam;
-  private readonly k: ObjectiveConstants & { maxGradNorm: tf.Scalar; normEps: tf.Scalar };
+  private readonly k: ObjectiveConstants & { maxGradNorm: tf.Scalar };
   private readonly T: number;
   private readonly N: number;
   /** Trajectories per minibatch. */
@@ -95,7 +95,7 @@ export class GrpoLearner implements OnPolicyLearner {
     this.vars = variablesOf(this.policy);
     // TRL's AdamW defaults, without weight decay
     this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-8);
-    this.k = { ...objectiveConstants(hp.epsilon, hp.epsilon_high, hp.beta), maxGradNorm: tf.scalar(hp.max_grad_norm), normEps: tf.scalar(1e-6) };
+    this.k = { ...objectiveConstants(hp.epsilon, hp.epsilon_high, hp.beta), maxGradNorm: tf.scalar(hp.max_grad_norm) };
     this.T = hp.n_steps;
     this.N = hp.n_envs;
     this.M = this.N / hp.num_minibatches;
@@ -187,12 +187,7 @@ export class GrpoLearner implements OnPolicyLearner {
       stats = tf.keep(tf.stack([o.loss, entropy, o.kl, o.clipLow, o.clipHigh, o.clipRegion]) as tf.Tensor1D);
       return o.loss;
     }, this.vars);
-    tf.tidy(() => {
-      const list = this.vars.map((v) => grads[v.name]);
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(k.one, tf.div(k.maxGradNorm, tf.add(norm, k.normEps))) as tf.Scalar;
-      this.optimizer.apply(list, scale);
-    });
+    this.optimizer.applyClipped(grads, k.maxGradNorm);
     tf.dispose([value, x, oneHot, mask, oldLogp, adv, weights, share, ...(refLogp ? [refLogp] : [])]);
     tf.dispose(Object.values(grads));
     return stats!;

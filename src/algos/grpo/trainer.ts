@@ -70,14 +70,7 @@ export class GrpoTrainer extends OnPolicyRunner {
 
   static async create(o: GrpoTrainerOptions): Promise<GrpoTrainer> {
     const trainer = new GrpoTrainer(o);
-    if (o.resume) trainer.restore(o.resume);
-    else {
-      if (o.initialPolicy) {
-        trainer.learner.startFrom(o.initialPolicy.layers);
-        if (trainer.normalizer && o.initialPolicy.normalizer) trainer.normalizer.setState(o.initialPolicy.normalizer);
-      }
-      o.env.reset();
-    }
+    trainer.begin(o.resume, o.initialPolicy);
     return trainer;
   }
 

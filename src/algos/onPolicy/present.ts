@@ -1,9 +1,11 @@
 // What the run browser and the command line show of an on-policy run (PPO's, GRPO's): its list
 // columns, the figures compare sets side by side, its facts, and the lines the command line ends on.
 import { intervalText } from '../../core/eval/stats';
-import type { RunHeader, StoredRun } from '../../core/run/contracts';
-import type { AlgorithmSpec } from '../spec';
-import type { OnPolicyRunConfig } from './trainRun';
+import { findEnv } from '../../core/env/registry';
+import type { RunHeader, StoredCheckpoint, StoredRun } from '../../core/run/contracts';
+import type { AlgorithmSpec, MlpPolicy } from '../spec';
+import type { OnPolicyCheckpoint } from './runner';
+import { plannedSteps, type OnPolicyRunConfig } from './trainRun';
 
 const fixed = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
 
@@ -50,5 +52,30 @@ export function onPolicyPresentation<C extends OnPolicyRunConfig & { select_best
       if (m.verdict) lines.push(`verdict: ${m.verdict}`);
       return lines;
     },
+  };
+}
+
+/**
+ * What an on-policy run is to the rest of the lab, whatever its learner: the policy another run
+ * starts from (its final or best checkpoint's policy tensors, which come first), its shape, and
+ * its progress in environment steps.
+ */
+export function onPolicyLifecycle<C extends OnPolicyRunConfig>(title: string): Pick<AlgorithmSpec<C>, 'startingPolicy' | 'policyShape' | 'unit' | 'plannedTotal' | 'progressTotal' | 'progressDone' | 'resumable'> {
+  return {
+    startingPolicy(config: C, checkpoints: readonly StoredCheckpoint[]): MlpPolicy | null {
+      const c = checkpoints.find((x) => x.name === 'final') ?? checkpoints.find((x) => x.name === 'best');
+      if (!c) return null;
+      const p = c.checkpoint.payload as OnPolicyCheckpoint;
+      return { layers: p.weights.slice(0, 2 * (p.netArch.length + 1)), activation: c.checkpoint.activation, normalizer: p.normalizer, description: `${title} run ${config.run_id} (${c.name} model, step ${c.step})` };
+    },
+    policyShape: (c) => {
+      const env = findEnv(c.env);
+      return env ? { obsSize: env.obsSize, actionNames: env.actionNames, hidden: c.net_arch, activation: c.activation ?? 'tanh' } : null;
+    },
+    unit: 'steps',
+    plannedTotal: (c) => c.total_timesteps,
+    progressTotal: plannedSteps,
+    progressDone: (c) => c.progress_timesteps,
+    resumable: (c) => c.progress_timesteps < c.total_timesteps,
   };
 }

@@ -15,6 +15,7 @@ import { ObservationNormalizer, type NormalizerState } from '../../core/normaliz
 import type { CheckpointKind, EpisodeTrajectory, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
 import { trajectoryOf } from '../../core/run/trajectories';
 import type { AdamState } from '../adam';
+import type { MlpPolicy } from '../spec';
 import { maskedArgmax, meanStd, playEpisodes, type GreedyPolicy } from '../evaluate';
 import { MASKED_LOGIT, RolloutBuffer } from './buffer';
 
@@ -61,6 +62,8 @@ export interface OnPolicyLearner {
    * a group's returns, with no critic); without it the runner computes GAE from the values.
    */
   advantages?(buffer: RolloutBuffer, lastValue: (i: number) => number, lastDone: Uint8Array): void;
+  /** Starts the policy from a trained one's weights (its hidden layers, then its logits). */
+  startFrom(weights: StoredTensor[]): void;
   /** One update on a full buffer; its train/* metrics under SB3's names. */
   learn(buffer: RolloutBuffer, rng: Rng, update: number): Promise<Record<string, number>>;
   weights(): Promise<StoredTensor[]>;
@@ -305,6 +308,19 @@ export class OnPolicyRunner {
       elapsedSeconds: this.elapsedSeconds(),
       timestamp: pythonIsoTime(),
     };
+  }
+
+  /**
+   * Continues from a checkpoint exactly where it was taken, or starts afresh: from a trained
+   * policy's weights and input normalizer when given, the environment reset.
+   */
+  begin(resume?: OnPolicyCheckpoint, initialPolicy?: Pick<MlpPolicy, 'layers' | 'normalizer'>): void {
+    if (resume) { this.restore(resume); return; }
+    if (initialPolicy) {
+      this.learner.startFrom(initialPolicy.layers);
+      if (this.normalizer && initialPolicy.normalizer) this.normalizer.setState(initialPolicy.normalizer);
+    }
+    this.env.reset();
   }
 
   restore(c: OnPolicyCheckpoint): void {

@@ -68,6 +68,38 @@ export interface OnPolicyAlgorithm<C extends OnPolicyRunConfig> {
   minibatchSteps(config: C): number;
 }
 
+/**
+ * A new on-policy run's config.json, in seed 000's order: its header's fields first, then the
+ * algorithm's hyperparameters, then the rest a run needs to be understood and resumed.
+ */
+export function onPolicyConfig<H extends object>(header: RunHeader, o: { algorithm: string; hp: H; env: string; envValues: Record<string, unknown>; preset: string | null; start: MlpPolicy | null; initFromRun?: string }) {
+  return {
+    run_id: header.run_id,
+    created_at: header.created_at,
+    completed_at: null,
+    status: 'running' as const,
+    algorithm: o.algorithm,
+    ...o.hp,
+    data_file: header.data_file,
+    final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
+    name: header.name,
+    tags: header.tags,
+    dataset_id: header.dataset_id,
+    dataset_name: header.dataset_name,
+    env: o.env,
+    env_settings: { env: o.env, ...o.envValues } as EnvSettings,
+    preset: o.preset,
+    backend: header.backend,
+    backend_requested: header.backend_requested,
+    backend_trials: header.backend_trials,
+    error: null,
+    init_from: o.start?.description ?? null,
+    init_from_run: o.start ? o.initFromRun ?? null : null,
+    progress_timesteps: 0,
+    updated_at: header.updated_at,
+  };
+}
+
 /** final_metrics from the episode rewards and the best evaluation. */
 export function finalMetrics(rewards: number[], bestEval: number | null, timesteps: number): FinalMetrics {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);

@@ -3,7 +3,7 @@
 import { envSpec } from '../../core/env/registry';
 import { envSettingsOf } from '../../core/env/build';
 import type { EvaluationRecord, RunHeader, StoredRun } from '../../core/run/contracts';
-import type { EnvSettings, FinalMetrics } from '../onPolicy/trainRun';
+import { onPolicyConfig, type EnvSettings, type FinalMetrics } from '../onPolicy/trainRun';
 import { checkSettings } from '../../core/settings';
 import type { NewRunContext, TrainRequest } from '../spec';
 import { DEFAULT_PPO, PPO_HYPERPARAMETERS, PPO_PRESETS, validatePpo, type PpoHyperparameters } from './hyperparameters';
@@ -51,29 +51,5 @@ export function newPpoConfig(header: RunHeader, req: TrainRequest, { start }: Ne
   const envValues = envSettingsOf(env, { ...preset?.envSettings, ...req.envSettings });
   const problems = [...checkSettings(PPO_HYPERPARAMETERS, hp), ...validatePpo(hp), ...checkSettings(env.settings, envValues)];
   if (problems.length) throw new Error(`Cannot train with these settings: ${problems.join('; ')}.`);
-  return {
-    run_id: header.run_id,
-    created_at: header.created_at,
-    completed_at: null,
-    status: 'running',
-    algorithm: 'PPO',
-    ...hp,
-    data_file: header.data_file,
-    final_metrics: { mean_reward: null, final_100_mean: null, total_episodes: 0 },
-    name: header.name,
-    tags: header.tags,
-    dataset_id: header.dataset_id,
-    dataset_name: header.dataset_name,
-    env: env.id,
-    env_settings: { env: env.id, ...envValues },
-    preset: req.preset ?? null,
-    backend: header.backend,
-    backend_requested: header.backend_requested,
-    backend_trials: header.backend_trials,
-    error: null,
-    init_from: start?.description ?? null,
-    init_from_run: start ? req.initFromRun ?? null : null,
-    progress_timesteps: 0,
-    updated_at: header.updated_at,
-  };
+  return { ...onPolicyConfig(header, { algorithm: 'PPO', hp, env: env.id, envValues, preset: req.preset ?? null, start, initFromRun: req.initFromRun }), algorithm: 'PPO' } as PpoRunConfig;
 }

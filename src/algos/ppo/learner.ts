@@ -1,7 +1,7 @@
 // PPO's learner in TensorFlow.js, every detail visible in CleanRL's order: orthogonal init, Adam
 // (eps 1e-5), shuffled minibatches of fixed shape, per-minibatch advantage normalization, the
-// clipped surrogate, optional value clipping, entropy bonus, hand-written global-norm gradient
-// clipping, target-KL early stop and action masking. The rollout, the advantages and the schedule
+// clipped surrogate, optional value clipping, entropy bonus, global-norm gradient clipping (Adam's
+// applyClipped), target-KL early stop and action masking. The rollout, the advantages and the schedule
 // are the on-policy runner's (onPolicy/runner.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng';
@@ -21,7 +21,7 @@ export class PpoLearner implements OnPolicyLearner {
   private readonly vars: tf.Variable[];
   private readonly optimizer: Adam;
   /** Scalars the loss uses every step, made once: creating a scalar per op costs more than the op on WASM. */
-  private readonly k: Record<'one' | 'clipLow' | 'clipHigh' | 'clip' | 'entCoef' | 'vfCoef' | 'unbias' | 'advEps' | 'maxGradNorm' | 'normEps' | 'clipVf' | 'negClipVf', tf.Scalar>;
+  private readonly k: Record<'one' | 'clipLow' | 'clipHigh' | 'clip' | 'entCoef' | 'vfCoef' | 'unbias' | 'advEps' | 'maxGradNorm' | 'clipVf' | 'negClipVf', tf.Scalar>;
   private readonly maskFloat: Float32Array;
   private readonly order: Int32Array;
   private readonly mbObs: Float32Array;
@@ -45,7 +45,7 @@ export class PpoLearner implements OnPolicyLearner {
     this.k = {
       one: tf.scalar(1), clipLow: tf.scalar(1 - hp.clip_range), clipHigh: tf.scalar(1 + hp.clip_range), clip: tf.scalar(hp.clip_range),
       entCoef: tf.scalar(hp.ent_coef), vfCoef: tf.scalar(hp.vf_coef), unbias: tf.scalar(M / Math.max(1, M - 1)), advEps: tf.scalar(1e-8),
-      maxGradNorm: tf.scalar(hp.max_grad_norm), normEps: tf.scalar(1e-6), clipVf: tf.scalar(hp.clip_range_vf ?? 1), negClipVf: tf.scalar(-(hp.clip_range_vf ?? 1)),
+      maxGradNorm: tf.scalar(hp.max_grad_norm), clipVf: tf.scalar(hp.clip_range_vf ?? 1), negClipVf: tf.scalar(-(hp.clip_range_vf ?? 1)),
     };
     this.maskFloat = new Float32Array(hp.n_envs * A);
     this.order = new Int32Array(hp.n_steps * hp.n_envs);
@@ -136,13 +136,7 @@ export class PpoLearner implements OnPolicyLearner {
       stats = tf.keep(tf.stack([pgLoss, valueLoss, entropyMean, approxKl, clipFraction, total]) as tf.Tensor1D);
       return total;
     }, this.vars);
-    tf.tidy(() => {
-      // global-norm clipping by hand: every gradient scaled by min(1, max_norm / ||g||), inside Adam
-      const list = this.vars.map((v) => grads[v.name]);
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(k.one, tf.div(k.maxGradNorm, tf.add(norm, k.normEps))) as tf.Scalar;
-      this.optimizer.apply(list, scale);
-    });
+    this.optimizer.applyClipped(grads, k.maxGradNorm);
     tf.dispose([loss, x, oneHot, mask, oldLogp, advRaw, ret, oldVal]);
     tf.dispose(Object.values(grads));
     return stats!;

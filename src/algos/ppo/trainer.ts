@@ -29,14 +29,7 @@ export class PpoTrainer extends OnPolicyRunner {
   /** A trainer with fresh networks (or a starting policy), or continuing from a checkpoint exactly where it was taken. */
   static async create(o: PpoTrainerOptions): Promise<PpoTrainer> {
     const trainer = new PpoTrainer(o);
-    if (o.resume) trainer.restore(o.resume);
-    else {
-      if (o.initialPolicy) {
-        trainer.learner.startFrom(o.initialPolicy.layers);
-        if (trainer.normalizer && o.initialPolicy.normalizer) trainer.normalizer.setState(o.initialPolicy.normalizer);
-      }
-      o.env.reset();
-    }
+    trainer.begin(o.resume, o.initialPolicy);
     return trainer;
   }
 }
