@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { windowIdOf, windowsReport, withWindow } from '../../src/core/run/windows';
+import { barWindowIdOf, windowIdOf, windowsReport, withWindow } from '../../src/core/run/windows';
 import { parseTrajectoryLine, trajectoriesJsonl, trajectoryOf } from '../../src/core/run/trajectories';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -16,6 +16,13 @@ describe('market windows', () => {
     expect(windowIdOf('2025-01-15T10:59:59.000Z')).toBe('2025-01-15T10:00');
     expect(windowIdOf('2025-01-15T10:00:00.000Z', 4)).toBe('2025-01-15T08:00');
     expect(windowIdOf(null)).toBeNull();
+    // or of a number of bars from the segment's first row, for 7-minute bars that no hour divides
+    const time = Float64Array.from({ length: 100 }, (_, k) => Date.UTC(2025, 0, 15, 10) + k * 7 * 60_000);
+    expect(barWindowIdOf(time, 10, 10, 9)).toBe('2025-01-15T11:10');
+    expect(barWindowIdOf(time, 10, 18, 9)).toBe('2025-01-15T11:10');
+    expect(barWindowIdOf(time, 10, 19, 9)).toBe('2025-01-15T12:13');
+    // a record without a start time (seed 000's trade-approval schema) is left as it is
+    expect(withWindow({ episode: 1 }, 'run_1')).toEqual({ episode: 1 });
     const r = withWindow({ start_time: '2025-01-15T10:25:00.000Z', portfolio: { return_pct: -0.5 } }, 'run_1/member_2');
     expect(r).toMatchObject({ window_id: '2025-01-15T10:00', scenario_id: '2025-01-15T10:00', agent: 'run_1/member_2', net_pnl_pct: -0.5 });
   });

@@ -9,7 +9,7 @@ import type { Segment, VecEnv } from '../../core/env/types';
 import { segmentEvaluator } from '../../core/eval/evaluate';
 import type { ActionPolicy } from '../../core/eval/walk';
 import type { CheckpointEnvelope, EpisodeTrajectory, EvaluationRecord, RunHeader, StoredCheckpoint } from '../../core/run/contracts';
-import { windowIdOf, withWindow } from '../../core/run/windows';
+import { barWindowIdOf, windowIdOf, withWindow } from '../../core/run/windows';
 import { isoTime } from '../../core/env/records';
 import type { GreedyPolicy } from '../evaluate';
 import { mlpActingPolicy } from '../mlpPolicy';
@@ -140,6 +140,9 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
   const data = await spec.load(await ctx.dataset(config.dataset_id));
   const envs = buildEnvironments(spec, data, config.env_settings, { copies: config.n_envs, seed: config.seed, maxSteps: config.max_steps });
   // the model is chosen on the validation segment; the test segment is walked once, at the end
+  // seed 004's windows episodes are filed under (runs stored before these settings: one hour)
+  const windowHours = typeof envs.settings.window_hours === 'number' ? envs.settings.window_hours : 1;
+  const windowBars = typeof envs.settings.window_bars === 'number' ? envs.settings.window_bars : null;
   const validation = segmentEvaluator(envs, data, 'validation', envs.episodeSteps);
   const test = segmentEvaluator(envs, data, 'test', envs.episodeSteps);
   // the environment's named configs (seed 001's presets), each walked on the same windows as the
@@ -182,11 +185,13 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
         // seed 004's fields: the window each episode started in and the agent that played it (a GRPO group's member)
         sink.episodes(records.map((r) => {
           const agent = typeof r.group_member === 'number' ? `${config.run_id}/member_${r.group_member}` : config.run_id;
-          const filed = withWindow(r, agent);
-          // a record without a start time keeps its schema; its trajectory is filed by the time of its first bar
-          const t = filed.trajectory as EpisodeTrajectory | undefined;
+          const t = r.trajectory as EpisodeTrajectory | undefined;
+          // the window of its first bar: window_hours long, or window_bars from the training segment's start
+          const windowId = t ? (windowBars ? barWindowIdOf(data.time, envs.segments.train.start, t.start_row, windowBars) : windowIdOf(isoTime(data.time[t.start_row]), windowHours)) : undefined;
+          const filed = withWindow(r, agent, windowHours, windowId);
+          // a record without a start time keeps its schema; its trajectory carries the filing
           if (t && !('window_id' in filed)) {
-            t.window_id = windowIdOf(isoTime(data.time[t.start_row]));
+            t.window_id = windowId ?? null;
             t.agent = agent;
             t.net_pnl_pct = t.pnl.reduce((a, b) => a + b, 0) * 100;
           }

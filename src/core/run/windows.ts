@@ -12,6 +12,16 @@ export function windowIdOf(startTime: string | null | undefined, windowHours = 1
   return new Date(Math.floor(ms / size) * size).toISOString().slice(0, 16);
 }
 
+/**
+ * The window of an episode whose first bar is `row`, `bars` bars to a window counted from the
+ * segment's first row: the time of the window's first bar, as `2025-01-15T10:35`.
+ */
+export function barWindowIdOf(time: ArrayLike<number>, segmentStart: number, row: number, bars: number): string | null {
+  const first = segmentStart + Math.floor((row - segmentStart) / bars) * bars;
+  const ms = time[first];
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16) : null;
+}
+
 /** The fields seed 004 keeps on a trajectory, added to an episode record where it is stored. */
 export interface WindowFields {
   window_id: string | null;
@@ -22,12 +32,14 @@ export interface WindowFields {
 }
 
 /**
- * An episode record with its window, agent and net P&L (from its portfolio's return). A record
+ * An episode record with its window (`windowId` when the caller knows it; else its start time
+ * floored to `windowHours`), agent and net P&L (from its portfolio's return). A record
  * without a start time (seed 000's trade-approval records, field for field as its schema) is
  * returned as it is: it has no window to be filed under.
  */
-export function withWindow<T extends Record<string, unknown>>(record: T, agent: string, windowHours = 1): T | (T & WindowFields) {
-  const id = windowIdOf(record.start_time as string | null | undefined, windowHours);
+export function withWindow<T extends Record<string, unknown>>(record: T, agent: string, windowHours = 1, windowId?: string | null): T | (T & WindowFields) {
+  if (typeof record.start_time !== 'string') return record;
+  const id = windowId !== undefined ? windowId : windowIdOf(record.start_time, windowHours);
   if (id === null) return record;
   const portfolio = record.portfolio as { return_pct?: unknown } | undefined;
   const pnl = typeof portfolio?.return_pct === 'number' ? portfolio.return_pct : typeof record.return_pct === 'number' ? record.return_pct : null;
