@@ -66,5 +66,7 @@ describe('market windows', () => {
     expect(back.trajectory).toMatchObject({ start_row: 5, window_id: '2025-01-15T10:00', agent: 'run_x', net_pnl_pct: -0.1 });
     expect(Array.from(back.trajectory.rewards)).toEqual([0.1, -0.2].map(Math.fround));
     expect(parseTrajectoryLine({ ...row, actions: [0, 1.5] })).toBe('an action is not an action number');
+    // −0 is kept as 0, as JSON writes it: an exported run imports record for record
+    expect(Object.is(trajectoryOf(0, [0], [-0], [-0]).rewards[0], 0)).toBe(true);
   });
 });

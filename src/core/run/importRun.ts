@@ -301,6 +301,12 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
     if (typeof parsed === 'string') { fail(`${entryName(TRAJECTORIES_FILE)}: line ${line}: ${parsed}`); continue; }
     const target = episodesByNumber.get(parsed.episode);
     if (!target) { fail(`${entryName(TRAJECTORIES_FILE)}: line ${line}: episode ${parsed.episode} is not in detailed_episodes.jsonl`); continue; }
+    // the filing lives in the record where the record has it (the line repeats it), in the trajectory where it has not
+    if ((JSON.parse(target.detailJson) as { window_id?: unknown }).window_id !== undefined) {
+      delete parsed.trajectory.window_id;
+      delete parsed.trajectory.agent;
+      delete parsed.trajectory.net_pnl_pct;
+    }
     target.trajectory = parsed.trajectory;
   }
   // A summary without a detail line keeps what it has as its detail.

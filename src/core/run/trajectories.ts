@@ -7,7 +7,9 @@ export const TRAJECTORIES_FILE = 'trajectories.jsonl';
 
 /** Builds a trajectory from plain lists (what a runner collects as an episode goes). */
 export function trajectoryOf(startRow: number, actions: ArrayLike<number>, rewards: ArrayLike<number>, pnl: ArrayLike<number>): EpisodeTrajectory {
-  return { start_row: startRow, actions: Int16Array.from(actions), rewards: Float32Array.from(rewards), pnl: Float32Array.from(pnl) };
+  // −0 as 0: JSON writes both as 0, and an exported run must import as it was
+  const plain = (x: number) => (x === 0 ? 0 : x);
+  return { start_row: startRow, actions: Int16Array.from(actions), rewards: Float32Array.from(rewards, plain), pnl: Float32Array.from(pnl, plain) };
 }
 
 /** trajectories.jsonl of the episodes that have one, by episode; '' when none has. */
