@@ -1,4 +1,4 @@
-// npm run windows -- <run folder | detailed_episodes.jsonl | trajectories.jsonl>… [--min-agents 5] [--min-windows 1] [--window-hours 1] [--json]
+// npm run windows -- <run folder | trajectories.jsonl | detailed_episodes.jsonl>… [--min-agents 5] [--min-windows 1] [--window-hours 1] [--json]
 // Seed 004's check_windows.py: how many market windows hold trajectories of at least N agents, and
 // per window its agents, mean net P&L and best agent, ending with "ready" or "not ready" and why.
 // Episodes stored before windows were recorded are filed by their start time. Exits 1 when not ready.
@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { windowsReport, withWindow, type WindowFields } from '../core/run/windows';
 
-const USAGE = 'usage: npm run windows -- <run folder | detailed_episodes.jsonl>… [--min-agents 5] [--min-windows 1] [--window-hours 1] [--json]';
+const USAGE = 'usage: npm run windows -- <run folder | trajectories.jsonl | detailed_episodes.jsonl>… [--min-agents 5] [--min-windows 1] [--window-hours 1] [--json]';
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
   process.exit(2);
@@ -30,8 +30,10 @@ const episodes: Partial<WindowFields>[] = [];
 for (const p of positionals) {
   const path = resolve(p);
   if (!existsSync(path)) fail(`no such file or folder: ${path}`);
-  const file = statSync(path).isDirectory() ? join(path, 'detailed_episodes.jsonl') : path;
-  if (!existsSync(file)) fail(`${path} has no detailed_episodes.jsonl`);
+  // a run folder's trajectories carry every environment's filing (a trade-approval record keeps seed 000's schema)
+  const inFolder = (name: string) => join(path, name);
+  const file = !statSync(path).isDirectory() ? path : existsSync(inFolder('trajectories.jsonl')) ? inFolder('trajectories.jsonl') : inFolder('detailed_episodes.jsonl');
+  if (!existsSync(file)) fail(`${path} has neither trajectories.jsonl nor detailed_episodes.jsonl`);
   // the agent of an episode stored without one: its run (the folder's name)
   const runName = basename(statSync(path).isDirectory() ? path : resolve(path, '..'));
   readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
