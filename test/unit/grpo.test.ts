@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GRPO, type GrpoHyperparameters } from '../../src/algos/grpo/hyperparameters';
 import { grpoObjective, objectiveConstants } from '../../src/algos/grpo/learner';
 import { groupAdvantages, stepWeights, type LossType, type ScaleRewards } from '../../src/algos/grpo/scorers';
-import { GrpoTrainer, type GrpoCheckpoint, type RunSink } from '../../src/algos/grpo/trainer';
-import type { EvaluationRecord, UpdateRecord } from '../../src/core/run/contracts';
+import { GrpoTrainer, type GrpoCheckpoint } from '../../src/algos/grpo/trainer';
+import { MemorySink } from './memorySink';
 import { SignalEnv } from './toyEnv';
 
 beforeAll(async () => {
@@ -63,17 +63,6 @@ describe('GRPO advantages and loss against numpy', () => {
   }
 });
 
-class MemorySink implements RunSink {
-  episodes_: unknown[] = [];
-  updates: UpdateRecord[] = [];
-  evaluations: EvaluationRecord[] = [];
-  checkpoints: GrpoCheckpoint[] = [];
-  tensorsAfterUpdate: number[] = [];
-  episodes(r: unknown[]) { this.episodes_.push(...r); }
-  update(m: UpdateRecord) { this.updates.push(m); this.tensorsAfterUpdate.push(tf.memory().numTensors); }
-  evaluation(e: EvaluationRecord) { this.evaluations.push(e); }
-  checkpoint(c: GrpoCheckpoint) { this.checkpoints.push(c); }
-}
 
 const hp = (over: Partial<GrpoHyperparameters> = {}): GrpoHyperparameters => {
   const h = { ...DEFAULT_GRPO, num_windows: 4, group_size: 8, max_steps: 16, net_arch: [32, 32], learning_rate: 3e-3, total_timesteps: 8192, eval_freq: 2048, n_eval_episodes: 4, save_freq: 4096, seed: 7, scorer: 'reward', ...over };
@@ -134,6 +123,10 @@ describe('GRPO trainer', () => {
     // redrawn groups replace those that scored alike: fewer of them remain, at the cost of more passes
     expect(d.sampling_passes).toBeGreaterThan(1);
     expect(d.frac_reward_zero_std).toBeLessThan(m.frac_reward_zero_std!);
+    // a redrawn group's steps are the ones its scores came from: the advantages follow from the buffer's rewards
+    const b = (dyn.trainer as unknown as { buffer: { rewards: Float32Array; advantages: Float32Array } }).buffer;
+    const again = groupAdvantages(Array.from(b.rewards), 4, 'group').advantages;
+    Array.from(again).forEach((v, i) => expect(b.advantages[i]).toBeCloseTo(v, 5));
     dyn.trainer.dispose();
   });
 

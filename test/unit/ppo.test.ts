@@ -1,25 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PpoTrainer, type PpoCheckpoint, type RunSink } from '../../src/algos/ppo/trainer';
+import { PpoTrainer, type PpoCheckpoint } from '../../src/algos/ppo/trainer';
 import { DEFAULT_PPO, type PpoHyperparameters } from '../../src/algos/ppo/hyperparameters';
-import type { EvaluationRecord, UpdateRecord as UpdateMetrics } from '../../src/core/run/contracts';
+import { MemorySink } from './memorySink';
 import { SignalEnv } from './toyEnv';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-class MemorySink implements RunSink {
-  episodes_: unknown[] = [];
-  updates: UpdateMetrics[] = [];
-  evaluations: EvaluationRecord[] = [];
-  checkpoints: PpoCheckpoint[] = [];
-  tensorsAfterUpdate: number[] = [];
-  episodes(r: unknown[]) { this.episodes_.push(...r); }
-  update(m: UpdateMetrics) { this.updates.push(m); this.tensorsAfterUpdate.push(tf.memory().numTensors); }
-  evaluation(e: EvaluationRecord) { this.evaluations.push(e); }
-  checkpoint(c: PpoCheckpoint) { this.checkpoints.push(c); }
-}
 
 const hp = (over: Partial<PpoHyperparameters> = {}): PpoHyperparameters => ({
   ...DEFAULT_PPO,

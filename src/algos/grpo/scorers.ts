@@ -81,6 +81,8 @@ export interface GroupAdvantages {
   advantages: Float64Array;
   /** Groups whose scores are all equal (no gradient), and groups in all. */
   zeroStdGroups: number;
+  /** Per group, 1 where its scores are all equal. */
+  zeroStd: Uint8Array;
   groups: number;
   unscored: number;
   /** Mean score of the scored trajectories, and the mean of the groups' standard deviations. */
@@ -101,6 +103,7 @@ export function groupAdvantages(scores: readonly (number | null)[], groupSize: n
   const scored = scores.flatMap((s) => (s === null || !Number.isFinite(s) ? [] : [s]));
   const batchStd = sampleStd(scored, scored.reduce((a, b) => a + b, 0) / Math.max(1, scored.length));
   let zeroStdGroups = 0, stdSum = 0;
+  const zeroStd = new Uint8Array(groups);
   for (let g = 0; g < groups; g++) {
     const members: number[] = [];
     for (let i = g * groupSize; i < (g + 1) * groupSize; i++) if (scores[i] !== null && Number.isFinite(scores[i])) members.push(i);
@@ -108,12 +111,12 @@ export function groupAdvantages(scores: readonly (number | null)[], groupSize: n
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
     const std = sampleStd(values, mean);
     stdSum += std;
-    if (Math.abs(std) <= 1e-8) zeroStdGroups++;
+    if (Math.abs(std) <= 1e-8) { zeroStdGroups++; zeroStd[g] = 1; }
     const divisor = scale === 'group' ? std + 1e-4 : scale === 'batch' ? batchStd + 1e-4 : 1;
     for (const i of members) advantages[i] = ((scores[i] as number) - mean) / divisor;
   }
   return {
-    advantages, zeroStdGroups, groups, unscored: n - scored.length,
+    advantages, zeroStdGroups, zeroStd, groups, unscored: n - scored.length,
     meanScore: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : NaN,
     meanGroupStd: groups ? stdSum / groups : NaN,
   };

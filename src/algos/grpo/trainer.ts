@@ -6,10 +6,9 @@
 // honoured. Each trajectory is scored (scorers.ts), advantages are taken within its group, and every
 // step of it carries its advantage into the learner's update.
 import type { EnvData } from '../../core/env/spec';
-import type { Segment, VecEnv } from '../../core/env/types';
-import { OnPolicyRunner, type Evaluator, type OnPolicyCheckpoint, type OnPolicySink, type RunnerSettings } from '../onPolicy/runner';
+import type { Segment } from '../../core/env/types';
+import { OnPolicyRunner, type OnPolicyCheckpoint, type OnPolicyTrainerOptions, type RunnerSettings } from '../onPolicy/runner';
 import { MASKED_LOGIT, RolloutBuffer } from '../onPolicy/buffer';
-import type { MlpPolicy } from '../spec';
 import type { GrpoHyperparameters } from './hyperparameters';
 import { GrpoLearner } from './learner';
 import { trajectoryOf } from '../../core/run/trajectories';
@@ -17,17 +16,11 @@ import { groupAdvantages, scorerOf, type Scorer, type Trajectory } from './score
 
 export type GrpoCheckpoint = OnPolicyCheckpoint;
 
-export interface GrpoTrainerOptions {
+export interface GrpoTrainerOptions extends OnPolicyTrainerOptions {
   hp: GrpoHyperparameters;
-  env: VecEnv;
-  makeEvalEnv: (copies: number, seed: number) => VecEnv;
-  sink: OnPolicySink;
   /** The rows windows are drawn from (the training segment), and the data scorers see. */
   segment: Segment;
   data: EnvData;
-  resume?: GrpoCheckpoint;
-  initialPolicy?: Pick<MlpPolicy, 'layers' | 'normalizer'>;
-  evaluator?: Evaluator;
 }
 
 /** DAPO's dynamic sampling: at most this many further passes to replace groups that scored all alike. */
@@ -158,23 +151,23 @@ export class GrpoTrainer extends OnPolicyRunner {
     return out;
   }
 
-  /** Copies group g of `from` over group g of `to`, every per-step array included. */
-  private copyGroup(from: Pass, to: Pass, g: number): void {
+  /** Copies group `src` of `from` over group `dst` of `to`, every per-step array included. */
+  private copyGroup(from: Pass, src: number, to: Pass, dst: number): void {
     const { T, N, D, A } = from.buffer, G = this.hp.group_size;
     for (let t = 0; t < T; t++) {
-      for (let i = g * G; i < (g + 1) * G; i++) {
-        const k = t * N + i;
-        to.buffer.obs.set(from.buffer.obs.subarray(k * D, (k + 1) * D), k * D);
-        to.buffer.maskOffsets.set(from.buffer.maskOffsets.subarray(k * A, (k + 1) * A), k * A);
-        to.buffer.actions[k] = from.buffer.actions[k];
-        to.buffer.logp[k] = from.buffer.logp[k];
-        to.buffer.rewards[k] = from.buffer.rewards[k];
-        to.pnl[k] = from.pnl[k];
-        to.alive[k] = from.alive[k];
+      for (let m = 0; m < G; m++) {
+        const k = t * N + src * G + m, j = t * N + dst * G + m;
+        to.buffer.obs.set(from.buffer.obs.subarray(k * D, (k + 1) * D), j * D);
+        to.buffer.maskOffsets.set(from.buffer.maskOffsets.subarray(k * A, (k + 1) * A), j * A);
+        to.buffer.actions[j] = from.buffer.actions[k];
+        to.buffer.logp[j] = from.buffer.logp[k];
+        to.buffer.rewards[j] = from.buffer.rewards[k];
+        to.pnl[j] = from.pnl[k];
+        to.alive[j] = from.alive[k];
       }
     }
-    for (let i = g * G; i < (g + 1) * G; i++) { to.lengths[i] = from.lengths[i]; to.records[i] = from.records[i]; }
-    to.starts[g] = from.starts[g];
+    for (let m = 0; m < G; m++) { to.lengths[dst * G + m] = from.lengths[src * G + m]; to.records[dst * G + m] = from.records[src * G + m]; }
+    to.starts[dst] = from.starts[src];
   }
 
   protected async collectRollout(): Promise<void> {
@@ -182,26 +175,28 @@ export class GrpoTrainer extends OnPolicyRunner {
     const main = this.main;
     await this.play(main);
     const episodes: unknown[] = main.records.filter((r) => r !== null);
-    let scores = this.scores(main);
+    const scores = this.scores(main);
     let passes = 1;
-    const degenerate = (s: (number | null)[]) => groupAdvantages(s, G, hp.scale_rewards);
     if (hp.dynamic_sampling) {
-      for (let r = 0; r < MAX_RESAMPLES && degenerate(scores).zeroStdGroups > 0; r++) {
+      let alike = groupAdvantages(scores, G, hp.scale_rewards).zeroStd;
+      for (let r = 0; r < MAX_RESAMPLES && alike.includes(1); r++) {
         this.spare ??= this.makePass(new RolloutBuffer(T, N, this.env.obsSize, this.env.numActions));
         await this.play(this.spare);
         passes++;
         episodes.push(...this.spare.records.filter((x) => x !== null));
         const spareScores = this.scores(this.spare);
+        const spareAlike = groupAdvantages(spareScores, G, hp.scale_rewards).zeroStd;
         // each group of the batch that scored all alike takes the next group of this pass that did not
         let next = 0;
         for (let g = 0; g < hp.num_windows; g++) {
-          if (degenerate(scores.slice(g * G, (g + 1) * G)).zeroStdGroups === 0) continue;
-          while (next < hp.num_windows && degenerate(spareScores.slice(next * G, (next + 1) * G)).zeroStdGroups > 0) next++;
+          if (!alike[g]) continue;
+          while (next < hp.num_windows && spareAlike[next]) next++;
           if (next >= hp.num_windows) break;
-          this.copyGroup(this.spare, main, g);
+          this.copyGroup(this.spare, next, main, g);
           for (let i = 0; i < G; i++) scores[g * G + i] = spareScores[next * G + i];
           next++;
         }
+        alike = groupAdvantages(scores, G, hp.scale_rewards).zeroStd;
       }
     }
     const adv = groupAdvantages(scores, G, hp.scale_rewards);

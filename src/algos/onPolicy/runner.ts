@@ -112,6 +112,19 @@ export interface RunnerControl {
   progress?(p: { step: number; total: number; update: number; fps: number; secondsLeft: number | null }): void;
 }
 
+/** What every on-policy trainer is made from, beside its hyperparameters. */
+export interface OnPolicyTrainerOptions {
+  env: VecEnv;
+  makeEvalEnv: (copies: number, seed: number) => VecEnv;
+  sink: OnPolicySink;
+  /** A checkpoint to continue from exactly. */
+  resume?: OnPolicyCheckpoint;
+  /** A trained policy to start from (its hidden and logit layers, and its input normalizer). */
+  initialPolicy?: Pick<MlpPolicy, 'layers' | 'normalizer'>;
+  /** How evaluations are made (a walk over the validation segment); without one, episodes on makeEvalEnv. */
+  evaluator?: Evaluator;
+}
+
 export class NonFiniteLossError extends Error {
   constructor(update: number, what: string) {
     super(`training diverged at update ${update}: ${what} is not a finite number (NaN or Infinity); the run stopped and its last good checkpoint is kept`);

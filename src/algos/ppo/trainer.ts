@@ -1,22 +1,12 @@
 // PPO: the on-policy runner with PPO's learner plugged in.
-import type { VecEnv } from '../../core/env/types';
-import { OnPolicyRunner, type Evaluator, type OnPolicyCheckpoint, type OnPolicySink } from '../onPolicy/runner';
-import type { MlpPolicy } from '../spec';
+import { OnPolicyRunner, type OnPolicyCheckpoint, type OnPolicyTrainerOptions } from '../onPolicy/runner';
 import type { PpoHyperparameters } from './hyperparameters';
 import { PpoLearner } from './learner';
 
 export type PpoCheckpoint = OnPolicyCheckpoint;
 
-export interface PpoTrainerOptions {
+export interface PpoTrainerOptions extends OnPolicyTrainerOptions {
   hp: PpoHyperparameters;
-  env: VecEnv;
-  makeEvalEnv: (copies: number, seed: number) => VecEnv;
-  sink: OnPolicySink;
-  resume?: PpoCheckpoint;
-  /** A trained policy to start from (its hidden and logit layers, and its input normalizer). */
-  initialPolicy?: Pick<MlpPolicy, 'layers' | 'normalizer'>;
-  /** How evaluations are made (a walk over the validation segment); without one, episodes on makeEvalEnv. */
-  evaluator?: Evaluator;
 }
 
 export class PpoTrainer extends OnPolicyRunner {
