@@ -98,6 +98,40 @@ export interface DatasetMeta {
   timeZone?: string | null;
   /** Set when deleted: the dataset stays restorable until it is purged. */
   deletedAt?: string | null;
+  /** Counts up by one with every append (1 for a fresh import; absent on datasets stored before revisions existed, read as 1). */
+  revision?: number;
+  /** What made each revision, oldest first (the import, then each append). */
+  history?: DatasetRevision[];
+  /** Set on a dataset the lab generated rather than read from a market: it is marked synthetic wherever it appears. */
+  synthetic?: SyntheticInfo | null;
+}
+
+/** One revision of a dataset: how it came to be and how many rows it then held. */
+export interface DatasetRevision {
+  revision: number;
+  at: string;
+  how: 'import' | 'append' | 'generate';
+  /** Rows the dataset held after this revision. */
+  rows: number;
+  /** Rows this revision added, and rows of its file dropped as exact copies of rows already there. */
+  added: number;
+  dropped: number;
+  fileName: string;
+  sha256?: string;
+}
+
+/** How a synthetic dataset was generated, enough to make it again. */
+export interface SyntheticInfo {
+  generator: string;
+  /** The scenario names it mixes ("uptrend", "range", ...). */
+  scenarios: string[];
+  seed: number;
+  bars: number;
+  interval: string;
+  /** The stored candle dataset its parameters were estimated from, when calibrated. */
+  calibratedFrom?: string | null;
+  /** Every parameter the generator used, by name. */
+  parameters?: Record<string, unknown>;
 }
 
 /** A validated dataset ready to store: metadata plus its columns in `meta.columns` order. */
