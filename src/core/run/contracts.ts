@@ -37,6 +37,17 @@ export interface RunHeader {
   tags: string[];
   dataset_id: string;
   dataset_name: string;
+  /**
+   * The dataset's revision and row count when the run started. A run reads only those rows, resumed
+   * or not, so an append to its dataset never moves its segments. Absent on runs stored before
+   * datasets had revisions (they read the whole dataset).
+   */
+  dataset_revision?: number;
+  dataset_rows?: number;
+  /** Rows [start, end) of the run's training, validation and test segments in its dataset, where it has them. */
+  data_segments?: DataSegments;
+  /** Set when the run's dataset was generated (scenarios), not read from a market. */
+  dataset_synthetic?: boolean;
   backend: BackendName;
   backend_requested: string;
   backend_trials: BackendTrial[];
@@ -44,6 +55,12 @@ export interface RunHeader {
   updated_at: string;
   /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
   deleted_at?: string;
+}
+
+export interface DataSegments {
+  train: [number, number];
+  validation: [number, number] | null;
+  test: [number, number] | null;
 }
 
 /** A run's config as stored: the header and whatever its algorithm adds. */
