@@ -5,7 +5,7 @@
 import { selectBackend } from '../algos/backend';
 import { algorithmSpec } from '../algos/registry';
 import type { AlgorithmSpec, MlpPolicy, Progress, TrainContext, TrainRequest } from '../algos/spec';
-import type { DatasetSource } from '../core/env/spec';
+import { datasetAtRows, type DatasetSource } from '../core/env/spec';
 import type { BackendName, BackendTrial, RunHeader, RunStatus, StoredRun, UpdateRecord, EvaluationRecord } from '../core/run/contracts';
 import { pythonIsoTime, runIdBase } from '../core/run/record';
 import { runLockName } from '../store/locks';
@@ -98,6 +98,9 @@ export class TrainingService {
         data_file: source?.meta.source.fileName ?? req.datasetId, final_metrics: {}, name: req.name?.trim() || runId, tags: [],
         dataset_id: req.datasetId, dataset_name: source?.meta.name ?? '', backend: 'cpu', backend_requested: req.backend, backend_trials: [],
         error: null, updated_at: pythonIsoTime(now),
+        // the rows the run reads, however the dataset grows later
+        ...(source ? { dataset_revision: source.meta.revision ?? 1, dataset_rows: source.meta.rows } : {}),
+        ...(source?.meta.synthetic ? { dataset_synthetic: true } : {}),
       };
       config = spec.newConfig(header, req, { start, datasetKind: source?.meta.kind ?? null }) as StoredRun;
     }
@@ -128,7 +131,8 @@ export class TrainingService {
       dataset: async (id): Promise<DatasetSource> => {
         const source = await repo.dataset(id);
         if (!source) throw new Error('That dataset no longer exists.');
-        return source;
+        const rows = id === config.dataset_id ? config.dataset_rows : undefined;
+        return typeof rows === 'number' ? datasetAtRows(source, rows) : source;
       },
       selectBackend: async (probe) => {
         backendKey = `${spec.id}:${probe.obsSize}x${probe.numActions}:${probe.hidden.join('x')}:${probe.batch}`;

@@ -182,3 +182,108 @@ export async function removeLeftoverChunks(db: LabDb): Promise<string[]> {
   }
   return orphans;
 }
+
+/**
+ * Writes an append in one transaction: the rows go after the dataset's last row (its last chunk
+ * of each column filled up, then new chunks), then its metadata. Refused, writing nothing, when the
+ * dataset changed since the append was planned (another append or a delete came first).
+ */
+export async function appendToDataset(db: LabDb, before: DatasetMeta, plan: { meta: DatasetMeta; columns: Column[]; added: number }): Promise<void> {
+  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+  const chunks = tx.objectStore('chunks');
+  const done = tx.done;
+  done.catch(() => {});
+  try {
+    const current = await tx.objectStore('datasets').get(before.id);
+    if (!current || current.deletedAt) throw new Error(`Dataset "${before.name}" no longer exists; nothing was appended.`);
+    if ((current.revision ?? 1) !== (before.revision ?? 1) || current.rows !== before.rows) {
+      throw new Error(`Dataset "${before.name}" changed while the file was read (now revision ${current.revision ?? 1}); nothing was appended. Append again.`);
+    }
+    const rowsBefore = before.rows, chunkRows = before.chunkRows;
+    const puts: Promise<unknown>[] = [];
+    for (let c = 0; c < before.columns.length && plan.added > 0; c++) {
+      const name = before.columns[c];
+      const col = plan.columns[c];
+      const width = col.type === 'matrix' ? col.width : 1;
+      let from = 0; // appended rows written so far
+      let index = Math.floor(rowsBefore / chunkRows);
+      const filled = rowsBefore - index * chunkRows;
+      if (filled > 0) {
+        // the last chunk is partly filled: it is read and written again with the first new rows
+        const last = await chunks.get([before.id, name, index]);
+        if (!last) throw new Error(`Dataset "${before.name}" is missing a part of column "${name}"; nothing was appended.`);
+        const take = Math.min(chunkRows - filled, plan.added);
+        const merged = newValues(col, filled + take);
+        merged.set(last.values.subarray(0, filled * width) as never, 0);
+        merged.set(chunkValues(col, 0, take) as never, filled * width);
+        puts.push(chunks.put({ datasetId: before.id, column: name, index, values: merged }));
+        from = take;
+        index++;
+      }
+      for (; from < plan.added; index++) {
+        const to = Math.min(plan.added, from + chunkRows);
+        puts.push(chunks.put({ datasetId: before.id, column: name, index, values: chunkValues(col, from, to) }));
+        from = to;
+      }
+    }
+    puts.push(tx.objectStore('datasets').put(plan.meta));
+    await Promise.all(puts);
+    await done;
+  } catch (e) {
+    try { tx.abort(); } catch { /* already finished */ }
+    if (isQuotaError(e) || isQuotaError(tx.error)) {
+      const est = await storageEstimate();
+      throw new StorageFullError(est ? ` (${formatBytes(est.usage)} of ${formatBytes(est.quota)} used)` : '');
+    }
+    throw e;
+  }
+}
+
+function newValues(col: Column, rows: number): StoredChunk['values'] {
+  switch (col.type) {
+    case 'text': return new Int32Array(rows);
+    case 'matrix': return new Float32Array(rows * col.width);
+    default: return new Float64Array(rows);
+  }
+}
+
+/**
+ * Sets cells of existing rows (a trade's outcome arriving after the trade) and the metadata, in one
+ * transaction; refused as appendToDataset is when the dataset changed meanwhile.
+ */
+export async function updateDatasetCells(db: LabDb, before: DatasetMeta, meta: DatasetMeta, cells: { column: string; rows: Int32Array; values: Float64Array }[]): Promise<void> {
+  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+  const chunks = tx.objectStore('chunks');
+  const done = tx.done;
+  done.catch(() => {});
+  try {
+    const current = await tx.objectStore('datasets').get(before.id);
+    if (!current || current.deletedAt) throw new Error(`Dataset "${before.name}" no longer exists; nothing was changed.`);
+    if ((current.revision ?? 1) !== (before.revision ?? 1) || current.rows !== before.rows) {
+      throw new Error(`Dataset "${before.name}" changed while the file was read (now revision ${current.revision ?? 1}); nothing was changed. Try again.`);
+    }
+    const puts: Promise<unknown>[] = [];
+    for (const { column, rows, values } of cells) {
+      const byChunk = new Map<number, number[]>();
+      for (let k = 0; k < rows.length; k++) {
+        const index = Math.floor(rows[k] / before.chunkRows);
+        let list = byChunk.get(index);
+        if (!list) byChunk.set(index, (list = []));
+        list.push(k);
+      }
+      for (const [index, ks] of byChunk) {
+        const chunk = await chunks.get([before.id, column, index]);
+        if (!chunk) throw new Error(`Dataset "${before.name}" is missing a part of column "${column}"; nothing was changed.`);
+        const copy = (chunk.values as Float64Array).slice();
+        for (const k of ks) copy[rows[k] - index * before.chunkRows] = values[k];
+        puts.push(chunks.put({ ...chunk, values: copy }));
+      }
+    }
+    puts.push(tx.objectStore('datasets').put(meta));
+    await Promise.all(puts);
+    await done;
+  } catch (e) {
+    try { tx.abort(); } catch { /* already finished */ }
+    throw e;
+  }
+}

@@ -2,6 +2,7 @@
 // hyperparameters, the seeds of the ensemble and where the samples came from; its final metrics
 // and what it found (evaluation.json); and how a new one is made from a request.
 import type { EvaluationRecord, RunHeader, StoredRun } from '../../core/run/contracts';
+import { datasetLineage } from '../../core/run/record';
 import type { BacktestResult } from '../../core/env/position/backtest';
 import type { ClassifierReport } from '../../core/offline/metrics';
 import { checkSettings } from '../../core/settings';
@@ -78,6 +79,7 @@ export function newBcConfig(header: RunHeader, req: TrainRequest, { datasetKind 
     tags: header.tags,
     dataset_id: header.dataset_id,
     dataset_name: header.dataset_name,
+    ...datasetLineage(header),
     seeds,
     source_kind: datasetKind === 'offline' ? 'offline' : 'teacher',
     samples: 0,

@@ -2,7 +2,7 @@
 // one continued from its latest checkpoint; evaluations on the validation segment (and each of the
 // environment's named configs on the same windows), the best checkpoint chosen there, and one walk
 // of the test segment at the end for the best and the final model.
-import { buildEnvironments } from '../../core/env/build';
+import { buildEnvironments, describeSegments } from '../../core/env/build';
 import { envSpec } from '../../core/env/registry';
 import type { EnvData } from '../../core/env/spec';
 import type { Segment, VecEnv } from '../../core/env/types';
@@ -11,6 +11,7 @@ import type { ActionPolicy } from '../../core/eval/walk';
 import type { CheckpointEnvelope, EpisodeTrajectory, EvaluationRecord, RunHeader, StoredCheckpoint } from '../../core/run/contracts';
 import { barWindowIdOf, windowIdOf, withWindow } from '../../core/run/windows';
 import { isoTime } from '../../core/env/records';
+import { datasetLineage } from '../../core/run/record';
 import type { GreedyPolicy } from '../evaluate';
 import { mlpActingPolicy } from '../mlpPolicy';
 import type { MlpPolicy, TrainContext } from '../spec';
@@ -86,6 +87,7 @@ export function onPolicyConfig<H extends object>(header: RunHeader, o: { algorit
     tags: header.tags,
     dataset_id: header.dataset_id,
     dataset_name: header.dataset_name,
+    ...datasetLineage(header),
     env: o.env,
     env_settings: { env: o.env, ...o.envValues } as EnvSettings,
     preset: o.preset,
@@ -139,6 +141,7 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
   const spec = envSpec(config.env);
   const data = await spec.load(await ctx.dataset(config.dataset_id));
   const envs = buildEnvironments(spec, data, config.env_settings, { copies: config.n_envs, seed: config.seed, maxSteps: config.max_steps });
+  config.data_segments = describeSegments(envs.segments, data.time);
   // the model is chosen on the validation segment; the test segment is walked once, at the end
   // seed 004's windows episodes are filed under (runs stored before these settings: one hour)
   const windowHours = typeof envs.settings.window_hours === 'number' ? envs.settings.window_hours : 1;

@@ -80,8 +80,9 @@ export function inferCellType(values: string[], name = '', format: NumberFormat 
   // A column named like a price or a time is one if any of its cells is.
   const role = roleOfName(name);
   const mostly = (k: number) => k >= present * 0.8;
-  if (role === 'time' ? times === 0 && mostly(numbers) : mostly(numbers) || (role !== undefined && numbers > 0 && !TEXT_ROLES.has(role))) return { type: 'number', dayFirst };
-  if (times > 0 && (mostly(times + numbers) || role === 'time')) return { type: 'time', dayFirst };
+  const timeRole = role !== undefined && TIME_ROLES.has(role);
+  if (timeRole ? times === 0 && mostly(numbers) : mostly(numbers) || (role !== undefined && numbers > 0 && !TEXT_ROLES.has(role) && !ANY_TYPE_ROLES.has(role))) return { type: 'number', dayFirst };
+  if (times > 0 && (mostly(times + numbers) || timeRole)) return { type: 'time', dayFirst };
   return { type: 'text', dayFirst };
 }
 
@@ -137,9 +138,22 @@ export const ROLE_ALIASES: Record<string, string[]> = {
   short_funding_rate: ['short_funding_rate'],
   fund_apr: ['fund_apr', 'funding_apr', 'apr'],
   volume_24h: ['volume_24h', '24h_volume'],
+  // trades and their outcomes (seed 003's trade collector)
+  trade_id: ['trade_id', 'tradeid', 'id', 'trade', 'signal_id', 'order_id'],
+  exit_time: ['exit_time', 'exittime', 'close_time', 'closed_at', 'exit_timestamp', 'exit_date'],
+  exit_price: ['exit_price', 'exitprice', 'exit_px'],
+  pnl: ['pnl', 'profit', 'realized_pnl', 'realised_pnl', 'profit_abs', 'pnl_usd'],
+  win: ['win', 'is_win', 'iswin', 'won'],
+  holding_minutes: ['holding_minutes', 'holding_time', 'holdingtime', 'hold_minutes', 'duration_minutes', 'holding_time_minutes'],
 };
 
 const TEXT_ROLES = new Set(['symbol', 'side', 'long_exchange', 'short_exchange']);
+/** Roles whose column may hold numbers or text (a trade id: 1042 or "T-1042"). */
+export const ANY_TYPE_ROLES = new Set(['trade_id']);
+/** Roles that hold times (epoch numbers or dates). */
+export const TIME_ROLES = new Set(['time', 'exit_time']);
+/** A trade's outcome, filled when it closes: a trades dataset with trade ids always has these columns. */
+export const TRADE_OUTCOME_ROLES = ['exit_time', 'exit_price', 'pnl', 'win', 'holding_minutes'] as const;
 
 /** The role a column name is an alias of, if any. */
 export function roleOfName(name: string): string | undefined {
@@ -157,7 +171,7 @@ export const REQUIRED_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> =
 };
 export const OPTIONAL_ROLES: Record<Exclude<DatasetKind, 'offline'>, string[]> = {
   candles: ['volume'],
-  trades: [],
+  trades: ['trade_id', 'symbol', ...TRADE_OUTCOME_ROLES],
   funding: ['fund_apr', 'volume_24h'],
   series: [],
 };
@@ -170,7 +184,7 @@ function findRole(role: string, normalized: string[], taken: Set<number>, column
     const idx = normalized.findIndex((n, i) => n === alias && !taken.has(i));
     if (idx < 0) continue;
     const t = columns[idx].type;
-    if (!(role === 'time' ? t === 'time' || t === 'number' : TEXT_ROLES.has(role) ? t === 'text' : t === 'number')) continue;
+    if (!(TIME_ROLES.has(role) ? t === 'time' || t === 'number' : ANY_TYPE_ROLES.has(role) ? t !== 'matrix' : TEXT_ROLES.has(role) ? t === 'text' : t === 'number')) continue;
     // a volume of zeros (MetaTrader's <VOL> for forex) gives way to one with values (its <TICKVOL>)
     if (role === 'volume' && allZero(columns[idx])) { if (zeros < 0) zeros = idx; continue; }
     return idx;

@@ -2,7 +2,7 @@
 // Refuses what cannot be used (naming file, row, column); reports and repairs the rest.
 
 import { DataError, quoteCell } from './errors';
-import { OPTIONAL_ROLES, REQUIRED_ROLES } from './columns';
+import { ANY_TYPE_ROLES, OPTIONAL_ROLES, REQUIRED_ROLES, TRADE_OUTCOME_ROLES } from './columns';
 import { EPOCH_UNIT_TO_MS, epochUnitOf, intervalLabel, isoTime } from './time';
 import type { Column, ColumnMapping, ColumnStats, Dataset, DatasetMeta, FileFormat, Issue, Table } from './types';
 
@@ -15,7 +15,8 @@ export interface SourceInfo {
   sha256: string;
 }
 
-function columnStats(name: string, col: Column): ColumnStats {
+/** A column's min, max, mean and count of missing values (distinct values for text). */
+export function columnStats(name: string, col: Column): ColumnStats {
   if (col.type === 'text') {
     return { name, type: col.type, min: NaN, max: NaN, mean: NaN, nanCount: 0, distinct: col.dictionary.length };
   }
@@ -106,6 +107,34 @@ function isExcelSerialDays(values: Float64Array): boolean {
   return any;
 }
 
+/**
+ * A trades dataset with trade ids keeps each trade's outcome beside it (seed 003's collector):
+ * the outcome columns the file lacks are added empty, in role order after the roles it has, and
+ * rows of outcomes arriving later fill them.
+ */
+function addTradeOutcomeColumns(storedNames: string[], columns: Column[], roles: Record<string, string>, rows: number): void {
+  for (const role of TRADE_OUTCOME_ROLES) {
+    if (roles[role]) continue;
+    const at = storedNames.findIndex((n, i) => i > 0 && !(n in roles));
+    const insert = at < 0 ? storedNames.length : at;
+    storedNames.splice(insert, 0, role);
+    columns.splice(insert, 0, role === 'exit_time' ? { type: 'time', values: new Float64Array(rows).fill(NaN) } : { type: 'number', values: new Float64Array(rows).fill(NaN) });
+    roles[role] = role;
+  }
+}
+
+/** Exit times as epoch milliseconds when the file wrote them as epoch numbers (in whatever unit). */
+function exitTimesInMs(col: Column): Column {
+  if (col.type !== 'number') return col;
+  let first = NaN;
+  for (let i = 0; i < col.values.length && first !== first; i++) if (Number.isFinite(col.values[i])) first = col.values[i];
+  if (first !== first) return { type: 'time', values: col.values };
+  const scale = EPOCH_UNIT_TO_MS[epochUnitOf(first)];
+  const ms = new Float64Array(col.values.length);
+  for (let i = 0; i < ms.length; i++) ms[i] = col.values[i] * scale;
+  return { type: 'time', values: ms };
+}
+
 export function buildDataset(table: Table, mapping: ColumnMapping, source: SourceInfo): Dataset {
   const { fileName } = table;
   const issues: Issue[] = (table.notes ?? []).map((message) => ({ level: 'info', message }));
@@ -135,10 +164,13 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
   if (missing.length) {
     throw new DataError(fileName, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} for ${kind} (found: ${table.names.join(', ')})`);
   }
+  // an optional role the mapping names but this file lacks (an append of a file without volumes) is left out
+  const present = (role: string) => !!mapping.roles[role] && indexOf(mapping.roles[role]) >= 0;
   for (const role of [...required, ...optional]) {
     const name = mapping.roles[role];
-    if (!name) continue;
+    if (!present(role)) continue;
     const col = table.columns[indexOf(name)];
+    if (ANY_TYPE_ROLES.has(role)) continue;
     const textRole = role === 'symbol' || role === 'side' || role.endsWith('_exchange');
     if (textRole !== (col.type === 'text')) {
       throw new DataError(fileName, `column chosen as ${role} holds ${col.type === 'text' ? 'text' : 'numbers'}, ${textRole ? 'text' : 'numbers'} expected`, { column: name });
@@ -146,7 +178,7 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
   }
 
   // Stored order: roles first (in role order), then every other column as an extra feature.
-  const roleNames = [...required, ...optional].filter((r) => mapping.roles[r]);
+  const roleNames = [...required, ...optional].filter(present);
   const usedSource = new Set(roleNames.map((r) => mapping.roles[r]));
   const storedNames: string[] = [];
   const sourceIndex: number[] = [];
@@ -191,6 +223,8 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
     if (!Number.isFinite(time[i])) throw new DataError(fileName, 'the time is missing', { where: where(i), column: sourceName(0) });
   }
   columns[0] = { type: 'time', values: time };
+  const exitTime = storedNames.indexOf('exit_time');
+  if (exitTime > 0) columns[exitTime] = exitTimesInMs(columns[exitTime]);
 
   // Order: sort by time if needed (stable), remembering each row's source row for messages.
   let order: Int32Array | null = null;
@@ -317,7 +351,11 @@ export function buildDataset(table: Table, mapping: ColumnMapping, source: Sourc
       }
     }
   }
-  return { meta: makeMeta({ ...table, rowCount: rows }, mapping, source, columns, storedNames, issues, intervalMs, undefined, roles), columns };
+  if (kind === 'trades' && roles.trade_id) addTradeOutcomeColumns(storedNames, columns, roles, rows);
+  const finalOrder = order;
+  const meta = makeMeta({ ...table, rowCount: rows }, mapping, source, columns, storedNames, issues, intervalMs, undefined, roles);
+  meta.history![0].dropped = n - rows;
+  return { meta, columns, rowWhere: (i) => where(finalOrder ? finalOrder[i] : i) };
 }
 
 function makeMeta(
@@ -334,6 +372,7 @@ function makeMeta(
   const time = mapping.kind === 'offline' ? null : numbers(columns[0]);
   const dictionaries: Record<string, string[]> = {};
   columns.forEach((c, i) => { if (c.type === 'text') dictionaries[names[i]] = c.dictionary; });
+  const createdAt = new Date().toISOString();
   return {
     id: crypto.randomUUID(),
     name: table.fileName.replace(/\.[^.]+$/, ''),
@@ -350,9 +389,12 @@ function makeMeta(
     stats: columns.map((c, i) => columnStats(names[i], c)),
     issues,
     chunkRows: CHUNK_ROWS,
-    createdAt: new Date().toISOString(),
+    createdAt,
     widths,
     dictionaries,
     deletedAt: null,
+    mapping: { kind: mapping.kind, roles: { ...mapping.roles } },
+    revision: 1,
+    history: [{ revision: 1, at: createdAt, how: 'import', rows: table.rowCount, added: table.rowCount, dropped: 0, fileName: source.fileName, sha256: source.sha256 }],
   };
 }

@@ -98,6 +98,8 @@ export interface DatasetMeta {
   timeZone?: string | null;
   /** Set when deleted: the dataset stays restorable until it is purged. */
   deletedAt?: string | null;
+  /** The column mapping the import used (source column names by role), reused by appends. Absent on older datasets. */
+  mapping?: ColumnMapping;
   /** Counts up by one with every append (1 for a fresh import; absent on datasets stored before revisions existed, read as 1). */
   revision?: number;
   /** What made each revision, oldest first (the import, then each append). */
@@ -110,12 +112,15 @@ export interface DatasetMeta {
 export interface DatasetRevision {
   revision: number;
   at: string;
-  how: 'import' | 'append' | 'generate';
+  /** An import, an append of rows, a file of trade outcomes completing trades, or generated data. */
+  how: 'import' | 'append' | 'outcomes' | 'generate';
   /** Rows the dataset held after this revision. */
   rows: number;
   /** Rows this revision added, and rows of its file dropped as exact copies of rows already there. */
   added: number;
   dropped: number;
+  /** Trades whose outcome this revision recorded (an outcomes file). */
+  completed?: number;
   fileName: string;
   sha256?: string;
 }
@@ -138,6 +143,8 @@ export interface SyntheticInfo {
 export interface Dataset {
   meta: DatasetMeta;
   columns: Column[];
+  /** Where a stored row came from in its file ("line 17"), after sorting and dropped duplicates; not stored. */
+  rowWhere?: (row: number) => string;
 }
 
 /** Role assignment chosen by detection or by the person in the column-mapping step. */

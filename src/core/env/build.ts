@@ -5,6 +5,8 @@
 import { defaultsOf, type SettingSpec, type SettingValues } from '../settings';
 import type { EnvData, EnvSpec } from './spec';
 import { splitSegments, type Segment, type Segments, type VecEnv } from './types';
+import type { DataSegments } from '../run/contracts';
+import { intervalLabel } from '../data/time';
 
 /** Every environment's segment settings: the shares of the rows, at the end, held out. */
 export const SEGMENT_SETTINGS: readonly SettingSpec[] = [
@@ -80,5 +82,21 @@ export function buildEnvironments(spec: EnvSpec, data: EnvData, values: Record<s
     settings,
     makeWalkEnv: (segment, copies, steps) => make(segment, copies, 1, false, steps),
     episodeSteps: maxSteps,
+  };
+}
+
+/** A run's segments as its config records them: rows (steps of the data's interval) and their first and last times. */
+export function describeSegments(segments: Segments, time: Float64Array): DataSegments {
+  const spacing = time.length > 1 ? time[1] - time[0] : NaN;
+  const unit = Number.isFinite(spacing) && spacing > 0 ? `${intervalLabel(spacing)} steps` : 'steps';
+  const rows = (s: Segment | null): [number, number] | null => (s ? [s.start, s.end] : null);
+  const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : '');
+  const times = (s: Segment | null): [string, string] | null => (s ? [iso(time[s.start]), iso(time[Math.max(s.start, s.end - 1)])] : null);
+  return {
+    unit,
+    train: rows(segments.train)!,
+    validation: rows(segments.validation),
+    test: rows(segments.test),
+    times: { train: times(segments.train)!, validation: times(segments.validation), test: times(segments.test) },
   };
 }

@@ -13,6 +13,25 @@ export interface DatasetSource {
   column(name: string): Promise<Column | null>;
 }
 
+/**
+ * A dataset as it was at `rows` rows: a run reads the rows its dataset had when it started, so an
+ * append since never moves its segments (rows are only ever added at the end).
+ */
+export function datasetAtRows(source: DatasetSource, rows: number): DatasetSource {
+  if (rows >= source.meta.rows) return source;
+  const meta = { ...source.meta, rows };
+  return {
+    meta,
+    column: async (name) => {
+      const col = await source.column(name);
+      if (!col) return null;
+      if (col.type === 'text') return { ...col, codes: col.codes.subarray(0, rows) };
+      if (col.type === 'matrix') return { ...col, values: col.values.subarray(0, rows * col.width) };
+      return { ...col, values: col.values.subarray(0, rows) } as typeof col;
+    },
+  };
+}
+
 /** What every environment's data tells the training set-up: its rows, the first usable one, and their times. */
 export interface EnvData {
   rows: number;

@@ -57,10 +57,17 @@ export interface RunHeader {
   deleted_at?: string;
 }
 
+/**
+ * Where a run's segments lie: rows [start, end) of its environment's data (a candle environment's
+ * bars, funding arbitrage's hours; a behavior-cloning run's samples) and the first and last time of
+ * each (ISO, UTC), so a person, a model card or a later revision of the dataset can find them.
+ */
 export interface DataSegments {
+  unit: string;
   train: [number, number];
   validation: [number, number] | null;
   test: [number, number] | null;
+  times?: { train: [string, string]; validation: [string, string] | null; test: [string, string] | null };
 }
 
 /** A run's config as stored: the header and whatever its algorithm adds. */

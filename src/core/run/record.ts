@@ -1,5 +1,6 @@
 // Naming in a run's record: run ids (seed 000's run_YYYYMMDD_HHMMSS) and checkpoint folders.
 // The shapes themselves are in contracts.ts.
+import type { RunHeader } from './contracts';
 export { pythonIsoTime } from '../clock';
 
 /** run_YYYYMMDD_HHMMSS in local time; `taken` ids get a _2, _3... suffix. */
@@ -42,4 +43,13 @@ export function checkpointNameOfDir(dir: string): string | null {
   const member = /^checkpoints\/seed_(-?\d+)\/(best|final)_model$/.exec(dir);
   if (member) return `seed_${member[1]}_${member[2]}`;
   return null;
+}
+
+/** The header's account of its dataset beyond its id and name (revision, rows, synthetic), for a new run's config. */
+export function datasetLineage(header: RunHeader): Pick<RunHeader, 'dataset_revision' | 'dataset_rows' | 'dataset_synthetic'> {
+  const out: Pick<RunHeader, 'dataset_revision' | 'dataset_rows' | 'dataset_synthetic'> = {};
+  if (header.dataset_revision !== undefined) out.dataset_revision = header.dataset_revision;
+  if (header.dataset_rows !== undefined) out.dataset_rows = header.dataset_rows;
+  if (header.dataset_synthetic) out.dataset_synthetic = true;
+  return out;
 }
