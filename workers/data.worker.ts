@@ -3,8 +3,9 @@ import * as Comlink from 'comlink';
 import { importFile } from '../src/services/dataImport';
 import { makeTeacherDataset } from '../src/services/offlineData';
 import { buildOpportunitiesDataset, describeFundingDatasets } from '../src/services/fundingData';
+import { appendFile } from '../src/services/dataAppend';
 
-const api = { importFile, makeTeacherDataset, describeFundingDatasets, buildOpportunitiesDataset };
+const api = { importFile, makeTeacherDataset, describeFundingDatasets, buildOpportunitiesDataset, appendFile };
 
 export type DataWorkerApi = typeof api;
 

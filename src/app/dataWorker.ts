@@ -4,6 +4,7 @@ import dataWorkerUrl from '../../workers/data.worker.ts?worker&url';
 import { spawnWorker } from './spawnWorker';
 import type { DataWorkerApi } from '../../workers/data.worker';
 import type { ImportProgress, ImportResult } from '../services/dataImport';
+import type { AppendProgress, AppendResult } from '../services/dataAppend';
 import type { ColumnMapping } from '../core/data/types';
 
 let worker: Worker | null = null;
@@ -40,6 +41,18 @@ export async function importInWorker(
     crashed.push(reject);
     remote
       .importFile(file, options, Comlink.proxy(onProgress))
+      .then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))))
+      .finally(() => { crashed = crashed.filter((r) => r !== reject); });
+  });
+}
+
+/** Appends a file to a stored dataset (or completes its trades with an outcomes file), in the worker. */
+export async function appendInWorker(datasetId: string, file: File, onProgress: AppendProgress, timeZone?: string): Promise<AppendResult> {
+  const remote = start();
+  return new Promise<AppendResult>((resolve, reject) => {
+    crashed.push(reject);
+    remote
+      .appendFile(datasetId, file, timeZone ? { timeZone } : {}, Comlink.proxy(onProgress))
       .then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))))
       .finally(() => { crashed = crashed.filter((r) => r !== reject); });
   });

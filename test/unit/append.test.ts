@@ -135,3 +135,13 @@ describe('funding opportunities', () => {
     expect(r).toMatchObject({ added: 2, dropped: 1 });
   });
 });
+
+describe('a win rate\'s interval', () => {
+  it('is the Wilson score interval', async () => {
+    const { wilsonInterval } = await import('../../src/core/eval/stats');
+    const w = wilsonInterval(7, 10);
+    expect(w.low).toBeCloseTo(0.396778, 5);
+    expect(w.high).toBeCloseTo(0.892209, 5);
+    expect(wilsonInterval(0, 5)).toEqual({ low: 0, high: expect.closeTo(0.434482, 5) });
+  });
+});

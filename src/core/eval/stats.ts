@@ -50,3 +50,12 @@ export function intervalCell(i: Interval, digits = 2, unit = ''): string {
   const f = (v: number) => v.toFixed(digits);
   return i.low === null || i.high === null ? `${f(i.mean)}${unit}` : `${f(i.mean)} [${f(i.low)}, ${f(i.high)}]${unit}`;
 }
+
+/** The 95 % Wilson score interval of a proportion (k of n): honest at small n and near 0 or 1, unlike ± 1.96·√(p(1−p)/n). */
+export function wilsonInterval(k: number, n: number): { low: number; high: number } {
+  if (n <= 0) return { low: 0, high: 1 };
+  const z = 1.959963984540054, p = k / n, z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
