@@ -3,6 +3,7 @@
 // member, report and run-folder format, and the PolicyNet it gives for fine-tuning. Its
 // TensorFlow.js half (runtime.ts) loads only where it trains.
 import type { EvaluationRecord } from '../../core/run/contracts';
+import { dataRevisionText } from '../../core/run/report';
 import type { AlgorithmSpec } from '../spec';
 import { BC_ID, isBcRun, newBcConfig, type BcRunConfig } from './config';
 import { BC_ACTION_NAMES } from './envelope';
@@ -53,7 +54,7 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
     ],
   },
   facts: (c) => [
-    { label: 'Data', value: `${c.dataset_name || c.data_file}: ${c.samples.toLocaleString('en-US')} ${c.source_kind === 'teacher' ? 'samples labelled by the teacher ensemble' : 'offline samples'} · behavior cloning on ${c.backend}` },
+    { label: 'Data', value: `${c.dataset_name || c.data_file}${dataRevisionText(c).replace(/\*\*/g, '')}: ${c.samples.toLocaleString('en-US')} ${c.source_kind === 'teacher' ? 'samples labelled by the teacher ensemble' : 'offline samples'} · behavior cloning on ${c.backend}` },
     { label: 'PolicyNet', value: `${c.state_width} → ${Array(c.num_layers).fill(c.hidden_dim).join(' → ')} → 3 + 1 · dropout ${c.dropout} · ${c.optimizer} lr ${c.learning_rate} · ${c.seeds.length > 1 ? `ensemble of seeds ${c.seeds.join(', ')}` : `seed ${c.seeds[0]}`}` },
     { label: 'Progress', value: `${c.progress_epochs} epochs of at most ${c.max_epochs * c.seeds.length}` },
     { label: 'Final metrics', value: `best epoch ${c.final_metrics.best_epoch ?? '—'} · best validation loss ${c.final_metrics.best_val_loss?.toFixed(4) ?? '—'} · accuracy ${c.final_metrics.val_acc === null ? '—' : `${(100 * c.final_metrics.val_acc).toFixed(1)} %`} · macro F1 ${c.final_metrics.macro_f1?.toFixed(3) ?? '—'}` },

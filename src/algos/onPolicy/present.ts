@@ -1,6 +1,7 @@
 // What the run browser and the command line show of an on-policy run (PPO's, GRPO's): its list
 // columns, the figures compare sets side by side, its facts, and the lines the command line ends on.
 import { intervalText } from '../../core/eval/stats';
+import { dataRevisionText } from '../../core/run/report';
 import { findEnv } from '../../core/env/registry';
 import type { RunHeader, StoredCheckpoint, StoredRun } from '../../core/run/contracts';
 import type { AlgorithmSpec, MlpPolicy } from '../spec';
@@ -31,7 +32,7 @@ export function onPolicyPresentation<C extends OnPolicyRunConfig & { select_best
       charts: [{ title: 'rollout/ep_rew_mean', key: 'rollout/ep_rew_mean' }, ...compareCharts],
     },
     facts: (c, counts) => [
-      { label: 'Environment', value: `${c.env} on ${c.dataset_name || c.data_file} · ${title} on ${c.backend}` },
+      { label: 'Environment', value: `${c.env} on ${c.dataset_name || c.data_file}${dataRevisionText(c).replace(/\*\*/g, '')} · ${title} on ${c.backend}` },
       { label: 'Progress', value: `${c.progress_timesteps.toLocaleString('en-US')} / ${c.total_timesteps.toLocaleString('en-US')} steps · ${counts.episodes.toLocaleString('en-US')} episodes · ${counts.updates} updates` },
       { label: 'Final metrics', value: `mean reward ${fixed(c.final_metrics.mean_reward)} · last 100 ${fixed(c.final_metrics.final_100_mean)} · best validation reward ${fixed(c.final_metrics.best_eval_mean_reward)}${c.final_metrics.best_eval_net_pnl_pct != null ? ` · best checkpoint's validation net P&L ${fixed(c.final_metrics.best_eval_net_pnl_pct)} % per window` : ''}` },
       ...(c.final_metrics.test_net_pnl_pct != null ? [{ label: 'Test segment', value: `best model net P&L ${fixed(c.final_metrics.test_net_pnl_pct)} % per window (95 % ${fixed(c.final_metrics.test_net_pnl_low)} to ${fixed(c.final_metrics.test_net_pnl_high)}) · ${c.final_metrics.test_buy_and_hold_pct == null ? 'no buy-and-hold in this market' : `buy and hold ${fixed(c.final_metrics.test_buy_and_hold_pct)} %`} · ${c.final_metrics.verdict ?? ''}` }] : []),

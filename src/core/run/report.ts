@@ -73,7 +73,7 @@ export function sectionsMarkdown(sections: readonly ReportSection[]): string[] {
 
 export function reportMarkdown(r: ReportInput): string {
   const { config } = r;
-  const lines: string[] = [`# ${md(String(config.name))}`, '', `Run ${md(config.run_id)} · ${md(r.description)} · data ${md(String(config.data_file))} · backend ${md(String(config.backend))} · status **${md(config.status)}**`, ''];
+  const lines: string[] = [`# ${md(String(config.name))}`, '', `Run ${md(config.run_id)} · ${md(r.description)} · data ${md(String(config.data_file))}${dataRevisionText(config)} · backend ${md(String(config.backend))} · status **${md(config.status)}**`, ''];
   if (config.error) lines.push(`> ${md(String(config.error))}`, '');
   lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
   for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${md(k)} | ${md(text(v))} |`);
@@ -87,4 +87,13 @@ export function reportMarkdown(r: ReportInput): string {
     for (const c of r.charts) if (c.png.startsWith('data:image/png;base64,')) lines.push(`### ${md(c.title)}`, '', `![${md(c.title)}](${c.png})`, '');
   }
   return lines.join('\n') + '\n';
+}
+
+/** What the report's first line adds about the data: its revision and rows, and that it was generated where it was. */
+export function dataRevisionText(config: { dataset_revision?: number; dataset_rows?: number; dataset_synthetic?: boolean }): string {
+  const parts: string[] = [];
+  if (config.dataset_revision !== undefined) parts.push(`revision ${config.dataset_revision}`);
+  if (config.dataset_rows !== undefined) parts.push(`${config.dataset_rows.toLocaleString('en-US')} rows`);
+  const text = parts.length ? ` (${parts.join(', ')})` : '';
+  return config.dataset_synthetic ? `${text} · **synthetic data** (generated scenarios, not a market)` : text;
 }
