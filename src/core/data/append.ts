@@ -54,12 +54,6 @@ export function lowerBound(values: Float64Array, x: number): number {
   return lo;
 }
 
-/** The row where the existing rows a file could repeat begin: the first at or after the file's first time. */
-export function tailStartFor(meta: DatasetMeta, existingTime: Float64Array | null, incoming: Dataset): number {
-  if (meta.kind === 'offline' || !existingTime || incoming.meta.rows === 0) return meta.rows;
-  return lowerBound(existingTime, (incoming.columns[0] as { values: Float64Array }).values[0]);
-}
-
 function cellText(col: Column, i: number): string {
   if (col.type === 'text') return col.dictionary[col.codes[i]] ?? '';
   if (col.type === 'time') return isoTime(col.values[i]);
