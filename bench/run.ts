@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   bc: async () => (await import('./bc')).run(),
   funding: async () => (await import('./funding')).run(),
   grpo: async () => (await import('./grpo')).run(),
+  pipeline: async () => (await import('./pipeline')).run(),
 };
 
 const benchName = process.argv[2];

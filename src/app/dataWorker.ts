@@ -5,6 +5,7 @@ import { spawnWorker } from './spawnWorker';
 import type { DataWorkerApi } from '../../workers/data.worker';
 import type { ImportProgress, ImportResult } from '../services/dataImport';
 import type { AppendProgress, AppendResult } from '../services/dataAppend';
+import type { ScenarioGenerationRequest, ScenarioProgress } from '../services/scenarioData';
 import type { ColumnMapping } from '../core/data/types';
 
 let worker: Worker | null = null;
@@ -65,3 +66,4 @@ export async function makeTeacherDatasetInWorker(datasetId: string) {
 export const describeFundingInWorker = (ids: string[], venues: Record<string, string>) => start().describeFundingDatasets(ids, venues);
 export const buildOpportunitiesInWorker = (funding: { id: string; venue?: string }[], prices: { symbol: string; id: string }[], name: string) =>
   start().buildOpportunitiesDataset(funding, prices, name);
+export const generateScenariosInWorker = (request: ScenarioGenerationRequest, onProgress: ScenarioProgress) => start().generateScenarioDataset(request, Comlink.proxy(onProgress));
