@@ -6,13 +6,16 @@
 //   (median of RUNS; goal under 1 s);
 // - scenarios in Chromium: the same 1,000,000 bars generated and stored through the built site's
 //   Data view and data worker (Generate → worker generates, validates, stores in one transaction →
-//   dataset listed), each run in a fresh browser context (goal: listed under 3 s).
+//   dataset listed), each run in a fresh browser context (goal: listed under 3 s);
+// - an append of 100,000 rows to a stored 1,000,000-row dataset through the Data view (goal: listed
+//   under 1 s, no main-thread task over 100 ms; bench/pipelineAppend.ts).
 import { execSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { SCENARIO_NAMES } from '../src/core/scenarios/catalogue';
 import { generateScenarios } from '../src/core/scenarios/generate';
 import { defaultMarket } from '../src/core/scenarios/market';
 import { launchChromium, serveDist } from '../test/support/site';
+import { appendBench } from './pipelineAppend';
 
 const BARS = 1_000_000;
 const RUNS = 3;
@@ -95,7 +98,8 @@ export async function run() {
   const browser = await launchChromium();
   try {
     const store = await scenarioStoreBench(browser, site.url);
-    return { bench: 'pipeline', ...generate, ...store, bars: BARS, runs: RUNS };
+    const append = await appendBench(browser, site.url);
+    return { bench: 'pipeline', ...generate, ...store, ...append, bars: BARS, runs: RUNS };
   } finally {
     await browser.close();
     await site.close();
