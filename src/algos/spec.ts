@@ -13,6 +13,7 @@ import type { RunFormat } from '../core/run/format';
 import type { ReportSection } from '../core/run/report';
 import type { SettingSpec, SettingValues } from '../core/settings';
 import type { NormalizerState } from '../core/normalizer';
+import type { OnnxPolicy } from '../core/onnx/policy';
 
 /** What a person asks to train: the Train form's state, or the command line's flags. */
 export interface TrainRequest {
@@ -213,6 +214,8 @@ export interface AlgorithmSpec<Config extends RunHeader = StoredRun> {
   /** What the run found, as report sections (the run page, the markdown report). */
   report(records: Pick<RunRecords, 'config' | 'evaluations' | 'updates'>): ReportSection[];
   format: RunFormat;
+  /** A checkpoint's policy as plain weights, for its ONNX model (onnxExport.ts). Pure: no TensorFlow.js. */
+  onnxPolicy(c: CheckpointEnvelope, config: Config): OnnxPolicy;
   runtime(): Promise<AlgorithmRuntime<Config>>;
 }
 

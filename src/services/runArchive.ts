@@ -1,5 +1,6 @@
 // Exporting and importing runs (zips in seed 000's layout), inside the training worker: it has
 // TensorFlow.js for the model files, and zipping a large run would stall the page.
+import { exportOnnx } from '../algos/onnxExport';
 import { algorithmSpec, RUN_FORMATS } from '../algos/registry';
 import { detailedEpisodesJsonl, runFiles, zipRun } from '../core/run/exportRun';
 import { importRunZip } from '../core/run/importRun';
@@ -7,11 +8,17 @@ import type { RunRecords } from '../core/run/contracts';
 import type { LabDb } from '../store/db';
 import { runEpisodes, runRecords, storeImportedRun } from '../store/runs';
 
-/** Every file of a run's folder, with its algorithm's format and model files (a backend must be started). */
+/**
+ * Every file of a run's folder, with its algorithm's format and model files (a backend must be
+ * started for model.json; model.onnx is written from the stored weights alone).
+ */
 export async function runFolderFiles(records: RunRecords): Promise<Record<string, Uint8Array>> {
   const spec = algorithmSpec(records.config.algorithm);
   const runtime = await spec.runtime();
-  return runFiles(records, spec.format, (c) => runtime.modelFiles(c.checkpoint, records.config));
+  return runFiles(records, spec.format, async (c) => ({
+    ...(await runtime.modelFiles(c.checkpoint, records.config)),
+    onnx: exportOnnx(records.config, c.checkpoint).bytes,
+  }));
 }
 
 /** The run as a zip in seed 000's layout. */

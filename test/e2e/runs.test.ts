@@ -73,6 +73,8 @@ describe('Runs section', () => {
     expect(download.suggestedFilename()).toBe(`${runId}.zip`);
     for (const f of ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', 'checkpoints/final_model/model.json', 'checkpoints/final_model/weights.bin']) expect(files).toContain(`${runId}/${f}`);
     expect(files.some((f) => f.startsWith(`${runId}/tensorboard/events.out.tfevents.`))).toBe(true);
+    // every checkpoint folder has its ONNX model beside the LayersModel (the import below takes the zip as it is)
+    expect(files.filter((f) => f.endsWith('/model.onnx')).map((f) => f.replace(/model\.onnx$/, ''))).toEqual(files.filter((f) => f.endsWith('/model.json')).map((f) => f.replace(/model\.json$/, '')));
     original = await dump(page);
 
     // the markdown report: config table, final metrics, charts as images

@@ -1,6 +1,7 @@
 // Runs exported by the lab before the registry redesign (test/fixtures/runs/, made by main at
 // schema version 3) still import record for record: imported, or loaded into a version 3 browser
-// database and upgraded, they export again as exactly the files they came in.
+// database and upgraded, they export again as exactly the files they came in (and, since the ONNX
+// export, a model.onnx beside each model.json).
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { resolve } from 'node:path';
 import { unzipSync } from 'fflate';
 import { openDB } from 'idb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { onnxModelProblem } from '../../src/core/onnx/check';
 import { float32FromBase64 } from '../../src/core/run/format';
 import { openLabDb } from '../../src/store/db';
 import { runRecords } from '../../src/store/runs';
@@ -30,7 +32,15 @@ const modelJson = (bytes: Uint8Array) => {
   return json;
 };
 
-function expectSameFiles(actual: Record<string, Uint8Array>, expected: Record<string, Uint8Array>) {
+/**
+ * The export holds the zip's files, each as it was, and one thing these zips predate: a model.onnx
+ * beside every model.json (an ONNX model, written from the checkpoint's weights).
+ */
+function expectSameFiles(exported: Record<string, Uint8Array>, expected: Record<string, Uint8Array>) {
+  const onnx = Object.keys(exported).filter((path) => path.endsWith('/model.onnx'));
+  expect(onnx.sort()).toEqual(Object.keys(expected).filter((path) => path.endsWith('/model.json')).map((path) => path.replace(/model\.json$/, 'model.onnx')).sort());
+  for (const path of onnx) expect(onnxModelProblem(exported[path]), path).toBeNull();
+  const actual = Object.fromEntries(Object.entries(exported).filter(([path]) => !path.endsWith('/model.onnx')));
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
   for (const [path, bytes] of Object.entries(expected)) {
     if (path.endsWith('/model.json')) expect(modelJson(actual[path]), path).toEqual(modelJson(bytes));

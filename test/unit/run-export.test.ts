@@ -19,6 +19,7 @@ import {
   type RunRecords,
 } from '../../src/core/run/exportRun';
 import { importRunZip as importZip, jsonErrorOffset, type ImportOptions } from '../../src/core/run/importRun';
+import { policyOnnx } from '../../src/core/onnx/policy';
 
 /** The run folder of a PPO run, and a zip read back with every algorithm's format, as the lab does. */
 const runFiles = (records: RunRecords, modelFiles: (c: StoredCheckpoint) => Promise<ModelFiles>) => runFolderFiles(records, PPO.format, modelFiles);
@@ -499,6 +500,33 @@ describe('run import', () => {
     expect(jsonErrorOffset('[1, 2, NaN]')).toBe(7);
     expect(jsonErrorOffset('{"a": "x\\q"}')).toBe(9);
     expect(jsonErrorOffset('{"a": 1} x')).toBe(9);
+  });
+});
+
+describe('run export: model.onnx', () => {
+  /** The fake model files and a real (tiny) ONNX model, as the lab's export gives all three. */
+  const tinyOnnx = policyOnnx(
+    { normalizer: { mean: [0.1, -0.2, 0.3, 0], var: [1, 2, 0.5, 1], count: 10, clip: 10 }, hidden: [], activation: 'tanh', actions: { kernel: new Float32Array(12).fill(0.5), bias: new Float32Array(3) }, strength: null, logitsOutput: true, metadata: {} },
+    { name: 'tiny', obsSize: 4, actionNames: ['a', 'b', 'c'], observationNames: null, metadata: {} },
+  ).bytes;
+  const withOnnx = async (c: StoredCheckpoint): Promise<ModelFiles> => ({ ...(await fakeModelFiles(c)), onnx: tinyOnnx });
+
+  it('writes model.onnx beside model.json in every checkpoint folder, stored in the zip, and imports it', async () => {
+    const run = makeRun();
+    const files = await runFiles(run, withOnnx);
+    for (const c of run.checkpoints) expect(files[`${ROOT}/${checkpointDir(c.name)}/model.onnx`]).toEqual(tinyOnnx);
+    const zip = zipRun(files);
+    const methods = new Map<string, number>();
+    unzipSync(zip, { filter: (f) => (methods.set(f.name, f.compression), false) });
+    expect(methods.get(`${ROOT}/checkpoints/final_model/model.onnx`)).toBe(0);
+    // model.onnx is checked, not kept: the records are those of a zip without it
+    expect(importRunZip(zip, 'run.zip')).toStrictEqual(run);
+  });
+
+  it('refuses a model.onnx that is no ONNX model, naming it', async () => {
+    const files = await runFiles(makeRun(), withOnnx);
+    files[`${ROOT}/checkpoints/final_model/model.onnx`] = strToU8('not a model');
+    expect(() => importRunZip(zipRun(files), 'run.zip')).toThrow(/"run\.zip".*checkpoints\/final_model\/model\.onnx: not an ONNX model/);
   });
 });
 

@@ -12,6 +12,7 @@ import { BC_HYPERPARAMETERS } from './hyperparameters';
 import { ppoPolicyFromBc } from './policy';
 import { bcCheckpointName } from './records';
 import type { BcCheckpoint } from './types';
+import { bcOnnx } from './onnxPolicy';
 
 export const BC: AlgorithmSpec<BcRunConfig> = {
   id: BC_ID,
@@ -79,5 +80,6 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
   },
   report: bcReport,
   format: BC_FORMAT,
+  onnxPolicy: bcOnnx,
   runtime: async () => (await import('./runtime')).BC_RUNTIME,
 };

@@ -8,6 +8,7 @@ import type { AlgorithmSpec } from '../spec';
 import { GRPO_ID, newGrpoConfig, type GrpoRunConfig } from './config';
 import { GRPO_CHARTS, grpoWarnings } from './health';
 import { GRPO_HYPERPARAMETERS } from './hyperparameters';
+import { onPolicyOnnx } from '../onPolicy/onnxPolicy';
 
 export const GRPO: AlgorithmSpec<GrpoRunConfig> = {
   id: GRPO_ID,
@@ -27,5 +28,6 @@ export const GRPO: AlgorithmSpec<GrpoRunConfig> = {
   warnings: grpoWarnings,
   report: onPolicyReport,
   format: onPolicyFormat(GRPO_ID, 'GRPO run'),
+  onnxPolicy: onPolicyOnnx,
   runtime: async () => (await import('./runtime')).GRPO_RUNTIME,
 };

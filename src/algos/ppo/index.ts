@@ -7,6 +7,7 @@ import { PPO_FORMAT, ppoReport } from './format';
 import { onPolicyLifecycle, onPolicyPresentation } from '../onPolicy/present';
 import { PPO_CHARTS, ppoWarnings } from './health';
 import { PPO_HYPERPARAMETERS, PPO_PRESETS } from './hyperparameters';
+import { onPolicyOnnx } from '../onPolicy/onnxPolicy';
 
 export const PPO: AlgorithmSpec<PpoRunConfig> = {
   id: PPO_ID,
@@ -28,6 +29,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
   warnings: ppoWarnings,
   report: ppoReport,
   format: PPO_FORMAT,
+  onnxPolicy: onPolicyOnnx,
   runtime: async () => (await import('./runtime')).PPO_RUNTIME,
 };
 

@@ -8,7 +8,8 @@
 //     train_metrics.jsonl                      one update a line (Stable-Baselines3's names; a behavior-
 //                                              cloning epoch a line, with its member's seed)
 //     <the algorithm's own files>              e.g. evaluation.json of a behavior-cloning run
-//     checkpoints/model_step_N/                model.json + weights.bin (TensorFlow.js) + trainer_state.json
+//     checkpoints/model_step_N/                model.json + weights.bin (TensorFlow.js) + model.onnx (raw
+//                                              observations in, action probabilities out) + trainer_state.json
 //     checkpoints/best_model/, final_model/    the same for the best and the final checkpoint; an
 //                                              ensemble has checkpoints/seed_S/best_model/ ... per member
 //     tensorboard/events.out.tfevents.<s>.<host>
@@ -38,6 +39,8 @@ export interface CheckpointSummary {
 export interface ModelFiles {
   modelJson: string;
   weightsBin: Uint8Array;
+  /** model.onnx, written beside them where given (the lab's exports always give it: algos/onnxExport.ts). */
+  onnx?: Uint8Array;
 }
 
 /** config.json's keys in seed 000's order; the lab's other keys follow. */
@@ -178,6 +181,7 @@ export async function runFiles(input: RunRecords, format: RunFormat, modelFiles:
     const model = await modelFiles(c);
     put(`${dir}/model.json`, model.modelJson);
     put(`${dir}/weights.bin`, model.weightsBin);
+    if (model.onnx) put(`${dir}/model.onnx`, model.onnx);
     // The whole trainer state, weights and Adam moments included, so a resumed or re-imported run is exact.
     put(`${dir}/trainer_state.json`, trainerStateJson(c.checkpoint.payload));
   }
@@ -207,13 +211,14 @@ export async function runFiles(input: RunRecords, format: RunFormat, modelFiles:
 }
 
 /**
- * The run folder as a zip. weights.bin barely compresses, so it is stored; the rest is deflated at
- * level 1: for a 10,000-episode run it is about twice as fast as level 6 for a zip ~10% larger.
+ * The run folder as a zip. weights.bin and model.onnx (float weights, mostly) barely compress, so
+ * they are stored; the rest is deflated at level 1: for a 10,000-episode run it is about twice as
+ * fast as level 6 for a zip ~10% larger.
  */
 function zipEntries(files: Record<string, Uint8Array>): Zippable {
   const entries: Zippable = {};
   for (const [path, bytes] of Object.entries(files)) {
-    entries[path] = [bytes, { level: path.endsWith('.bin') ? 0 : 1 }];
+    entries[path] = [bytes, { level: path.endsWith('.bin') || path.endsWith('.onnx') ? 0 : 1 }];
   }
   return entries;
 }

@@ -11,6 +11,7 @@ import type { CheckpointKind, EpisodeSummary, EvaluationRecord, RunRecords, Stor
 import type { RunFormat } from './format';
 import { checkpointNameOfDir } from './record';
 import { jsonTooDeepAt, lineOfOffset, MAX_JSON_DEPTH } from '../jsonDepth';
+import { onnxModelProblem } from '../onnx/check';
 
 /**
  * Bounds on what a run zip may unpack to. A run's largest files are its checkpoints (a few MB for
@@ -25,7 +26,7 @@ export interface ImportOptions {
 const RUN_FOLDER = /^run_\w+$/;
 const COMMON_FILES = ['config.json', 'metrics.json', 'detailed_episodes.jsonl', 'train_metrics.jsonl', TRAJECTORIES_FILE];
 // seed_S/ folders hold a behavior-cloning ensemble's members
-const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model|seed_-?\d+\/(?:best|final)_model)\/(model\.json|weights\.bin|trainer_state\.json)$/;
+const CHECKPOINT_FILE = /^checkpoints\/(model_step_\d+|best_model|final_model|seed_-?\d+\/(?:best|final)_model)\/(model\.json|weights\.bin|model\.onnx|trainer_state\.json)$/;
 // TensorBoard event files, directly in tensorboard/ or one folder down (SB3 writes tensorboard/PPO_1/).
 const TENSORBOARD_FILE = /^tensorboard\/(?:[\w.-]+\/)?[^/]*tfevents[^/]*$/;
 const KNOWN_FOLDER = /^(?:checkpoints|tensorboard|checkpoints\/(?:model_step_\d+|best_model|final_model|seed_-?\d+|seed_-?\d+\/(?:best|final)_model)|tensorboard\/[\w.-]+)$/;
@@ -182,7 +183,7 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
       continue;
     }
     if (entry.kind === 'file' && !topLevelFiles.has(relative) && !CHECKPOINT_FILE.test(relative) && !TENSORBOARD_FILE.test(relative)) {
-      fail(`entry "${name}" is not a file of a run folder (${[...topLevelFiles].join(', ')}, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|trainer_state.json>, tensorboard/<events file>)`);
+      fail(`entry "${name}" is not a file of a run folder (${[...topLevelFiles].join(', ')}, checkpoints/<model_step_N|best_model|final_model|seed_S/best_model|seed_S/final_model>/<model.json|weights.bin|model.onnx|trainer_state.json>, tensorboard/<events file>)`);
     }
     if (wanted.has(name)) fail(`entry "${name}" appears twice`);
     wanted.set(name, relative);
@@ -331,6 +332,12 @@ export function importRunZip(bytes: Uint8Array, fileName: string, formats: Reado
     const dir = match[1];
     if (match[2] === 'weights.bin' && !files.has(`${dir}/model.json`)) fail(`${entryName(dir)}/weights.bin has no model.json beside it`);
     if (match[2] === 'model.json') checkModelFiles(entryName(dir), parseJson(relative, text(relative)!), files.get(`${dir}/weights.bin`), fail);
+  }
+  // model.onnx: checked to be an ONNX model, then left: an export writes it again from the checkpoint
+  for (const [relative, bytes] of files) {
+    if (!relative.endsWith('/model.onnx')) continue;
+    const problem = onnxModelProblem(bytes);
+    if (problem !== null) fail(`${entryName(relative)}: ${problem}`);
   }
 
   // Checkpoints: one per folder holding trainer_state.json. (A folder with only model files can
