@@ -7,6 +7,7 @@ import type { TrainWorkerApi } from '../services/trainWorkerApi';
 import type { ProgressCallback, ResumeRequest, StartOptions } from '../services/training';
 import type { InferenceRequest } from '../services/inference';
 import type { ReadinessRequest } from '../services/readiness';
+import type { CompareRequest, RegisterOptions } from '../services/registry';
 import type { TrainRequest } from '../algos/spec';
 
 let worker: Worker | null = null;
@@ -43,3 +44,7 @@ export const importRunArchive = (bytes: Uint8Array, fileName: string) => start()
 export const runInference = (request: InferenceRequest) => start().runInference(request);
 export const checkReadiness = (request: ReadinessRequest, onProgress: (p: { part: string; fraction: number }) => void) => start().checkReadiness(request, Comlink.proxy(onProgress));
 export const stopReadiness = () => start().stopReadiness();
+export const registerVersion = (runId: string, opts: RegisterOptions) => start().registerVersion(runId, opts);
+export const exportVersionZip = (model: string, version: number) => start().exportVersionZip(model, version);
+export const importVersionZip = (bytes: Uint8Array, fileName: string, into?: string) => start().importVersionZip(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName, into);
+export const compareVersions = (request: CompareRequest) => start().compareVersions(request);

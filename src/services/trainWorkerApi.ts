@@ -13,6 +13,7 @@ import { readinessCheckOf, type ReadinessRequest } from './readiness';
 import type { ReadinessReport } from './fundingReadiness';
 import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
 import { exportRunJsonl, exportRunZip, importRunArchive } from './runArchive';
+import { browserRegistry, compareVersions, exportVersionZip, importVersionZip, registerStoredRun, storedDatasets, type CompareRequest, type RegisterOptions } from './registry';
 import { TrainingService, type ProgressCallback, type ResumeRequest, type StartOptions } from './training';
 
 export function createTrainWorkerApi() {
@@ -71,6 +72,22 @@ export function createTrainWorkerApi() {
     async runInference(req: InferenceRequest) {
       await ensureBackend(['wasm', 'cpu']);
       return runInference(await db(), req);
+    },
+    /** Registers a stored run's checkpoint as the next version of a model. */
+    registerVersion: async (runId: string, opts: RegisterOptions) => registerStoredRun(await db(), runId, opts),
+    /** A registered version as a zip: its models (TensorFlow.js, ONNX), its card, its run's config and state. */
+    async exportVersionZip(model: string, version: number) {
+      await ensureBackend(['cpu']);
+      const out = await exportVersionZip(browserRegistry(await db()), model, version);
+      return Comlink.transfer(out, [out.bytes.buffer as ArrayBuffer]);
+    },
+    /** Imports a version zip as the next version of `into` (by default the model it came from). */
+    importVersionZip: async (bytes: Uint8Array, fileName: string, into?: string) => importVersionZip(browserRegistry(await db()), bytes, fileName, into),
+    /** Two registered versions walked on the same segment, beside the baselines. */
+    async compareVersions(req: CompareRequest) {
+      await ensureBackend(['wasm', 'cpu']);
+      const database = await db();
+      return compareVersions(browserRegistry(database), storedDatasets(database), req);
     },
   };
 }

@@ -3,7 +3,8 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { DatasetMeta } from '../core/data/types';
 import type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredRun, StoredUpdate } from '../core/run/contracts';
-import { upgradeRunRecordsToV4 } from './migrations';
+import type { ModelRecord, ModelVersion, RetrainDecision, VersionCheckpoint } from '../core/registry/types';
+import { createRegistryStores, upgradeRunRecordsToV4 } from './migrations';
 
 export type { StoredCheckpoint, StoredEpisode, StoredEvaluation, StoredUpdate };
 
@@ -23,13 +24,27 @@ export interface LabSchema extends DBSchema {
   /** Every algorithm's updates (a behavior-cloning epoch is one), numbered in the run's order. */
   updates: { key: [string, number]; value: StoredUpdate };
   checkpoints: { key: [string, string]; value: StoredCheckpoint };
+  /** The model registry: models by name, their versions' records (what a listing reads), the versions' checkpoints apart, retrain decisions. */
+  models: { key: string; value: ModelRecord };
+  modelVersions: { key: [string, number]; value: ModelVersion };
+  modelCheckpoints: { key: [string, number]; value: StoredVersionCheckpoint };
+  retrainDecisions: { key: [string, number]; value: RetrainDecision };
+}
+
+/** A version's checkpoint as stored, beside (not inside) its listing record. */
+export interface StoredVersionCheckpoint extends VersionCheckpoint {
+  model: string;
+  version: number;
 }
 
 export type LabDb = IDBPDatabase<LabSchema>;
 
 export const DB_NAME = 'rl-trading-lab';
-/** 4: updates with open metric keys (behavior-cloning epochs among them), checkpoints in self-describing envelopes. */
-export const DB_VERSION = 4;
+/**
+ * 4: updates with open metric keys (behavior-cloning epochs among them), checkpoints in self-describing envelopes.
+ * 5: the model registry's stores (models, modelVersions, modelCheckpoints, retrainDecisions); nothing else changes.
+ */
+export const DB_VERSION = 5;
 
 export function openLabDb(name = DB_NAME): Promise<LabDb> {
   return openDB<LabSchema>(name, DB_VERSION, {
@@ -46,6 +61,8 @@ export function openLabDb(name = DB_NAME): Promise<LabDb> {
         db.createObjectStore('updates', { keyPath: ['runId', 'update'] });
         db.createObjectStore('checkpoints', { keyPath: ['runId', 'name'] });
       }
+      // version 5 adds stores and touches no record: made before any await of the older upgrade
+      if (oldVersion < 5) createRegistryStores(db as unknown as IDBPDatabase<unknown>);
       if (oldVersion === 2 || oldVersion === 3) {
         // versions 2 and 3 kept runs in older shapes: they move into version 4's, in this same transaction
         await upgradeRunRecordsToV4(transaction as unknown as IDBPTransaction<unknown, StoreNames<unknown>[], 'versionchange'>);

@@ -10,7 +10,7 @@
 // The records of those versions come from the two algorithms they had, PPO and behavior cloning,
 // so their shapes are written out here once and for all; later algorithms write version 4's shapes
 // themselves.
-import type { IDBPTransaction, StoreNames } from 'idb';
+import type { IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import { findEnv } from '../core/env/registry';
 import type { CheckpointEnvelope } from '../core/run/contracts';
 
@@ -63,4 +63,16 @@ export async function upgradeRunRecordsToV4(tx: Upgrade): Promise<void> {
     const state = row.checkpoint as Row;
     if (state && !('payload' in state && 'algorithm' in state)) await cursor.update({ ...row, checkpoint: legacyEnvelope(state, String(row.kind), runs.get(row.runId as string)) });
   }
+}
+
+/**
+ * Version 5: the model registry's stores. Nothing older is read or moved, so a version 4 database
+ * keeps every record as it was. A version's listing record and its checkpoint live in separate
+ * stores under the same key, so listing a model's versions reads no weights.
+ */
+export function createRegistryStores(db: IDBPDatabase<unknown>): void {
+  db.createObjectStore('models', { keyPath: 'name' });
+  db.createObjectStore('modelVersions', { keyPath: ['model', 'version'] });
+  db.createObjectStore('modelCheckpoints', { keyPath: ['model', 'version'] });
+  db.createObjectStore('retrainDecisions', { keyPath: ['model', 'id'] });
 }

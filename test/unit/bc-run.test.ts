@@ -88,10 +88,10 @@ describe('behavior-cloning runs', () => {
     const files = unzipSync(zip);
     const names = Object.keys(files).map((n) => n.slice(RUN_ID.length + 1)).sort();
     expect(names.filter((n) => !n.startsWith('tensorboard/'))).toEqual([
-      'checkpoints/seed_1/best_model/model.json', 'checkpoints/seed_1/best_model/trainer_state.json', 'checkpoints/seed_1/best_model/weights.bin',
-      'checkpoints/seed_1/final_model/model.json', 'checkpoints/seed_1/final_model/trainer_state.json', 'checkpoints/seed_1/final_model/weights.bin',
-      'checkpoints/seed_2/best_model/model.json', 'checkpoints/seed_2/best_model/trainer_state.json', 'checkpoints/seed_2/best_model/weights.bin',
-      'checkpoints/seed_2/final_model/model.json', 'checkpoints/seed_2/final_model/trainer_state.json', 'checkpoints/seed_2/final_model/weights.bin',
+      'checkpoints/seed_1/best_model/model.json', 'checkpoints/seed_1/best_model/model.onnx', 'checkpoints/seed_1/best_model/trainer_state.json', 'checkpoints/seed_1/best_model/weights.bin',
+      'checkpoints/seed_1/final_model/model.json', 'checkpoints/seed_1/final_model/model.onnx', 'checkpoints/seed_1/final_model/trainer_state.json', 'checkpoints/seed_1/final_model/weights.bin',
+      'checkpoints/seed_2/best_model/model.json', 'checkpoints/seed_2/best_model/model.onnx', 'checkpoints/seed_2/best_model/trainer_state.json', 'checkpoints/seed_2/best_model/weights.bin',
+      'checkpoints/seed_2/final_model/model.json', 'checkpoints/seed_2/final_model/model.onnx', 'checkpoints/seed_2/final_model/trainer_state.json', 'checkpoints/seed_2/final_model/weights.bin',
       'config.json', 'evaluation.json', 'metrics.json', 'train_metrics.jsonl',
     ]);
     const text = (n: string) => new TextDecoder().decode(files[`${RUN_ID}/${n}`]);
@@ -243,8 +243,8 @@ describe('database upgrade', () => {
     old1.close();
     const db1 = await openLabDb(v1);
     expect((await db1.get('datasets', 'd1'))?.name).toBe('kept');
-    // schema 4: behavior-cloning epochs are updates, in the one updates store
-    expect([...db1.objectStoreNames].sort()).toEqual(['checkpoints', 'chunks', 'datasets', 'episodes', 'evaluations', 'runs', 'updates']);
+    // schema 4: behavior-cloning epochs are updates, in the one updates store; schema 5: the model registry's stores
+    expect([...db1.objectStoreNames].sort()).toEqual(['checkpoints', 'chunks', 'datasets', 'episodes', 'evaluations', 'modelCheckpoints', 'modelVersions', 'models', 'retrainDecisions', 'runs', 'updates']);
     db1.close();
 
     const v2 = `v2-${Math.random()}`;
