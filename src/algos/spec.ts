@@ -28,6 +28,11 @@ export interface TrainRequest {
   name?: string;
   /** Start the policy from this run's trained policy (fine-tuning). */
   initFromRun?: string;
+  /**
+   * That run's policy, where the caller has it (a registered version whose run may be gone): used
+   * instead of reading the run. Not for the page's requests: a policy does not cross to the worker.
+   */
+  startingPolicy?: MlpPolicy;
 }
 
 /** A policy as plain weights: hidden layers then the action-logit layer (kernel, bias each), as PPO's actor starts from. */

@@ -2,8 +2,7 @@
 // The lab's training service in Node (WASM or CPU backend), for every registered algorithm and
 // environment, writing the run folder the lab exports (seed 000's layout). Its flags and --help
 // come from the algorithms' and environments' own tables.
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { zipSync } from 'fflate';
+import { readFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../algos/backends-node';
@@ -16,7 +15,7 @@ import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
 import { intervalText } from '../core/eval/stats';
 import type { BackendChoice, RunRecords } from '../core/run/contracts';
 import { cliFlag, defaultsOf, parseSetting, settingHelp, type SettingSpec, type SettingValues } from '../core/settings';
-import { readRunZip } from '../services/runArchive';
+import { readRunSource } from './runSource';
 import { TrainingService } from '../services/training';
 import { folderRepository } from './folderRepository';
 
@@ -112,21 +111,11 @@ if (env.settings.some((s) => s.key === 'config_mode') && envSettings.config_mode
   else if (['max_leverage', 'target_utilization', 'max_positions'].some((k) => envSettings[k] !== undefined)) envSettings.config_mode = 'fixed';
 } else if (args['sample-random-config'] && !env.settings.some((s) => s.key === 'config_mode')) fail(`--sample-random-config is for an environment with trading configs (funding-arbitrage), not ${env.id}`);
 
-/** A run's records from its folder (zipped here as the lab exports it) or its zip; the reason named when it is not one. */
-function readRunSource(path: string): RunRecords {
+/** A run's records from its folder or its zip, the reason named when it is not one. */
+function readRunSourceOrFail(path: string): RunRecords {
   if (!existsSync(path)) fail(`--init-from: no such run folder or zip: ${path}`);
   try {
-    if (!statSync(path).isDirectory()) return readRunZip(new Uint8Array(readFileSync(path)), basename(path));
-    const files: Record<string, Uint8Array> = {};
-    const walk = (dir: string, prefix: string) => {
-      for (const name of readdirSync(dir)) {
-        const full = join(dir, name);
-        if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
-        else files[`${prefix}${name}`] = new Uint8Array(readFileSync(full));
-      }
-    };
-    walk(path, `${basename(path)}/`);
-    return readRunZip(zipSync(files, { level: 0 }), `${basename(path)}.zip`);
+    return readRunSource(path);
   } catch (e) {
     return fail(`--init-from ${path}: ${(e as Error).message}`);
   }
@@ -145,7 +134,7 @@ dataset.meta.id = datasetId;
 const outDir = resolve(args.out as string);
 const folder = folderRepository(outDir, new Map([[datasetId, datasetSource(dataset)]]));
 // --init-from: the policy of another run (its folder or zip, as the lab exports it) to start from
-const source = args['init-from'] ? readRunSource(resolve(args['init-from'] as string)) : null;
+const source = args['init-from'] ? readRunSourceOrFail(resolve(args['init-from'] as string)) : null;
 if (source && !algorithm.fineTunes) fail(`${algorithm.title} cannot start from another run's policy`);
 const repository: typeof folder = source
   ? { ...folder, getRun: async (id) => (id === source.config.run_id ? source.config : folder.getRun(id)), checkpoints: async (id) => (id === source.config.run_id ? source.checkpoints : folder.checkpoints(id)) }

@@ -87,7 +87,7 @@ export class TrainingService {
       config = { ...found, status: 'running', completed_at: null, error: null };
     } else {
       spec = algorithmSpec(req.algorithm);
-      if (req.initFromRun) start = await this.startingPolicy(spec, req.initFromRun);
+      if (req.initFromRun) start = req.startingPolicy ?? await this.startingPolicy(spec, req.initFromRun);
       const now = new Date();
       const base = runIdBase(now);
       let runId = base;

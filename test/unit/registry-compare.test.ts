@@ -54,19 +54,22 @@ describe('comparing two versions', () => {
     const older = richRun();
     older.config.data_segments = { unit: 'bars', train: [0, 5000], validation: [5000, 5400], test: [5400, 5760] };
     await registerRunCheckpoint(registry, older, { model: 'm', checkpoint: 'best' });
+    await registerRunCheckpoint(registry, richRun(), { model: 'm', checkpoint: 'best' });
     await registerRunCheckpoint(registry, richRun(), { model: 'm', checkpoint: 'final' });
     const { segmentOverlap } = await import('../../src/core/registry/lineage');
-    const [v1, v2] = await registry.listVersions('m');
+    const [v1, v2, v3] = await registry.listVersions('m');
     const segment = { dataset_id: 'ds-eth-btc', rows: [4896, 5760] as [number, number], times: null };
     expect(segmentOverlap(v1, segment)).toBe('v1 trained on some of these rows (its training rows 0–5,000)');
     expect(segmentOverlap(v2, segment)).toBeNull();
     expect(segmentOverlap(v2, { ...segment, rows: [4500, 4600] })).toBe('v2 was chosen on some of these rows (its validation rows 4,032–4,896)');
+    // a final model was not chosen on its validation rows
+    expect(segmentOverlap(v3, { ...segment, rows: [4500, 4600] })).toBeNull();
     expect(segmentOverlap(v1, { ...segment, dataset_id: 'another' })).toBeNull();
     // by time where rows are not known
     expect(segmentOverlap(v2, { dataset_id: 'ds-eth-btc', rows: null, times: ['2024-01-18T00:00:00.000Z', '2024-01-19T00:00:00.000Z'] })).toBeNull();
     expect(segmentOverlap(v2, { dataset_id: 'ds-eth-btc', rows: null, times: ['2024-01-10T00:00:00.000Z', '2024-01-19T00:00:00.000Z'] })).toContain('v2 trained on some of these rows');
 
     await expect(compareVersions(registry, async () => null, { model: 'm', versions: [1, 2], on: { version: 2, which: 'test' } })).rejects.toThrow('is not at hand: choose a dataset');
-    await expect(compareVersions(registry, async () => null, { model: 'm', versions: [1, 3], on: { version: 2, which: 'test' } })).rejects.toThrow('has no version 3');
+    await expect(compareVersions(registry, async () => null, { model: 'm', versions: [1, 4], on: { version: 2, which: 'test' } })).rejects.toThrow('has no version 4');
   });
 });

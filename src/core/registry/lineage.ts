@@ -121,6 +121,7 @@ export function segmentOverlap(v: ModelVersion, segment: Pick<ComparisonSegment,
     return `v${v.version} trained on the same dataset and the rows cannot be told apart: it may have trained on these rows`;
   }
   if (hits('train')) return `v${v.version} trained on some of these rows (its training rows ${span(segs.train)})`;
-  if (hits('validation')) return `v${v.version} was chosen on some of these rows (its validation rows ${span(segs.validation!)})`;
+  // only a best checkpoint was chosen on its validation rows; a final or periodic one was not
+  if (v.source.kind === 'best' && hits('validation')) return `v${v.version} was chosen on some of these rows (its validation rows ${span(segs.validation!)})`;
   return null;
 }

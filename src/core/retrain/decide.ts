@@ -43,8 +43,8 @@ export function retrainDue(minNewRows: number, championRows: number, datasetRows
   if (newRows < minNewRows) return { due: false, newRows, reason: rows };
   if (!drift) return { due: true, newRows, reason: rows };
   const what = drift.test === 'psi'
-    ? `population stability index ${drift.value.toFixed(3)} on ${drift.feature} (drift above ${drift.threshold})`
-    : `Kolmogorov–Smirnov p-value ${drift.value.toPrecision(3)} on ${drift.feature} (drift below ${drift.threshold})`;
+    ? `population stability index ${drift.value.toFixed(3)} on ${drift.feature} (drift above ${drift.threshold.toPrecision(3)})`
+    : `Kolmogorov–Smirnov p-value ${drift.value.toPrecision(3)} on ${drift.feature} (drift below ${drift.threshold.toPrecision(3)})`;
   return { due: drift.drifted, newRows, reason: `${rows}; ${what}: ${drift.drifted ? 'drifted' : 'no drift'}` };
 }
 
