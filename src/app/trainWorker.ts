@@ -9,6 +9,7 @@ import type { InferenceRequest } from '../services/inference';
 import type { ReadinessRequest } from '../services/readiness';
 import type { CompareRequest, RegisterOptions } from '../services/registry';
 import type { TrainRequest } from '../algos/spec';
+import type { RetrainTrigger } from '../core/registry/types';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
@@ -48,3 +49,5 @@ export const registerVersion = (runId: string, opts: RegisterOptions) => start()
 export const exportVersionZip = (model: string, version: number) => start().exportVersionZip(model, version);
 export const importVersionZip = (bytes: Uint8Array, fileName: string, into?: string) => start().importVersionZip(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), fileName, into);
 export const compareVersions = (request: CompareRequest) => start().compareVersions(request);
+export const checkRetrainInWorker = (model: string) => start().checkRetrain(model);
+export const retrainInWorker = (model: string, trigger: RetrainTrigger, force: boolean, onProgress: ProgressCallback) => start().retrainModel(model, trigger, force, Comlink.proxy(onProgress));

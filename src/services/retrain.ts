@@ -111,7 +111,8 @@ function retrainRequest(model: string, champion: Champion, source: DatasetSource
   if (!policy) throw new Error(`Version ${champion.version} of "${model}" has no policy to start from.`);
   return {
     algorithm: run.algorithm, datasetId: source.meta.id, env: String(run.env), preset: (run.preset as string | null | undefined) ?? null,
-    hyperparameters, envSettings: envSettings as TrainRequest['envSettings'], backend, name: `${model} · retrained from v${champion.version}`,
+    // auto: the backend the champion trained on, measured fastest then, rather than measuring again
+    hyperparameters, envSettings: envSettings as TrainRequest['envSettings'], backend: backend === 'auto' && run.backend ? run.backend : backend, name: `${model} · retrained from v${champion.version}`,
     initFromRun: run.run_id, startingPolicy: policy,
   };
 }

@@ -15,6 +15,9 @@ import { getDatasetMeta, storedDatasetSource } from '../store/datasets';
 import { exportRunJsonl, exportRunZip, importRunArchive } from './runArchive';
 import { browserRegistry, compareVersions, exportVersionZip, importVersionZip, registerStoredRun, storedDatasets, type CompareRequest, type RegisterOptions } from './registry';
 import { TrainingService, type ProgressCallback, type ResumeRequest, type StartOptions } from './training';
+import { checkRetrain, retrainModel, type RetrainDeps } from './retrain';
+import { getRun, runCheckpoints, runEvaluations } from '../store/runs';
+import type { RetrainTrigger } from '../core/registry/types';
 
 export function createTrainWorkerApi() {
   let dbPromise: Promise<LabDb> | null = null;
@@ -27,6 +30,19 @@ export function createTrainWorkerApi() {
     let error: string | null = null;
     for (const name of order) if ((error = await trySetBackend(name)) === null) return;
     throw new Error(`No TensorFlow.js backend could start: ${error}`);
+  };
+
+  const retrainDeps = async (): Promise<RetrainDeps> => {
+    const database = await db();
+    const datasets = storedDatasets(database);
+    return {
+      registry: browserRegistry(database), training: service, backend: 'auto', datasets,
+      currentData: (run) => datasets(run.dataset_id),
+      runRecords: async (id) => {
+        const config = await getRun(database, id);
+        return config ? { config, checkpoints: await runCheckpoints(database, id), evaluations: await runEvaluations(database, id) } : null;
+      },
+    };
   };
 
   // a readiness check trains on this worker's backend: one thing at a time
@@ -83,6 +99,14 @@ export function createTrainWorkerApi() {
     },
     /** Imports a version zip as the next version of `into` (by default the model it came from). */
     importVersionZip: async (bytes: Uint8Array, fileName: string, into?: string) => importVersionZip(browserRegistry(await db()), bytes, fileName, into),
+    /** Whether a model is due a retrain, and why (its drift measured where its rule asks). */
+    checkRetrain: async (model: string) => checkRetrain(await retrainDeps(), model),
+    /** Checks the model and retrains it when due (or `force`), in this worker; resolves with the decision recorded. */
+    async retrainModel(model: string, trigger: RetrainTrigger, force: boolean, onProgress: ProgressCallback) {
+      if (checking) throw new Error('A readiness check is running in this tab; retrain when it has finished.');
+      if (service.busy) throw new Error('A run is training in this tab; the retrain waits until it has finished.');
+      return retrainModel(await retrainDeps(), model, trigger, { force, onProgress });
+    },
     /** Two registered versions walked on the same segment, beside the baselines. */
     async compareVersions(req: CompareRequest) {
       await ensureBackend(['wasm', 'cpu']);
