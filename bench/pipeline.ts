@@ -8,7 +8,8 @@
 //   Data view and data worker (Generate → worker generates, validates, stores in one transaction →
 //   dataset listed), each run in a fresh browser context (goal: listed under 3 s);
 // - an append of 100,000 rows to a stored 1,000,000-row dataset through the Data view (goal: listed
-//   under 1 s, no main-thread task over 100 ms; bench/pipelineAppend.ts).
+//   under 1 s, no main-thread task over 100 ms; bench/pipelineAppend.ts);
+// - opening a model of 100 versions in the Models view (goal: under 0.5 s; bench/registryOpen.ts).
 import { execSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { SCENARIO_NAMES } from '../src/core/scenarios/catalogue';
@@ -16,6 +17,7 @@ import { generateScenarios } from '../src/core/scenarios/generate';
 import { defaultMarket } from '../src/core/scenarios/market';
 import { launchChromium, serveDist } from '../test/support/site';
 import { appendBench } from './pipelineAppend';
+import { registryOpenBench } from './registryOpen';
 
 const BARS = 1_000_000;
 const RUNS = 3;
@@ -99,7 +101,8 @@ export async function run() {
   try {
     const store = await scenarioStoreBench(browser, site.url);
     const append = await appendBench(browser, site.url);
-    return { bench: 'pipeline', ...generate, ...store, ...append, bars: BARS, runs: RUNS };
+    const { registry_open_100_ms, ...registry } = await registryOpenBench(browser, site.url);
+    return { bench: 'pipeline', ...generate, ...store, ...append, registry_open_ms: registry_open_100_ms, ...registry, bars: BARS, runs: RUNS };
   } finally {
     await browser.close();
     await site.close();
