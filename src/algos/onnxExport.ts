@@ -18,9 +18,6 @@ export interface OnnxExport {
   interface: OnnxModelInterface;
 }
 
-/** An environment that names its observation slots (an optional part of an environment's spec). */
-type NamingEnv = EnvSpec & { observationNames?: readonly string[] };
-
 /**
  * The observation slots' names, where known: the environment's own, else seed 002's 34-value state
  * (features/layout.ts) for a policy of that width: the position environment's observation, and
@@ -28,7 +25,7 @@ type NamingEnv = EnvSpec & { observationNames?: readonly string[] };
  * otherwise (the card then says obs_0, obs_1, ...).
  */
 export function observationNames(env: EnvSpec | undefined, obsSize: number): readonly string[] | null {
-  const own = (env as NamingEnv | undefined)?.observationNames;
+  const own = env?.observationNames;
   if (own && own.length === obsSize) return own;
   return obsSize === STATE_SIZE ? FEATURE_NAMES : null;
 }

@@ -48,8 +48,9 @@ describe('a version zip', () => {
     // inputs slot by slot, with the training normalizer's figures; outputs by action
     const c = run.checkpoints.find((x) => x.name === 'best')!.checkpoint;
     expect(card.inputs.slots).toHaveLength(c.obsSize);
-    // (trade-approval names no slots: the ONNX export calls them obs_0, obs_1, …)
-    expect(card.inputs.slots[3]).toEqual({ index: 3, name: 'obs_3', description: null, mean: c.normalizer!.mean[3], std: Math.sqrt(c.normalizer!.var[3]) });
+    // trade-approval names its slots: seed 002's 34-feature state, then the proposed trade's
+    expect(card.inputs.slots[3]).toMatchObject({ index: 3, name: 'return_t-16' });
+    expect(card.inputs.slots[34]).toMatchObject({ index: 34, name: 'candidate_side' });
     expect([card.inputs.tensor, card.inputs.shape]).toEqual(['observations', ['batch', c.obsSize]]);
     expect([card.outputs.tensor, card.outputs.shape]).toEqual(['action_probs', ['batch', 3]]);
     expect(card.outputs.actions.map((a) => a.name)).toEqual(c.actionNames);
@@ -62,7 +63,7 @@ describe('a version zip', () => {
     expect(md).toContain('| **test** | 0.42 % \\[-0.38, 1.22\\] | 2.52 % | 0.12 % | hold (never trades) 0.00 % | 1.25 | 3.1 % | 6 windows, step 256 | does not beat buy-and-hold |');
     expect(md).toContain('ETH_BTC-5m, revision 3, 5,760 rows, training rows 0–4,032 → run fixture ppo');
     expect(md).toContain('| test rows | bars 4,896–5,760 (2024-01-18T00:00:00.000Z to 2024-01-20T23:55:00.000Z) |');
-    expect(md).toContain(`| 3 | obs_3 |  | ${+c.normalizer!.mean[3].toPrecision(6)} |`);
+    expect(md).toContain(`| 3 | return_t-16 |  | ${+c.normalizer!.mean[3].toPrecision(6)} |`);
     expect(md).toContain("## model.onnx's outputs (opset 13)");
     expect(md).toContain('> first &lt;b&gt;try&lt;/b&gt;'); // a person's notes, literally
     // the model files load as the run's do

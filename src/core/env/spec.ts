@@ -79,6 +79,8 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
   settings: readonly SettingSpec[];
   actionNames: readonly string[];
   obsSize: number;
+  /** Each observation slot's name, in order (model cards and ONNX metadata list the inputs by them). */
+  observationNames?: readonly string[];
   /** Reads what the environment steps over from a dataset (features computed here). */
   load(source: DatasetSource): Promise<Data>;
   create(data: Data, opts: EnvCreateOptions): VecEnv;

@@ -1,6 +1,6 @@
 // The position environment (seed 002) as the registry knows it: HOLD / BUY / SELL on candles with
 // the 34-feature state; its settings, how it is built, its episode charts and trade markers.
-import { STATE_SIZE } from '../../features/layout';
+import { FEATURE_NAMES, STATE_SIZE } from '../../features/layout';
 import type { SettingValues } from '../../settings';
 import { CANDLE_ENV_SETTINGS, candleBuyAndHold, candleEnvOptions, loadCandleData, type CandleData } from '../candles';
 import type { EnvSpec } from '../spec';
@@ -18,6 +18,7 @@ export const POSITION: EnvSpec<CandleData> = {
   ],
   actionNames: POSITION_ACTIONS,
   obsSize: STATE_SIZE,
+  observationNames: FEATURE_NAMES,
   load: loadCandleData,
   create: (data, o) => new PositionEnv({
     features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,

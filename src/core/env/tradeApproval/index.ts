@@ -3,7 +3,8 @@
 // built, its episode charts and trade markers.
 import { CANDLE_ENV_SETTINGS, candleBuyAndHold, candleEnvOptions, loadCandleData, type CandleData } from '../candles';
 import type { EnvSpec } from '../spec';
-import { TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv, type TradeApprovalEpisode } from './env';
+import { FEATURE_NAMES } from '../../features/layout';
+import { CANDIDATE_FEATURES, TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv, type TradeApprovalEpisode } from './env';
 
 /** Observation slot of the candidate's side (+1 long, −1 short). */
 const CANDIDATE_SIDE_SLOT = 34;
@@ -16,6 +17,7 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   settings: CANDLE_ENV_SETTINGS,
   actionNames: TRADE_APPROVAL_ACTIONS,
   obsSize: TRADE_APPROVAL_OBS_SIZE,
+  observationNames: [...FEATURE_NAMES, ...CANDIDATE_FEATURES],
   load: loadCandleData,
   create: (data, o) => new TradeApprovalEnv({
     features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,
