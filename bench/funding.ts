@@ -3,7 +3,8 @@
 // [512, 512] policy and value networks (about 0.83M parameters), 8 copies × 256 steps, 4 epochs,
 // minibatch 256, 24-step episodes: in Node on WebAssembly, and in headless Chromium on WebGPU,
 // WebGL and WebAssembly through the lab's own Train view and training worker (the plain CPU
-// backends run this network at tens of steps a second and are left out).
+// backends run this network at tens of steps a second and are left out). BENCH_NODE_ONLY=1 leaves
+// Chromium out; BENCH_ENV_ONLY=1 measures the environment alone.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -23,6 +24,7 @@ import { ppoStepsPerSecond } from './ppo';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/FUNDING_opportunities_2023.parquet');
 const N_ENVS = 64;
+const ENV_RUNS = 5;
 const UPDATES = 4; // the first one warms up and is not counted
 const BUDGET_MS = 150_000; // per Chromium backend
 const SETTINGS = { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [512, 512], target_kl: null, total_timesteps: 8 * 256 * UPDATES, eval_freq: 1e9, save_freq: 1e9, seed: 1 };
@@ -33,8 +35,12 @@ async function sample(): Promise<FundingData> {
   return loadFundingData(datasetSource(imported.dataset));
 }
 
-/** Env-steps per second of 64 copies choosing uniformly among their allowed actions. */
-function envAlone(data: FundingData): number {
+/**
+ * Env-steps per second of 64 copies choosing uniformly among their allowed actions, episode
+ * records drained every 256 steps (a rollout's length): the median of ENV_RUNS one-second runs
+ * after a warm-up, and each run's figure.
+ */
+function envAlone(data: FundingData): { median: number; runs: number[] } {
   const env = FUNDING_ARBITRAGE.create(data, { settings: defaultsOf(FUNDING_ARBITRAGE.settings), segment: { start: 1, end: data.rows }, copies: N_ENVS, seed: 1, randomStart: true, maxSteps: 24 });
   const rng = new Rng(3);
   const actions = new Int32Array(N_ENVS);
@@ -51,7 +57,8 @@ function envAlone(data: FundingData): number {
     }
   };
   until(0.5);
-  return until(2);
+  const runs = Array.from({ length: ENV_RUNS }, () => Math.round(until(1)));
+  return { median: [...runs].sort((a, b) => a - b)[ENV_RUNS >> 1], runs };
 }
 
 async function nodeRun(data: FundingData, backend: 'wasm' | 'cpu'): Promise<number> {
@@ -88,8 +95,11 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
 
 export async function run() {
   const data = await sample();
-  const envSteps = Math.round(envAlone(data));
-  console.log(`environment alone, ${N_ENVS} copies, random masked actions: ${envSteps} steps/s`);
+  const env = envAlone(data);
+  const envSteps = env.median;
+  console.log(`environment alone, ${N_ENVS} copies, random masked actions: ${envSteps} steps/s (runs: ${env.runs.join(', ')})`);
+  const settings = { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [512, 512], episode_hours: 24, env_copies: N_ENVS };
+  if (process.env.BENCH_ENV_ONLY) return { bench: 'funding', env_steps_per_s: envSteps, env_runs: env.runs, settings: { episode_hours: 24, env_copies: N_ENVS } };
   const ppo: { where: 'node' | 'chromium'; backend: string; env_steps_per_s: number | null; error?: string }[] = [];
   // the plain-JavaScript CPU backend is left out: [512, 512] runs at tens of steps a second on it
   for (const backend of (NODE_BACKENDS as ('wasm' | 'cpu')[]).filter((b) => b !== 'cpu')) {
@@ -99,5 +109,5 @@ export async function run() {
   }
   tf.disposeVariables();
   if (!process.env.BENCH_NODE_ONLY) for (const r of await chromiumRuns()) ppo.push({ where: 'chromium', ...r });
-  return { bench: 'funding', env_steps_per_s: envSteps, settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [512, 512], episode_hours: 24, env_copies: N_ENVS }, ppo };
+  return { bench: 'funding', env_steps_per_s: envSteps, env_runs: env.runs, settings, ppo };
 }

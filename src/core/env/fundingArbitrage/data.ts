@@ -25,7 +25,10 @@ export interface FundingData extends EnvData {
   shortNext: Float64Array;
   apr: Float64Array;
   volume: Float64Array;
-  /** [hour × pairKeys]: the row of (symbol, lower venue index, higher venue index) at the hour, or −1. */
+  /**
+   * [pairKeys × hours]: the row of (symbol, lower venue index, higher venue index) at the hour, or
+   * −1. Pair-major, so a held position's lookups walk memory hour after hour.
+   */
   pairRow: Int32Array;
   pairKeys: number;
 }
@@ -115,7 +118,7 @@ export function fundingData(rowTime: Float64Array, cols: Omit<FundingData, 'rows
   const pairKeys = cols.symbols.length * cols.venues.length * cols.venues.length;
   const pairRow = new Int32Array(hours * pairKeys).fill(-1);
   for (let h = 0; h < hours; h++) {
-    for (let r = starts[h]; r < starts[h + 1]; r++) pairRow[h * pairKeys + pairKey(cols, sorted.sym[r], sorted.longVenue[r], sorted.shortVenue[r])] = r;
+    for (let r = starts[h]; r < starts[h + 1]; r++) pairRow[pairKey(cols, sorted.sym[r], sorted.longVenue[r], sorted.shortVenue[r]) * hours + h] = r;
   }
   return { ...sorted, rows: hours, firstValidRow: 1, time: Float64Array.from(times), hourStart: Int32Array.from(starts), pairRow, pairKeys };
 }

@@ -2,7 +2,7 @@
 // funding costs less and short on the one that pays more, chosen hourly among the ten best
 // opportunities, with the trading configuration (leverage, utilization, positions, liquidation
 // buffer, stop-loss) sampled per episode and given in the observation. N copies over typed
-// arrays; the only allocation is an episode's record.
+// arrays; nothing is allocated per step (an episode's record is built when it is drained).
 //
 // Money, leg by leg. Opening pays the fee and the slippage on each leg's notional; margin per leg
 // is notional / leverage. Each hour every leg is marked at its venue's price, and a leg whose
@@ -11,33 +11,17 @@
 // liquidation price, entry × (1 ∓ (1 − maintenance margin) / leverage), is liquidated: its margin
 // is lost and the other leg closed at market. The distance to it is signed, so a leg past it
 // reads negative, never safe. Reward = change in equity / starting balance × 100.
-import { pythonIsoTime } from '../../clock';
 import { Rng } from '../../rng';
 import type { Segment, VecEnv } from '../types';
-import { EnvBookkeeping, isoTime, type EpisodeHeader, type TypedArray } from '../records';
-import { pairKey, type FundingData } from './data';
+import { EnvBookkeeping, type TypedArray } from '../records';
+import type { FundingData } from './data';
+import { E, EpisodeLog, TRADE_FIELDS, type FundingEpisode, type TradingConfig } from './episodes';
+import { CHUNK_ROWS, CHUNK_TOP, CHUNK_WORDS, hourTablesOf, M, MARK_FIELDS, T, TOP_FIELDS } from './hours';
+import { FUNDING_NUM_ACTIONS, FUNDING_OBS, FUNDING_OBS_SIZE, FUNDING_ACTIONS, FUNDING_SIZES, FUNDING_SLOTS, FUNDING_TOP } from './layout';
 
-export const FUNDING_SLOTS = 5;
-export const FUNDING_TOP = 10;
-export const FUNDING_SIZES = [0.1, 0.2, 0.3] as const;
-/** config 5 + portfolio 10 + 5 slots × 12 + 10 opportunities × 20. */
-export const FUNDING_OBS_SIZE = 5 + 10 + FUNDING_SLOTS * 12 + FUNDING_TOP * 20;
-export const FUNDING_NUM_ACTIONS = 1 + FUNDING_TOP * FUNDING_SIZES.length + FUNDING_SLOTS;
-export const FUNDING_ACTIONS: readonly string[] = [
-  'hold',
-  ...Array.from({ length: FUNDING_TOP * FUNDING_SIZES.length }, (_, k) => `open_${Math.floor(k / 3) + 1}_${FUNDING_SIZES[k % 3] * 100}pct`),
-  ...Array.from({ length: FUNDING_SLOTS }, (_, j) => `close_${j + 1}`),
-];
-/** Where each part of the observation starts. */
-export const FUNDING_OBS = { config: 0, portfolio: 5, slots: 15, slotWidth: 12, opportunities: 75, opportunityWidth: 20 } as const;
-
-export interface TradingConfig {
-  max_leverage: number;
-  target_utilization: number;
-  max_positions: number;
-  liquidation_buffer: number;
-  stop_loss: number;
-}
+export { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS, FUNDING_OBS_SIZE, FUNDING_PORTFOLIO, FUNDING_SIZES, FUNDING_SLOTS, FUNDING_TOP } from './layout';
+export type { FundingEpisode, FundingTrade, TradingConfig } from './episodes';
+export { hourTablesOf } from './hours';
 
 /** Seed 001's presets, as its training commands give them. */
 export const FUNDING_PRESETS: Record<'conservative' | 'moderate' | 'aggressive', Pick<TradingConfig, 'max_leverage' | 'target_utilization' | 'max_positions'>> = {
@@ -69,61 +53,6 @@ export interface FundingEnvOptions {
   minNotional?: number;
 }
 
-export interface FundingTrade {
-  entry_time: string | null;
-  exit_time: string | null;
-  symbol: string;
-  long_exchange: string;
-  short_exchange: string;
-  size: number;
-  leverage: number;
-  margin: number;
-  entry_long_price: number;
-  entry_short_price: number;
-  exit_long_price: number;
-  exit_short_price: number;
-  long_funding_rate: number;
-  short_funding_rate: number;
-  funding_long: number;
-  funding_short: number;
-  fees: number;
-  realized_pnl: number;
-  hours_held: number;
-  exit_reason: 'agent' | 'stop_loss' | 'liquidation' | 'episode_end';
-}
-
-export interface FundingEpisode extends EpisodeHeader {
-  return_pct: number;
-  net_pnl: number;
-  funding_earned: { long: number; short: number; total: number };
-  fees: number;
-  slippage: number;
-  price_pnl: number;
-  liquidation_loss: number;
-  liquidations: number;
-  positions_opened: number;
-  positions_closed: number;
-  mean_hours_held: number;
-  max_drawdown: number;
-  mean_utilization: number;
-  config: TradingConfig;
-  reward_breakdown: { funding: number; fees: number; slippage: number; price: number; liquidation: number };
-  action_counts: { hold: number; open: number; close: number };
-  portfolio: { starting_balance: number; ending_balance: number; return_pct: number; max_drawdown: number };
-  trades: FundingTrade[];
-}
-
-/** The columns of portfolioOf(). */
-export const FUNDING_PORTFOLIO: readonly { key: string; label: string }[] = [
-  { key: 'equity', label: 'equity' },
-  { key: 'funding', label: 'funding earned' },
-  { key: 'costs', label: 'fees and slippage paid' },
-  { key: 'margin', label: 'margin used' },
-  { key: 'open', label: 'open positions' },
-  ...Array.from({ length: FUNDING_SLOTS }, (_, j) => ({ key: `slot${j + 1}_notional`, label: `slot ${j + 1} notional per leg` })),
-  ...Array.from({ length: FUNDING_SLOTS }, (_, j) => ({ key: `slot${j + 1}_funding`, label: `slot ${j + 1} funding earned` })),
-];
-
 const HOUR = 3_600_000;
 /** Slot fields in sNum. */
 const S = {
@@ -133,8 +62,7 @@ const S = {
 } as const;
 const SN = 24;
 const MAX_TRADES = 64; // closed positions an episode's record keeps, per copy
-const TF = 20; // fields of a kept trade
-const REASONS = ['agent', 'stop_loss', 'liquidation', 'episode_end'] as const;
+const TF = TRADE_FIELDS;
 
 export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implements VecEnv<FundingEpisode> {
   readonly name = 'funding-arbitrage';
@@ -153,6 +81,8 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
   readonly startingBalance: number;
   readonly configMode: ConfigMode;
   readonly fixed: TradingConfig;
+  /** The config of every episode unless configMode is 'sample': the fixed one, or a preset with the fixed buffer and stop-loss. */
+  private readonly modeConfig: TradingConfig;
   readonly fee: number;
   readonly slippage: number;
   readonly mm: number;
@@ -178,11 +108,23 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
   private readonly sInt: Int32Array; // [n × 5 × 4] symbol, long venue, short venue, entry row
   private readonly sNum: Float64Array; // [n × 5 × SN]
   private readonly trades: Float64Array; // [n × MAX_TRADES × TF]
-  /** Per hour, its ten best opportunities as observed (10 × 20), but for the copy's own slots. */
-  private readonly hourBlocks: readonly Float32Array[];
   private readonly tradeCount: Int32Array;
-  /** ISO time of each hour, written when first needed: an episode record names up to 2 × 64 + 2. */
-  private readonly hourIso: (string | null | undefined)[];
+  /** Per hour, its ten best opportunities as observed (10 × 20), but for the copy's own columns. */
+  private readonly hourBlocks: readonly Float32Array[];
+  /** Per hour, how many of the ten best there are and their symbols and pair keys, and their rows (hours.ts). */
+  private readonly hourInts: Int32Array;
+  private readonly hourRows: Float64Array;
+  /** Where each (pair, hour) is in `marks`, and the figures a held position reads there (hours.ts). */
+  private readonly pairAt: Int32Array;
+  private readonly marks: Float64Array;
+  /** Finished episodes not yet drained, as numbers. */
+  private readonly log: EpisodeLog;
+  // Derived from the state above, never saved: what measure() gave when the observation was last
+  // written (nothing changes a copy between its observation and its next step), and which free
+  // slots' observation columns are zero already. setState() works them out again.
+  private readonly usedNow: Float64Array;
+  private readonly unrealNow: Float64Array;
+  private readonly slotZeroed: Uint8Array;
 
   constructor(o: FundingEnvOptions) {
     super();
@@ -195,6 +137,7 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.startingBalance = o.startingBalance ?? 10_000;
     this.configMode = o.configMode ?? 'sample';
     this.fixed = { max_leverage: 3, target_utilization: 0.6, max_positions: 3, liquidation_buffer: 0.15, stop_loss: 0.05, ...o.config };
+    this.modeConfig = this.configMode === 'fixed' || this.configMode === 'sample' ? this.fixed : { ...this.fixed, ...FUNDING_PRESETS[this.configMode] };
     this.fee = o.fee ?? 0.0005;
     this.slippage = o.slippage ?? 0.0002;
     this.mm = o.maintenanceMargin ?? 0.005;
@@ -222,8 +165,16 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.sNum = new Float64Array(n * FUNDING_SLOTS * SN);
     this.trades = new Float64Array(n * MAX_TRADES * TF);
     this.tradeCount = new Int32Array(n);
-    this.hourBlocks = hourBlocksOf(o.data);
-    this.hourIso = new Array(o.data.rows).fill(undefined);
+    this.usedNow = new Float64Array(n);
+    this.unrealNow = new Float64Array(n);
+    this.slotZeroed = new Uint8Array(n * FUNDING_SLOTS);
+    const tables = hourTablesOf(o.data);
+    this.hourBlocks = tables.blocks;
+    this.hourInts = tables.hourInts;
+    this.hourRows = tables.hourRows;
+    this.pairAt = tables.pairAt;
+    this.marks = tables.marks;
+    this.log = new EpisodeLog(o.data, this.startingBalance);
     this.reset();
   }
 
@@ -270,7 +221,7 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.row[i] = row;
     this.startRow[i] = row;
     this.steps[i] = 0;
-    const c = this.cfg, o = i * 5, f = this.fixed;
+    const c = this.cfg, o = i * 5;
     if (this.configMode === 'sample') {
       // seed 001's ranges: leverage 1–10×, utilization 30–80 %, 1–5 positions. The draw is a
       // function of the episode's first hour, so copies started at one window face one market
@@ -283,7 +234,7 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
       c[o + 3] = 0.05 + 0.25 * draw.next();
       c[o + 4] = 0.02 + 0.18 * draw.next();
     } else {
-      const p = this.configMode === 'fixed' ? f : { ...f, ...FUNDING_PRESETS[this.configMode] };
+      const p = this.modeConfig;
       c[o] = p.max_leverage; c[o + 1] = p.target_utilization; c[o + 2] = p.max_positions; c[o + 3] = p.liquidation_buffer; c[o + 4] = p.stop_loss;
     }
     this.cash[i] = this.startingBalance;
@@ -316,11 +267,6 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.tmp[1] = u;
   }
 
-  private equity(i: number): number {
-    this.measure(i);
-    return this.cash[i] + this.tmp[1];
-  }
-
   /** tmp[2] = notional per leg of an open at size fraction `f` now, or 0 when it would not fit. */
   private fit(i: number, f: number, equity: number, used: number): void {
     const c = this.cfg, o = i * 5;
@@ -335,33 +281,32 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     const n = this.numEnvs;
     if (actions.length < n) throw new Error(`step needs ${n} actions, got ${actions.length}`);
     const d = this.d, lastRow = this.segment.end - 1, scale = 100 / this.startingBalance;
+    const cash = this.cash, tmp = this.tmp, counts = this.counts, filled = this.filled;
     let total = this.totalSteps;
     for (let i = 0; i < n; i++) {
       const h = this.row[i];
       const a = actions[i] | 0;
-      this.measure(i);
-      const eq0 = this.cash[i] + this.tmp[1];
+      const eq0 = cash[i] + this.unrealNow[i]; // what measure() gives now: see usedNow
       const cb = i * 6;
       if (a >= 1 && a <= FUNDING_TOP * 3) {
-        this.counts[cb + 4]++;
-        if (this.masks[i * FUNDING_NUM_ACTIONS + a]) this.open(i, h, d.hourStart[h] + ((a - 1) / 3 | 0), FUNDING_SIZES[(a - 1) % 3], eq0);
+        counts[cb + 4]++;
+        if (this.masks[i * FUNDING_NUM_ACTIONS + a]) this.open(i, h, (a - 1) / 3 | 0, FUNDING_SIZES[(a - 1) % 3], eq0, this.usedNow[i]);
       } else if (a > FUNDING_TOP * 3 && a < FUNDING_NUM_ACTIONS) {
-        this.counts[cb + 5]++;
+        counts[cb + 5]++;
         const j = a - 1 - FUNDING_TOP * 3;
-        if (this.filled[i * FUNDING_SLOTS + j]) this.closeSlot(i, j, h, 0);
-      } else this.counts[cb + 3]++;
+        if (filled[i * FUNDING_SLOTS + j]) this.closeSlot(i, j, h, 0);
+      } else counts[cb + 3]++;
 
       const h1 = h + 1;
-      this.advance(i, h1);
+      this.advance(i, h1); // and measures: tmp as measure() would give it
       const s = this.steps[i] + 1;
       this.steps[i] = s;
-      this.measure(i);
-      let eq = this.cash[i] + this.tmp[1];
+      let eq = cash[i] + tmp[1];
       const done = s >= this.maxSteps || h1 >= lastRow || eq <= 0;
       if (done) {
-        for (let j = 0; j < FUNDING_SLOTS; j++) if (this.filled[i * FUNDING_SLOTS + j]) this.closeSlot(i, j, h1, 3);
-        this.measure(i);
-        eq = this.cash[i] + this.tmp[1];
+        for (let j = 0; j < FUNDING_SLOTS; j++) if (filled[i * FUNDING_SLOTS + j]) this.closeSlot(i, j, h1, 3);
+        tmp[0] = 0; tmp[1] = 0; // measure() of no open slots
+        eq = cash[i] + tmp[1];
       }
       const change = eq - eq0;
       this.rewards[i] = change * scale;
@@ -369,44 +314,46 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
       this.epReward[i] += change * scale;
       if (eq > this.peak[i]) this.peak[i] = eq;
       else if (this.peak[i] > 0) { const dd = 1 - eq / this.peak[i]; if (dd > this.maxDd[i]) this.maxDd[i] = dd; }
-      this.money[i * 8 + 7] += eq > 0 ? this.tmp[0] / eq : 0;
+      this.money[i * 8 + 7] += eq > 0 ? tmp[0] / eq : 0;
       this.row[i] = h1;
       total++;
       if (done) {
         this.dones[i] = 1;
-        this.finishEpisode(i, total);
-        this.startEpisode(i);
+        this.finishEpisode(i, total, eq);
+        this.startEpisode(i); // holds nothing: tmp is still measure()'s
       } else this.dones[i] = 0;
-      this.writeObs(i);
+      this.writeObsAt(i); // tmp holds the slots as measured just now
     }
     this.totalSteps = total;
   }
 
-  /** Opens opportunity row r at size fraction f into copy i's first free slot. */
-  private open(i: number, h: number, r: number, f: number, equity: number): void {
-    const d = this.d;
+  /**
+   * Opens the hour's opportunity `rank` (0 best) at size fraction f into copy i's first free slot;
+   * `used` is the margin its slots hold.
+   */
+  private open(i: number, h: number, rank: number, f: number, equity: number, used: number): void {
     let j = 0;
     while (j < FUNDING_SLOTS && this.filled[i * FUNDING_SLOTS + j]) j++;
     if (j === FUNDING_SLOTS) return;
-    this.measure(i);
-    this.fit(i, f, equity, this.tmp[0]);
+    this.fit(i, f, equity, used);
     const notional = this.tmp[2];
     if (notional <= 0) return;
     const lev = this.cfg[i * 5];
     const k = i * FUNDING_SLOTS + j, b = k * SN, s = this.sNum;
-    const pL = d.longPrice[r], pS = d.shortPrice[r];
+    const row = this.hourRows, x = h * (CHUNK_WORDS / 2) + CHUNK_ROWS + rank * TOP_FIELDS; // the row's columns side by side in the hour's chunk
+    const pL = row[x + T.longPrice], pS = row[x + T.shortPrice];
     this.filled[k] = 1;
-    this.sInt[k * 4] = d.sym[r]; this.sInt[k * 4 + 1] = d.longVenue[r]; this.sInt[k * 4 + 2] = d.shortVenue[r]; this.sInt[k * 4 + 3] = h;
+    this.sInt[k * 4] = row[x + T.sym]; this.sInt[k * 4 + 1] = row[x + T.longVenue]; this.sInt[k * 4 + 2] = row[x + T.shortVenue]; this.sInt[k * 4 + 3] = h;
     s[b + S.notional] = notional; s[b + S.lev] = lev; s[b + S.margin] = (2 * notional) / lev;
     s[b + S.unitsL] = notional / pL; s[b + S.unitsS] = notional / pS;
     s[b + S.entryL] = pL; s[b + S.entryS] = pS; s[b + S.markL] = pL; s[b + S.markS] = pS;
     s[b + S.liqL] = pL * (1 - (1 - this.mm) / lev); s[b + S.liqS] = pS * (1 + (1 - this.mm) / lev);
-    s[b + S.nextL] = d.longNext[r]; s[b + S.nextS] = d.shortNext[r];
-    s[b + S.intL] = d.longInterval[r]; s[b + S.intS] = d.shortInterval[r];
-    s[b + S.rateL] = d.longRate[r]; s[b + S.rateS] = d.shortRate[r];
-    s[b + S.entryRateL] = d.longRate[r]; s[b + S.entryRateS] = d.shortRate[r];
+    s[b + S.nextL] = row[x + T.longNext]; s[b + S.nextS] = row[x + T.shortNext];
+    s[b + S.intL] = row[x + T.longInterval]; s[b + S.intS] = row[x + T.shortInterval];
+    s[b + S.rateL] = row[x + T.longRate]; s[b + S.rateS] = row[x + T.shortRate];
+    s[b + S.entryRateL] = row[x + T.longRate]; s[b + S.entryRateS] = row[x + T.shortRate];
     s[b + S.fundL] = 0; s[b + S.fundS] = 0;
-    s[b + S.entryApr] = d.apr[r]; s[b + S.aprNow] = d.apr[r];
+    s[b + S.entryApr] = row[x + T.apr]; s[b + S.aprNow] = row[x + T.apr];
     const fees = 2 * notional * this.fee, slip = 2 * notional * this.slippage;
     s[b + S.costs] = fees + slip;
     this.cash[i] -= fees + slip;
@@ -414,39 +361,48 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     this.counts[i * 6 + 1]++;
   }
 
-  /** Marks copy i's legs at hour h1, pays the settlements that fell in the hour, liquidates and stops. */
+  /**
+   * Marks copy i's legs at hour h1, pays the settlements that fell in the hour, liquidates and
+   * stops; then tmp holds what measure() gives (summed here, slot by slot in its order).
+   */
   private advance(i: number, h1: number): void {
-    const d = this.d, s = this.sNum, t1 = d.time[h1];
+    const d = this.d, s = this.sNum, t1 = d.time[h1], nv = this.venueCount, hours = d.rows, pairAt = this.pairAt, marks = this.marks;
+    let m = 0, u = 0;
     for (let j = 0; j < FUNDING_SLOTS; j++) {
       const k = i * FUNDING_SLOTS + j;
       if (!this.filled[k]) continue;
       const b = k * SN, vL = this.sInt[k * 4 + 1], vS = this.sInt[k * 4 + 2];
-      const rp = d.pairRow[h1 * d.pairKeys + pairKey(d, this.sInt[k * 4], vL, vS)];
-      if (rp >= 0) {
-        const sameSide = d.longVenue[rp] === vL;
-        s[b + S.markL] = sameSide ? d.longPrice[rp] : d.shortPrice[rp];
-        s[b + S.markS] = sameSide ? d.shortPrice[rp] : d.longPrice[rp];
-        s[b + S.rateL] = sameSide ? d.longRate[rp] : d.shortRate[rp];
-        s[b + S.rateS] = sameSide ? d.shortRate[rp] : d.longRate[rp];
-        s[b + S.aprNow] = sameSide ? d.apr[rp] : -d.apr[rp];
+      const key = (this.sInt[k * 4] * nv + (vL < vS ? vL : vS)) * nv + (vL < vS ? vS : vL); // pairKey()
+      // the pair's row at h1 as packed for this lookup (one place in memory, next to the hour before)
+      const e = pairAt[key * hours + h1], x = e * MARK_FIELDS;
+      const sameSide = e >= 0 && marks[x + M.longVenue] === vL;
+      if (e >= 0) {
+        s[b + S.markL] = sameSide ? marks[x + M.longPrice] : marks[x + M.shortPrice];
+        s[b + S.markS] = sameSide ? marks[x + M.shortPrice] : marks[x + M.longPrice];
+        s[b + S.rateL] = sameSide ? marks[x + M.longRate] : marks[x + M.shortRate];
+        s[b + S.rateS] = sameSide ? marks[x + M.shortRate] : marks[x + M.longRate];
+        s[b + S.aprNow] = sameSide ? marks[x + M.apr] : -marks[x + M.apr];
       }
       // a settlement in (previous hour, this hour]: longs pay rate × notional, shorts receive it
       if (s[b + S.nextL] <= t1) {
         const paid = -s[b + S.rateL] * s[b + S.unitsL] * s[b + S.markL];
         s[b + S.fundL] += paid; this.cash[i] += paid; this.money[i * 8] += paid;
-        s[b + S.nextL] = rp >= 0 ? (d.longVenue[rp] === vL ? d.longNext[rp] : d.shortNext[rp]) : s[b + S.nextL] + s[b + S.intL] * HOUR;
+        s[b + S.nextL] = e >= 0 ? (sameSide ? marks[x + M.longNext] : marks[x + M.shortNext]) : s[b + S.nextL] + s[b + S.intL] * HOUR;
       }
       if (s[b + S.nextS] <= t1) {
         const got = s[b + S.rateS] * s[b + S.unitsS] * s[b + S.markS];
         s[b + S.fundS] += got; this.cash[i] += got; this.money[i * 8 + 1] += got;
-        s[b + S.nextS] = rp >= 0 ? (d.longVenue[rp] === vL ? d.shortNext[rp] : d.longNext[rp]) : s[b + S.nextS] + s[b + S.intS] * HOUR;
+        s[b + S.nextS] = e >= 0 ? (sameSide ? marks[x + M.shortNext] : marks[x + M.longNext]) : s[b + S.nextS] + s[b + S.intS] * HOUR;
       }
       if (s[b + S.markL] <= s[b + S.liqL] || s[b + S.markS] >= s[b + S.liqS]) this.liquidate(i, j, h1, s[b + S.markL] <= s[b + S.liqL]);
       else {
         const pricePnl = s[b + S.unitsL] * (s[b + S.markL] - s[b + S.entryL]) + s[b + S.unitsS] * (s[b + S.entryS] - s[b + S.markS]);
         if (pricePnl + s[b + S.fundL] + s[b + S.fundS] <= -this.cfg[i * 5 + 4] * s[b + S.margin]) this.closeSlot(i, j, h1, 1);
+        else { m += s[b + S.margin]; u += pricePnl; }
       }
     }
+    this.tmp[0] = m;
+    this.tmp[1] = u;
   }
 
   /** Closes slot j of copy i at its marks, paying the exit costs; `reason` indexes REASONS. */
@@ -494,13 +450,56 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
 
   /** Observation and mask of copy i at its hour; every value from this hour or before. */
   protected writeObs(i: number): void {
-    const d = this.d, o = i * FUNDING_OBS_SIZE, obs = this.obs, s = this.sNum, c = this.cfg, co = i * 5;
+    this.measure(i);
+    this.writeObsAt(i);
+  }
+
+  /**
+   * writeObs() with measure()'s results for copy i already in tmp (passed as numbers, they would be
+   * boxed). Kept as usedNow / unrealNow for the copy's next step.
+   */
+  private writeObsAt(i: number): void {
+    const o = i * FUNDING_OBS_SIZE, obs = this.obs, s = this.sNum, c = this.cfg, co = i * 5;
+    const used = this.tmp[0], unreal = this.tmp[1];
+    this.usedNow[i] = used;
+    this.unrealNow[i] = unreal;
     const h = this.row[i];
     const lev = c[co], util = c[co + 1], maxPos = c[co + 2], buffer = c[co + 3];
-    this.measure(i);
-    const used = this.tmp[0], unreal = this.tmp[1], eq = this.cash[i] + unreal, sb = this.startingBalance, m = i * 8;
+    const eq = this.cash[i] + unreal, sb = this.startingBalance, m = i * 8;
+    const mk = i * FUNDING_NUM_ACTIONS, masks = this.masks, filled = this.filled, sInt = this.sInt, nv = this.venueCount;
+    // the slots, and their close actions; `open` counts the filled ones, whose symbols and pair
+    // keys go to heldSym / heldKey
     let open = 0;
-    for (let j = 0; j < FUNDING_SLOTS; j++) open += this.filled[i * FUNDING_SLOTS + j];
+    for (let j = 0; j < FUNDING_SLOTS; j++) {
+      const k = i * FUNDING_SLOTS + j, b = k * SN, q = o + FUNDING_OBS.slots + j * FUNDING_OBS.slotWidth;
+      if (!filled[k]) {
+        masks[mk + 1 + FUNDING_TOP * 3 + j] = 0;
+        if (!this.slotZeroed[k]) {
+          for (let z = q; z < q + FUNDING_OBS.slotWidth; z++) obs[z] = 0;
+          this.slotZeroed[k] = 1;
+        }
+        continue;
+      }
+      masks[mk + 1 + FUNDING_TOP * 3 + j] = 1;
+      this.slotZeroed[k] = 0;
+      const sym = sInt[k * 4], lv = sInt[k * 4 + 1], sv = sInt[k * 4 + 2];
+      this.heldSym[open] = sym;
+      this.heldKey[open++] = (sym * nv + (lv < sv ? lv : sv)) * nv + (lv < sv ? sv : lv);
+      const mL = s[b + S.markL], mS = s[b + S.markS];
+      const distL = (mL - s[b + S.liqL]) / mL, distS = (s[b + S.liqS] - mS) / mS;
+      obs[q] = 1;
+      obs[q + 1] = s[b + S.entryApr] / 100;
+      obs[q + 2] = s[b + S.aprNow] / 100;
+      obs[q + 3] = eq > 0 ? s[b + S.notional] / eq : 0;
+      obs[q + 4] = s[b + S.lev] / 10;
+      obs[q + 5] = (h - sInt[k * 4 + 3]) / 24;
+      obs[q + 6] = (s[b + S.fundL] / s[b + S.notional]) * 100;
+      obs[q + 7] = (s[b + S.fundS] / s[b + S.notional]) * 100;
+      obs[q + 8] = distL;
+      obs[q + 9] = distS;
+      obs[q + 10] = (s[b + S.unitsL] * (mL - s[b + S.entryL]) + s[b + S.unitsS] * (s[b + S.entryS] - mS)) / s[b + S.margin];
+      obs[q + 11] = Math.min(distL, distS) < buffer ? 1 : 0;
+    }
     obs[o] = lev / 10; obs[o + 1] = util; obs[o + 2] = maxPos / FUNDING_SLOTS; obs[o + 3] = buffer; obs[o + 4] = c[co + 4];
     const p = o + FUNDING_OBS.portfolio;
     obs[p] = eq / sb - 1;
@@ -513,33 +512,9 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     obs[p + 7] = this.steps[i] / this.maxSteps;
     obs[p + 8] = eq > 0 ? (eq - used) / eq : 0;
     obs[p + 9] = ((this.money[m + 4] - this.money[m + 5]) / sb) * 100;
-    let held = 0; // filled slots seen so far; their symbols and pair keys go to heldSym / heldKey
-    for (let j = 0; j < FUNDING_SLOTS; j++) {
-      const k = i * FUNDING_SLOTS + j, b = k * SN, q = o + FUNDING_OBS.slots + j * FUNDING_OBS.slotWidth;
-      if (!this.filled[k]) { obs.fill(0, q, q + FUNDING_OBS.slotWidth); continue; }
-      const sym = this.sInt[k * 4], lv = this.sInt[k * 4 + 1], sv = this.sInt[k * 4 + 2];
-      this.heldSym[held] = sym;
-      this.heldKey[held++] = (sym * this.venueCount + (lv < sv ? lv : sv)) * this.venueCount + (lv < sv ? sv : lv);
-      const mL = s[b + S.markL], mS = s[b + S.markS];
-      const distL = (mL - s[b + S.liqL]) / mL, distS = (s[b + S.liqS] - mS) / mS;
-      obs[q] = 1;
-      obs[q + 1] = s[b + S.entryApr] / 100;
-      obs[q + 2] = s[b + S.aprNow] / 100;
-      obs[q + 3] = eq > 0 ? s[b + S.notional] / eq : 0;
-      obs[q + 4] = s[b + S.lev] / 10;
-      obs[q + 5] = (h - this.sInt[k * 4 + 3]) / 24;
-      obs[q + 6] = (s[b + S.fundL] / s[b + S.notional]) * 100;
-      obs[q + 7] = (s[b + S.fundS] / s[b + S.notional]) * 100;
-      obs[q + 8] = distL;
-      obs[q + 9] = distS;
-      obs[q + 10] = (s[b + S.unitsL] * (mL - s[b + S.entryL]) + s[b + S.unitsS] * (s[b + S.entryS] - mS)) / s[b + S.margin];
-      obs[q + 11] = Math.min(distL, distS) < buffer ? 1 : 0;
-    }
-    // the ten best opportunities of the hour, and the mask
-    const mk = i * FUNDING_NUM_ACTIONS, masks = this.masks;
-    masks.fill(0, mk, mk + FUNDING_NUM_ACTIONS);
+    // the ten best opportunities of the hour, and their open actions
     masks[mk] = 1;
-    const first = d.hourStart[h], count = Math.min(FUNDING_TOP, d.hourStart[h + 1] - first);
+    const ht = this.hourInts, hb = h * CHUNK_WORDS + CHUNK_TOP, count = ht[hb];
     const slotFree = open < maxPos;
     // the sizes an open may take now, the same for every opportunity of the hour (fit(), inlined:
     // its three calls were a quarter of this method's time)
@@ -550,19 +525,18 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
     const fits1 = n1 >= this.minNotional && n1 * perNotional <= free ? 1 : 0;
     const fits2 = big0 >= this.minNotional && big0 * perNotional <= free ? 1 : 0;
     const big = fits2 ? big0 : 0;
-    // what depends on the hour alone comes from the precomputed block; the copy's own slots after it
+    // what depends on the hour alone comes from the precomputed block; the copy's own columns after it
     const ow = FUNDING_OBS.opportunityWidth, base = o + FUNDING_OBS.opportunities;
     // one set() from a view made once per hour: a third of the time of an element loop, no allocation
     obs.set(this.hourBlocks[h], base);
     const sizeShare = eq > 0 ? big / eq : 0, marginShare = free > 0 ? (2 * big) / lev / free : 1;
-    const nv = this.venueCount, heldSym = this.heldSym, heldKey = this.heldKey;
+    const heldSym = this.heldSym, heldKey = this.heldKey;
     for (let r = 0; r < count; r++) {
       const q = base + r * ow;
-      const x = first + r, sym = d.sym[x];
+      const sym = ht[hb + 1 + 2 * r];
       let symHeld = 0, pairHeld = 0;
       if (open > 0) {
-        const lv = d.longVenue[x], sv = d.shortVenue[x];
-        const key = (sym * nv + (lv < sv ? lv : sv)) * nv + (lv < sv ? sv : lv);
+        const key = ht[hb + 2 + 2 * r];
         for (let j = 0; j < open; j++) {
           if (heldSym[j] !== sym) continue;
           symHeld = 1;
@@ -573,111 +547,54 @@ export class FundingArbitrageEnv extends EnvBookkeeping<FundingEpisode> implemen
       obs[q + 17] = sizeShare;
       obs[q + 18] = marginShare;
       obs[q + 19] = pairHeld;
-      if (slotFree && !symHeld) {
-        masks[mk + 1 + r * 3] = fits0;
-        masks[mk + 2 + r * 3] = fits1;
-        masks[mk + 3 + r * 3] = fits2;
-      }
+      const allowed = slotFree && !symHeld;
+      masks[mk + 1 + r * 3] = allowed ? fits0 : 0;
+      masks[mk + 2 + r * 3] = allowed ? fits1 : 0;
+      masks[mk + 3 + r * 3] = allowed ? fits2 : 0;
     }
-    for (let j = 0; j < FUNDING_SLOTS; j++) if (this.filled[i * FUNDING_SLOTS + j]) masks[mk + 1 + FUNDING_TOP * 3 + j] = 1;
+    for (let a = mk + 1 + count * 3; a < mk + 1 + FUNDING_TOP * 3; a++) masks[a] = 0;
   }
 
-  private iso(h: number): string | null {
-    let t = this.hourIso[h];
-    if (t === undefined) t = this.hourIso[h] = isoTime(this.d.time[h]);
-    return t;
-  }
-
-  private finishEpisode(i: number, timestep: number): void {
-    const d = this.d, sb = this.startingBalance, m = i * 8, c = i * 6;
-    const eq = this.equity(i);
-    const ret = (eq / sb - 1) * 100;
-    const trades: FundingTrade[] = [];
-    for (let k = 0; k < this.tradeCount[i]; k++) {
-      const t = (i * MAX_TRADES + k) * TF, tr = this.trades;
-      trades.push({
-        entry_time: this.iso(tr[t]), exit_time: this.iso(tr[t + 1]),
-        symbol: d.symbols[tr[t + 2]], long_exchange: d.venues[tr[t + 3]], short_exchange: d.venues[tr[t + 4]],
-        size: tr[t + 5], leverage: tr[t + 6], margin: tr[t + 7],
-        entry_long_price: tr[t + 8], entry_short_price: tr[t + 9], exit_long_price: tr[t + 10], exit_short_price: tr[t + 11],
-        long_funding_rate: tr[t + 12], short_funding_rate: tr[t + 13], funding_long: tr[t + 14], funding_short: tr[t + 15],
-        fees: tr[t + 16], realized_pnl: tr[t + 17], hours_held: tr[t + 18], exit_reason: REASONS[tr[t + 19]],
-      });
-    }
-    const pct = (x: number) => (x / sb) * 100;
-    const closed = this.counts[c + 2];
+  /** Keeps copy i's finished episode as numbers; drainEpisodes() makes its record. */
+  private finishEpisode(i: number, timestep: number, equity: number): void {
+    const tc = this.tradeCount[i];
+    const at = this.log.reserve(tc), b = this.log.values;
     this.episodeCount++;
-    this.pending.push({
-      episode: this.episodeCount,
-      reward: this.epReward[i],
-      length: this.steps[i],
-      timestep,
-      timestamp: pythonIsoTime(),
-      start_time: this.iso(this.startRow[i]),
-      end_time: this.iso(this.row[i]),
-      return_pct: ret,
-      net_pnl: eq - sb,
-      funding_earned: { long: this.money[m], short: this.money[m + 1], total: this.money[m] + this.money[m + 1] },
-      fees: this.money[m + 2],
-      slippage: this.money[m + 3],
-      price_pnl: this.money[m + 4],
-      liquidation_loss: this.money[m + 5],
-      liquidations: this.counts[c],
-      positions_opened: this.counts[c + 1],
-      positions_closed: closed,
-      mean_hours_held: closed ? this.money[m + 6] / closed : 0,
-      max_drawdown: this.maxDd[i],
-      mean_utilization: this.steps[i] ? this.money[m + 7] / this.steps[i] : 0,
-      config: this.configOf(i),
-      reward_breakdown: { funding: pct(this.money[m] + this.money[m + 1]), fees: -pct(this.money[m + 2]), slippage: -pct(this.money[m + 3]), price: pct(this.money[m + 4]), liquidation: -pct(this.money[m + 5]) },
-      action_counts: { hold: this.counts[c + 3], open: this.counts[c + 4], close: this.counts[c + 5] },
-      portfolio: { starting_balance: sb, ending_balance: eq, return_pct: ret, max_drawdown: this.maxDd[i] },
-      trades,
-    });
+    b[at + E.episode] = this.episodeCount;
+    b[at + E.reward] = this.epReward[i];
+    b[at + E.length] = this.steps[i];
+    b[at + E.timestep] = timestep;
+    b[at + E.wallMs] = Date.now();
+    b[at + E.startRow] = this.startRow[i];
+    b[at + E.endRow] = this.row[i];
+    b[at + E.equity] = equity;
+    for (let k = 0; k < 8; k++) b[at + E.money + k] = this.money[i * 8 + k];
+    for (let k = 0; k < 6; k++) b[at + E.counts + k] = this.counts[i * 6 + k];
+    b[at + E.maxDd] = this.maxDd[i];
+    for (let k = 0; k < 5; k++) b[at + E.config + k] = this.cfg[i * 5 + k];
+    b[at + E.trades] = tc;
+    const tr = this.trades, from = i * MAX_TRADES * TF, to = at + E.size;
+    for (let k = 0; k < tc * TF; k++) b[to + k] = tr[from + k];
   }
-}
 
-const blocks = new WeakMap<FundingData, Float32Array[]>();
+  override drainEpisodes(): FundingEpisode[] {
+    if (!this.log.empty) this.log.drainInto(this.pending);
+    return super.drainEpisodes();
+  }
 
-/**
- * The ten best opportunities of every hour as the observation shows them, computed once per
- * dataset: each from its own row and the hour before (the APR change), so nothing after the hour.
- * The copy's own slots (symbol held, size and margin an open takes, pair held) are left 0.
- */
-export function hourBlocksOf(d: FundingData): Float32Array[] {
-  const cached = blocks.get(d);
-  if (cached) return cached;
-  const ow = FUNDING_OBS.opportunityWidth;
-  const out = new Float32Array(d.rows * FUNDING_TOP * ow);
-  const vMax = Math.max(1, d.venues.length - 1), symMax = Math.max(1, d.symbols.length - 1);
-  for (let h = 0; h < d.rows; h++) {
-    const t = d.time[h], first = d.hourStart[h], count = Math.min(FUNDING_TOP, d.hourStart[h + 1] - first);
-    for (let r = 0; r < count; r++) {
-      const q = (h * FUNDING_TOP + r) * ow;
-      const x = first + r, sym = d.sym[x], lv = d.longVenue[x], sv = d.shortVenue[x];
-      const prev = h > 0 ? d.pairRow[(h - 1) * d.pairKeys + pairKey(d, sym, lv, sv)] : -1;
-      const prevApr = prev < 0 ? d.apr[x] : d.longVenue[prev] === lv ? d.apr[prev] : -d.apr[prev];
-      const vol = d.volume[x];
-      out[q] = 1;
-      out[q + 1] = d.apr[x] / 100;
-      out[q + 2] = d.longRate[x] * 1000;
-      out[q + 3] = d.shortRate[x] * 1000;
-      out[q + 4] = d.longInterval[x] / 8;
-      out[q + 5] = d.shortInterval[x] / 8;
-      out[q + 6] = (d.longNext[x] - t) / (8 * HOUR);
-      out[q + 7] = (d.shortNext[x] - t) / (8 * HOUR);
-      out[q + 8] = vol > 0 ? Math.log1p(vol) / 25 : 0;
-      out[q + 9] = ((d.shortPrice[x] - d.longPrice[x]) / d.longPrice[x]) * 1000;
-      out[q + 11] = sym / symMax;
-      out[q + 12] = lv / vMax;
-      out[q + 13] = sv / vMax;
-      out[q + 14] = (d.apr[x] - prevApr) / 100;
-      out[q + 15] = r / FUNDING_TOP;
-      out[q + 16] = (d.shortRate[x] / d.shortInterval[x] - d.longRate[x] / d.longInterval[x]) * 1e4;
+  override getState(): unknown {
+    if (!this.log.empty) this.log.drainInto(this.pending);
+    return super.getState();
+  }
+
+  override setState(state: unknown): void {
+    super.setState(state);
+    this.log.clear(); // the state's own pending episodes replaced them
+    this.slotZeroed.fill(0);
+    for (let i = 0; i < this.numEnvs; i++) {
+      this.measure(i);
+      this.usedNow[i] = this.tmp[0];
+      this.unrealNow[i] = this.tmp[1];
     }
   }
-  const width = FUNDING_TOP * ow;
-  const views = Array.from({ length: d.rows }, (_, h) => out.subarray(h * width, (h + 1) * width));
-  blocks.set(d, views);
-  return views;
 }
