@@ -147,6 +147,9 @@ describe.each(ENVIRONMENTS.map((e) => [e.id, e] as const))('environment %s keeps
     expect([env.obsSize, env.numActions, env.actionNames]).toEqual([spec.obsSize, spec.actionNames.length, spec.actionNames]);
     expect(env.obs.length).toBe(COPIES * spec.obsSize);
     expect(env.masks.length).toBe(COPIES * spec.actionNames.length);
+    // every slot named once (model cards and ONNX metadata list the inputs by these names)
+    expect(spec.observationNames?.length).toBe(spec.obsSize);
+    expect(new Set(spec.observationNames).size).toBe(spec.obsSize);
     const rng = new Rng(3);
     const actions = new Int32Array(COPIES);
     for (let t = 0; t < 300; t++) {

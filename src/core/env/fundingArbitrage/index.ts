@@ -6,6 +6,7 @@ import { SEGMENT_SETTINGS } from '../build';
 import type { EnvSpec } from '../spec';
 import { loadFundingData, type FundingData } from './data';
 import { FUNDING_ACTIONS, FUNDING_NUM_ACTIONS, FUNDING_OBS_SIZE, FUNDING_PORTFOLIO, FUNDING_PRESETS, FundingArbitrageEnv, type ConfigMode, type FundingEpisode } from './env';
+import { FUNDING_OBS_NAMES } from './layout';
 
 const SETTINGS: readonly SettingSpec[] = [
   { key: 'config_mode', type: 'choice', choices: [
@@ -36,6 +37,7 @@ export const FUNDING_ARBITRAGE: EnvSpec<FundingData> = {
   settings: SETTINGS,
   actionNames: FUNDING_ACTIONS,
   obsSize: FUNDING_OBS_SIZE,
+  observationNames: FUNDING_OBS_NAMES,
   load: loadFundingData,
   create: (data, o) => new FundingArbitrageEnv({
     data, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart, maxSteps: o.maxSteps,
