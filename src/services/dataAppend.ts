@@ -11,6 +11,7 @@ import { DataError } from '../core/data/errors';
 import { TRADE_OUTCOME_ROLES } from '../core/data/columns';
 import type { Column, DatasetMeta, Issue } from '../core/data/types';
 import { openLabDb, type LabDb } from '../store/db';
+import { phaseClock } from './phaseClock';
 import { appendToDataset, getDatasetMeta, loadColumn, loadRows, updateDatasetCells } from '../store/datasets';
 
 export interface AppendResult {
@@ -41,19 +42,8 @@ export async function appendFile(
   options: { timeZone?: string } = {},
   onProgress: AppendProgress = () => {},
 ): Promise<AppendResult> {
-  const started = performance.now();
-  const phaseSeconds: Partial<Record<ImportPhase, number>> = {};
-  let phase: ImportPhase | null = null;
-  let phaseStart = started;
-  const report: AppendProgress = (p, f) => {
-    if (p !== phase) {
-      const now = performance.now();
-      if (phase) phaseSeconds[phase] = (phaseSeconds[phase] ?? 0) + (now - phaseStart) / 1000;
-      phase = p;
-      phaseStart = now;
-    }
-    onProgress(p, f);
-  };
+  const clock = phaseClock<ImportPhase>(onProgress);
+  const report = clock.report;
   const store = await db();
   const meta = await getDatasetMeta(store, datasetId);
   if (!meta || meta.deletedAt) throw new Error('That dataset no longer exists; nothing was appended.');
@@ -62,11 +52,7 @@ export async function appendFile(
   if (bytes.length === 0) throw new DataError(file.name, 'the file is empty; nothing was appended');
   // zone-less times are read in the zone the dataset's were, unless the person says otherwise
   const timeZone = options.timeZone ?? meta.timeZone ?? 'UTC';
-  const finish = (result: Omit<AppendResult, 'seconds' | 'phaseSeconds'>): AppendResult => {
-    const end = performance.now();
-    if (phase) phaseSeconds[phase] = (phaseSeconds[phase] ?? 0) + (end - phaseStart) / 1000;
-    return { ...result, seconds: (end - started) / 1000, phaseSeconds };
-  };
+  const finish = (result: Omit<AppendResult, 'seconds' | 'phaseSeconds'>): AppendResult => ({ ...result, ...clock.stop() });
 
   if (meta.kind === 'trades' && meta.columns.includes('trade_id')) {
     report('parsing', 0);

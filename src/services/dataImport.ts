@@ -5,6 +5,7 @@ import { importBytes, type ImportPhase, type MappingPreview } from '../core/data
 import type { ColumnMapping, DatasetMeta } from '../core/data/types';
 import { openLabDb, requestPersistentStorage, type LabDb } from '../store/db';
 import { saveDataset } from '../store/datasets';
+import { phaseClock } from './phaseClock';
 
 export type ImportProgress = (phase: ImportPhase, fraction: number) => void;
 
@@ -23,20 +24,9 @@ export async function importFile(
   options: { mapping?: ColumnMapping | null; acceptGuess?: boolean; name?: string; timeZone?: string },
   onProgress: ImportProgress = () => {},
 ): Promise<ImportResult> {
-  const started = performance.now();
-  // Seconds spent in each phase, for the import report and the benchmark.
-  const phaseSeconds: Partial<Record<ImportPhase, number>> = {};
-  let phase: ImportPhase | null = null;
-  let phaseStart = started;
-  const report: ImportProgress = (p, f) => {
-    if (p !== phase) {
-      const now = performance.now();
-      if (phase) phaseSeconds[phase] = (phaseSeconds[phase] ?? 0) + (now - phaseStart) / 1000;
-      phase = p;
-      phaseStart = now;
-    }
-    onProgress(p, f);
-  };
+  // seconds spent in each phase, for the import report and the benchmark
+  const clock = phaseClock<ImportPhase>(onProgress);
+  const report = clock.report;
   report('reading', 0);
   let bytes: Uint8Array | null = new Uint8Array(await file.arrayBuffer());
   report('reading', 1);
@@ -48,7 +38,5 @@ export async function importFile(
   report('saving', 0);
   const persisted = await requestPersistentStorage();
   await saveDataset(await db(), dataset, (f) => report('saving', f));
-  const end = performance.now();
-  phaseSeconds.saving = (phaseSeconds.saving ?? 0) + (end - phaseStart) / 1000;
-  return { status: 'imported', meta: dataset.meta, seconds: (end - started) / 1000, persisted, phaseSeconds };
+  return { status: 'imported', meta: dataset.meta, persisted, ...clock.stop() };
 }

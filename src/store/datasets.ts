@@ -5,7 +5,8 @@
 import type { Column, Dataset, DatasetMeta } from '../core/data/types';
 import type { CandleColumns } from '../core/features/layout';
 import { candleColumnsFrom } from '../core/features/market';
-import { isQuotaError, storageEstimate, StorageFullError, type LabDb, type StoredChunk } from './db';
+import { isQuotaError, storageEstimate, StorageFullError, type LabDb, type LabSchema, type StoredChunk } from './db';
+import type { IDBPObjectStore } from 'idb';
 import { formatBytes } from '../core/data/format';
 import type { DatasetSource } from '../core/env/spec';
 
@@ -191,16 +192,7 @@ export async function removeLeftoverChunks(db: LabDb): Promise<string[]> {
  * dataset changed since the append was planned (another append or a delete came first).
  */
 export async function appendToDataset(db: LabDb, before: DatasetMeta, plan: { meta: DatasetMeta; columns: Column[]; added: number }): Promise<void> {
-  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
-  const chunks = tx.objectStore('chunks');
-  const done = tx.done;
-  done.catch(() => {});
-  try {
-    const current = await tx.objectStore('datasets').get(before.id);
-    if (!current || current.deletedAt) throw new Error(`Dataset "${before.name}" no longer exists; nothing was appended.`);
-    if ((current.revision ?? 1) !== (before.revision ?? 1) || current.rows !== before.rows) {
-      throw new Error(`Dataset "${before.name}" changed while the file was read (now revision ${current.revision ?? 1}); nothing was appended. Append again.`);
-    }
+  await changeDataset(db, before, plan.meta, 'appended', async (chunks) => {
     const rowsBefore = before.rows, chunkRows = before.chunkRows;
     const lastIndex = Math.floor(rowsBefore / chunkRows);
     const filled = rowsBefore - lastIndex * chunkRows;
@@ -230,7 +222,27 @@ export async function appendToDataset(db: LabDb, before: DatasetMeta, plan: { me
         from = to;
       }
     }
-    puts.push(tx.objectStore('datasets').put(plan.meta));
+    return puts;
+  });
+}
+
+/**
+ * One transaction that writes chunks of a stored dataset (what `write` returns) and then its new
+ * metadata: refused, writing nothing, when the dataset changed since `before` was read (another
+ * append or a delete came first); a full disk is said plainly.
+ */
+async function changeDataset(db: LabDb, before: DatasetMeta, meta: DatasetMeta, what: string, write: (chunks: ChunkStore) => Promise<Promise<unknown>[]>): Promise<void> {
+  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
+  const done = tx.done;
+  done.catch(() => {});
+  try {
+    const current = await tx.objectStore('datasets').get(before.id);
+    if (!current || current.deletedAt) throw new Error(`Dataset "${before.name}" no longer exists; nothing was ${what}.`);
+    if ((current.revision ?? 1) !== (before.revision ?? 1) || current.rows !== before.rows) {
+      throw new Error(`Dataset "${before.name}" changed while the file was read (now revision ${current.revision ?? 1}); nothing was ${what}. Try again.`);
+    }
+    const puts = await write(tx.objectStore('chunks'));
+    puts.push(tx.objectStore('datasets').put(meta));
     await Promise.all(puts);
     await done;
   } catch (e) {
@@ -242,6 +254,8 @@ export async function appendToDataset(db: LabDb, before: DatasetMeta, plan: { me
     throw e;
   }
 }
+
+type ChunkStore = IDBPObjectStore<LabSchema, ['datasets', 'chunks'], 'chunks', 'readwrite'>;
 
 function newValues(col: Column, rows: number): StoredChunk['values'] {
   switch (col.type) {
@@ -256,16 +270,7 @@ function newValues(col: Column, rows: number): StoredChunk['values'] {
  * transaction; refused as appendToDataset is when the dataset changed meanwhile.
  */
 export async function updateDatasetCells(db: LabDb, before: DatasetMeta, meta: DatasetMeta, cells: { column: string; rows: Int32Array; values: Float64Array }[]): Promise<void> {
-  const tx = db.transaction(['datasets', 'chunks'], 'readwrite');
-  const chunks = tx.objectStore('chunks');
-  const done = tx.done;
-  done.catch(() => {});
-  try {
-    const current = await tx.objectStore('datasets').get(before.id);
-    if (!current || current.deletedAt) throw new Error(`Dataset "${before.name}" no longer exists; nothing was changed.`);
-    if ((current.revision ?? 1) !== (before.revision ?? 1) || current.rows !== before.rows) {
-      throw new Error(`Dataset "${before.name}" changed while the file was read (now revision ${current.revision ?? 1}); nothing was changed. Try again.`);
-    }
+  await changeDataset(db, before, meta, 'changed', async (chunks) => {
     const puts: Promise<unknown>[] = [];
     for (const { column, rows, values } of cells) {
       const byChunk = new Map<number, number[]>();
@@ -283,11 +288,6 @@ export async function updateDatasetCells(db: LabDb, before: DatasetMeta, meta: D
         puts.push(chunks.put({ ...chunk, values: copy }));
       }
     }
-    puts.push(tx.objectStore('datasets').put(meta));
-    await Promise.all(puts);
-    await done;
-  } catch (e) {
-    try { tx.abort(); } catch { /* already finished */ }
-    throw e;
-  }
+    return puts;
+  });
 }
