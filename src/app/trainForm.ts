@@ -3,11 +3,14 @@
 // every hyperparameter and environment setting, each read and written through its table. A value a
 // link gets wrong is reported and replaced by its default, never thrown.
 import { ALGORITHMS, DEFAULT_ALGORITHM_ID, findAlgorithm } from '../algos/registry';
-import type { AlgorithmSpec, Preset, TrainRequest } from '../algos/spec';
+import type { AlgorithmSpec, PolicyShape, Preset, TrainRequest } from '../algos/spec';
 import { DEFAULT_ENV_ID, ENVIRONMENTS, findEnv } from '../core/env/registry';
 import type { EnvSpec } from '../core/env/spec';
 import type { BackendChoice } from '../core/run/contracts';
 import { defaultsOf, formatSetting, parseSetting, type SettingSpec, type SettingValues } from '../core/settings';
+
+/** Where the Data view keeps the dataset chosen there, for the Train view to offer first. */
+export const SELECTED_DATASET_KEY = 'rl-trading-lab:selected-dataset';
 
 export const BACKEND_CHOICES: readonly { value: BackendChoice; label: string }[] = [
   { value: 'auto', label: 'auto (measure, keep the fastest)' },
@@ -26,6 +29,8 @@ export interface TrainFormState {
   backend: BackendChoice;
   hyperparameters: SettingValues;
   envSettings: SettingValues;
+  /** The run whose policy the new run starts from (fine-tuning), or '' for none. */
+  initFrom: string;
 }
 
 export const algorithmOf = (s: TrainFormState): AlgorithmSpec => findAlgorithm(s.algorithm) ?? ALGORITHMS[0];
@@ -43,6 +48,7 @@ export function initialFormState(algorithmId = DEFAULT_ALGORITHM_ID, keep: Parti
     backend: keep.backend ?? 'auto',
     hyperparameters: { ...defaultsOf(spec.hyperparameters), ...spec.formStart },
     envSettings: defaultsOf(env.settings),
+    initFrom: '',
   };
   return spec.defaultPreset ? withPreset(state, spec.defaultPreset) : state;
 }
@@ -84,6 +90,7 @@ export function formQuery(s: TrainFormState): string {
   if (spec.trainsOn.environments) q.set('env', s.env);
   if (s.preset) q.set('preset', s.preset);
   q.set('backend', s.backend);
+  if (s.initFrom) q.set('from', s.initFrom);
   for (const setting of spec.hyperparameters) q.set(setting.key, formatSetting(setting, s.hyperparameters[setting.key] ?? setting.default));
   if (spec.trainsOn.environments) for (const setting of envOf(s).settings) q.set(ENV_PREFIX + setting.key, formatSetting(setting, s.envSettings[setting.key] ?? setting.default));
   return q.toString();
@@ -108,6 +115,11 @@ export function parseFormQuery(query: string): { state: TrainFormState; problems
     if (BACKEND_CHOICES.some((b) => b.value === backend)) state.backend = backend as BackendChoice;
     else problems.push(`backend "${backend}" is none of ${BACKEND_CHOICES.map((b) => b.value).join(', ')}; using auto`);
   }
+  const from = q.get('from');
+  if (from !== null) {
+    if (algorithm.fineTunes && /^[\w.-]+$/.test(from)) state.initFrom = from;
+    else problems.push(algorithm.fineTunes ? `"${from}" is not a run id; starting from scratch` : `${algorithm.title} cannot start from another run's policy; starting from scratch`);
+  }
   const preset = q.get('preset');
   if (preset !== null && algorithm.presets) {
     if (preset === 'custom') state.preset = 'custom';
@@ -125,7 +137,7 @@ export function parseFormQuery(query: string): { state: TrainFormState; problems
   };
   read(algorithm.hyperparameters, state.hyperparameters, (k) => k);
   if (algorithm.trainsOn.environments) read(envOf(state).settings, state.envSettings, (k) => ENV_PREFIX + k);
-  const known = new Set(['algo', 'data', 'env', 'preset', 'backend', ...algorithm.hyperparameters.map((s) => s.key), ...envOf(state).settings.map((s) => ENV_PREFIX + s.key)]);
+  const known = new Set(['algo', 'data', 'env', 'preset', 'backend', 'from', ...algorithm.hyperparameters.map((s) => s.key), ...envOf(state).settings.map((s) => ENV_PREFIX + s.key)]);
   for (const key of q.keys()) if (!known.has(key)) problems.push(`"${key}" is not a setting of ${algorithm.title}${algorithm.trainsOn.environments ? ` on ${envOf(state).id}` : ''}; ignored`);
   return { state, problems };
 }
@@ -141,7 +153,48 @@ export function requestOf(s: TrainFormState): TrainRequest {
     hyperparameters: { ...s.hyperparameters },
     envSettings: spec.trainsOn.environments ? { ...s.envSettings } : undefined,
     backend: s.backend,
+    ...(s.initFrom ? { initFromRun: s.initFrom } : {}),
   };
+}
+
+/**
+ * The form a fine-tune starts with, so what is on screen is what runs: the algorithm on the
+ * environment the policy fits, the run's dataset, the environment's settings (a behavior-cloning
+ * run's backtest used their defaults), fine-tuning's own values (its learning rate), the policy's
+ * networks (its hidden layers and activation), and the steps asked for.
+ */
+export function fineTuneForm(run: { run_id: string; dataset_id: string }, algorithm: AlgorithmSpec, env: EnvSpec, shape: PolicyShape, steps: number | null, fromPolicy = true): TrainFormState {
+  const state = initialFormState(algorithm.id, { dataset: run.dataset_id, env: env.id });
+  const stepsKey = stepsSetting(algorithm)?.key;
+  Object.assign(state.hyperparameters, algorithm.fineTunes?.hyperparameters ?? {}, algorithm.fineTunes?.sameNetworks(shape) ?? {}, stepsKey && steps ? { [stepsKey]: steps } : {});
+  state.preset = algorithm.presets ? 'custom' : '';
+  state.initFrom = fromPolicy ? run.run_id : '';
+  return state;
+}
+
+/** The setting that says how long a run trains (PPO's total_timesteps), where the algorithm has one. */
+export function stepsSetting(algorithm: AlgorithmSpec): SettingSpec | undefined {
+  return algorithm.hyperparameters.find((s) => s.main && s.type === 'integer');
+}
+
+/** Settings a starting policy fixes (its networks' shape): shown locked in the form while it starts from one. */
+export function lockedByStart(s: TrainFormState): Set<string> {
+  const spec = algorithmOf(s);
+  if (!s.initFrom || !spec.fineTunes) return new Set();
+  return new Set(Object.keys(spec.fineTunes.sameNetworks({ obsSize: 0, actionNames: [], hidden: [], activation: 'tanh' })));
+}
+
+/**
+ * The steps a run will train where the algorithm rounds them up to whole rollouts (PPO: n_envs ×
+ * n_steps per rollout), or null when nothing is rounded.
+ */
+export function roundedSteps(s: TrainFormState): { asked: number; trained: number } | null {
+  const spec = algorithmOf(s);
+  const key = stepsSetting(spec)?.key;
+  if (!key || !spec.progressTotal) return null;
+  const asked = Number(s.hyperparameters[key]);
+  const trained = spec.progressTotal({ ...s.hyperparameters } as never);
+  return Number.isFinite(asked) && Number.isFinite(trained) && trained !== asked ? { asked, trained } : null;
 }
 
 /** The dataset kinds the form's algorithm (on its environment) trains on. */

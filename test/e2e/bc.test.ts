@@ -84,11 +84,23 @@ describe('Behavior cloning', () => {
     // fine-tune with PPO from the PolicyNet, then the same PPO from scratch, and compare them
     await page.fill('label:has-text("total_timesteps") input', '4096');
     await page.click('[data-testid=finetune]');
+    // the Train form shows what the fine-tune will run before it starts: PPO, the PolicyNet's networks (locked), its learning rate and steps
+    await page.waitForSelector('[data-testid=train-init-from]');
+    expect(await page.inputValue('[data-testid=train-algorithm]')).toBe('PPO');
+    expect(await page.inputValue('input[data-field="total_timesteps"]')).toBe('4096');
+    expect(await page.inputValue('input[data-field="learning_rate"]')).toBe('0.0001');
+    expect(await page.inputValue('select[data-field="activation"]')).toBe('relu');
+    expect(await page.isDisabled('select[data-field="activation"]')).toBe(true);
+    expect(await page.isDisabled('input[data-field="net_arch"]')).toBe(true);
+    await page.click('[data-testid=train-start]');
     await page.waitForSelector('[data-testid=train-progress][data-status="completed"]', { timeout: 120_000 });
     await page.selectOption('[data-testid=train-algorithm]', 'BC');
     await page.waitForSelector('[data-testid=run-result]'); // the result is still there
     await page.fill('label:has-text("total_timesteps") input', '4096');
     await page.click('[data-testid=finetune-scratch]');
+    await page.waitForSelector('[data-testid=train-init-from]', { state: 'detached' });
+    expect(await page.inputValue('select[data-field="activation"]')).toBe('relu');
+    await page.click('[data-testid=train-start]');
     await page.waitForFunction(() => document.querySelector('[data-testid=train-progress]')?.textContent?.includes('completed') && document.querySelector('[data-testid=train-progress]')?.getAttribute('data-step') === '4096', null, { timeout: 120_000 });
     await page.click('nav a[href="#/runs"]');
     await page.waitForSelector('[data-testid=run-list] tbody tr >> nth=1');
