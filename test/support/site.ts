@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-export const DIST = resolve(import.meta.dirname, '../../dist');
+// LAB_DIST: another build folder (several builds side by side in one working tree)
+export const DIST = process.env.LAB_DIST ? resolve(process.env.LAB_DIST) : resolve(import.meta.dirname, '../../dist');
 export const BASE_PATH = '/rl-trading-lab/';
 
 const TYPES: Record<string, string> = {
