@@ -55,6 +55,38 @@ export interface RunHeader {
   updated_at: string;
   /** Set while a deletion can still be undone; the run is hidden, then removed for good. */
   deleted_at?: string;
+  /** Health warnings raised while it trained, each with the update where it first fired. */
+  warnings?: RunWarning[];
+  /** Settings changed while it trained (live control), each with the update it took effect from. */
+  controls?: ControlChange[];
+  /** Its place in a sweep or a group of seeds of the same settings. */
+  sweep?: SweepMembership;
+}
+
+export interface RunWarning {
+  update: number;
+  /** What kind of failure (e.g. "kl_high", "learns_nothing"), so repeats of one kind are kept once. */
+  key: string;
+  text: string;
+}
+
+export type ControlName = 'learning_rate' | 'ent_coef' | 'clip_range';
+
+export interface ControlChange {
+  update: number;
+  name: ControlName;
+  from: number;
+  to: number;
+}
+
+export interface SweepMembership {
+  id: string;
+  name: string;
+  /** The grid point's settings (hyperparameter name → value) this run trained with. */
+  point: Record<string, unknown>;
+  seed_index: number;
+  /** How many runs the whole sweep has. */
+  size: number;
 }
 
 /**
