@@ -159,12 +159,15 @@ export function requestOf(s: TrainFormState): TrainRequest {
 
 /**
  * The form a fine-tune starts with, so what is on screen is what runs: the algorithm on the
- * environment the policy fits, the run's dataset, the environment's settings (a behavior-cloning
+ * environment the policy fits, the run's dataset (or the candles its teacher dataset was labelled
+ * from), the environment's settings (a behavior-cloning
  * run's backtest used their defaults), fine-tuning's own values (its learning rate), the policy's
  * networks (its hidden layers and activation), and the steps asked for.
  */
-export function fineTuneForm(run: { run_id: string; dataset_id: string }, algorithm: AlgorithmSpec, env: EnvSpec, shape: PolicyShape, steps: number | null, fromPolicy = true): TrainFormState {
-  const state = initialFormState(algorithm.id, { dataset: run.dataset_id, env: env.id });
+export function fineTuneForm(run: { run_id: string; dataset_id: string; candles_dataset_id?: unknown }, algorithm: AlgorithmSpec, env: EnvSpec, shape: PolicyShape, steps: number | null, fromPolicy = true): TrainFormState {
+  // a run on a stored teacher dataset plays on the candles it was labelled from
+  const dataset = typeof run.candles_dataset_id === 'string' ? run.candles_dataset_id : run.dataset_id;
+  const state = initialFormState(algorithm.id, { dataset, env: env.id });
   const stepsKey = stepsSetting(algorithm)?.key;
   Object.assign(state.hyperparameters, algorithm.fineTunes?.hyperparameters ?? {}, algorithm.fineTunes?.sameNetworks(shape) ?? {}, stepsKey && steps ? { [stepsKey]: steps } : {});
   state.preset = algorithm.presets ? 'custom' : '';

@@ -123,12 +123,15 @@ describe('Data section', () => {
     await page.waitForSelector('[data-testid=dataset-list]');
   });
 
-  it('makes a teacher-labelled offline dataset from candles and downloads it as an .npz NumPy reads', async () => {
+  it('makes a teacher-labelled offline dataset from the training part of candles and downloads it as an .npz NumPy reads', async () => {
     await openFresh();
     await page.click('[data-testid=teacher-dataset]');
     const row = await page.waitForSelector('tr[data-name="ETH_BTC-5m (teacher)"]');
     const rows = Number(await row.getAttribute('data-rows'));
-    expect(rows).toBeGreaterThan(5000);
+    // the training part only (70 % of the 5,760 bars, after the indicators' warm-up): the rest stays unlabelled
+    expect(rows).toBeGreaterThan(3500);
+    expect(rows).toBeLessThan(0.7 * 5760);
+    expect(await page.textContent('[data-testid=detail-labelled-from]')).toMatch(/ETH_BTC-5m \(revision 1\): rows [\d,]+–4,068 of 5,760, its training part/);
     expect(await page.textContent('[data-testid=dataset-detail]')).toMatch(/actions: HOLD [\d,]+ \(\d+\.\d%\), BUY [\d,]+ \(\d+\.\d%\), SELL [\d,]+ \(\d+\.\d%\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-npz]')]);
     const path = await download.path();

@@ -46,6 +46,8 @@ export interface BcRunConfig extends BcHyperparameters, RunHeader {
   seeds: number[];
   /** Where the samples came from: an offline dataset, or the teacher ensemble on candles. */
   source_kind: 'offline' | 'teacher';
+  /** A stored teacher dataset's candles, where its samples came from (the fine-tune's data). */
+  candles_dataset_id?: string;
   samples: number;
   state_width: number;
   /** Epochs trained so far over all members, and at most (max_epochs × seeds). */

@@ -4,8 +4,8 @@
 // A continued run restores the members that finished, continues the one that was training from
 // its latest checkpoint, and trains the rest from scratch.
 import { candleColumnsFrom, marketFeaturesCached } from '../../core/features/market';
-import type { DatasetSource } from '../../core/env/spec';
-import { offlineSamples, teacherSamples, type BcSamples } from '../../core/offline/bcSamples';
+import { datasetAtRows, type DatasetSource } from '../../core/env/spec';
+import { linkedTeacherSamples, offlineSamples, teacherSamples, type BcSamples } from '../../core/offline/bcSamples';
 import type { CheckpointEnvelope } from '../../core/run/contracts';
 import type { AlgorithmRuntime, TrainContext } from '../spec';
 import type { BcRunConfig } from './config';
@@ -16,22 +16,38 @@ import { bcFinalMetrics, summarizeEnsemble } from './summary';
 import { BcDivergedError, type BcCheckpoint } from './types';
 import { bcEnvelope } from './envelope';
 
-/** The samples to learn from (and, from candles, a backtest on the held-out segment). */
-async function samplesOf(source: DatasetSource): Promise<BcSamples> {
+/** A candle dataset's columns, read for the teacher's features. */
+async function candlesOf(source: DatasetSource) {
+  const columns = new Map<string, Float64Array>();
+  for (const name of source.meta.columns) {
+    const col = await source.column(name);
+    if (col && (col.type === 'number' || col.type === 'time')) columns.set(name, col.values);
+  }
+  const candles = candleColumnsFrom((name) => columns.get(name) ?? null);
+  return { candles, features: marketFeaturesCached(`${source.meta.id}:${source.meta.source.sha256}`, candles) };
+}
+
+/**
+ * The samples to learn from (and, from candles, a backtest on the held-out segment). A teacher
+ * dataset stored from candles keeps its link to them: its samples as stored, its backtest on
+ * those candles at the rows they had when labelled (none when they have been deleted since).
+ */
+async function samplesOf(source: DatasetSource, dataset: (id: string) => Promise<DatasetSource>): Promise<BcSamples> {
   const { meta } = source;
   if (meta.kind === 'offline') {
     const [states, actions, strengths] = await Promise.all(['states', 'actions', 'strengths'].map((name) => source.column(name)));
     if (states?.type !== 'matrix' || actions?.type !== 'number' || strengths?.type !== 'number') throw new Error(`"${meta.name}" is not a states / actions / strengths dataset.`);
-    return offlineSamples(states.values, states.width, actions.values, strengths.values);
+    const stored = offlineSamples(states.values, states.width, actions.values, strengths.values);
+    const link = meta.labelledFrom;
+    if (!link) return stored;
+    const candleSource = await dataset(link.datasetId).catch(() => null);
+    if (!candleSource || candleSource.meta.kind !== 'candles') return stored;
+    const { candles, features } = await candlesOf(datasetAtRows(candleSource, link.rows));
+    return linkedTeacherSamples(stored, candles, features);
   }
   if (meta.kind === 'candles') {
-    const columns = new Map<string, Float64Array>();
-    for (const name of meta.columns) {
-      const col = await source.column(name);
-      if (col && (col.type === 'number' || col.type === 'time')) columns.set(name, col.values);
-    }
-    const candles = candleColumnsFrom((name) => columns.get(name) ?? null);
-    return teacherSamples(candles, marketFeaturesCached(`${meta.id}:${meta.source.sha256}`, candles));
+    const { candles, features } = await candlesOf(source);
+    return teacherSamples(candles, features);
   }
   throw new Error(`"${meta.name}" holds ${meta.kind} data; behavior cloning needs candles or an offline dataset.`);
 }
@@ -41,8 +57,12 @@ async function train(ctx: TrainContext<BcRunConfig>): Promise<'completed' | 'sto
   const resumes = ctx.previous ? latestBcCheckpoints(run, ctx.previous.checkpoints) : new Map<number, BcCheckpoint>();
   if (ctx.previous) run.evaluation = null; // a continued run is evaluated again when it ends
   ctx.status('Loading the data…');
-  const { data, source, backtest } = await samplesOf(await ctx.dataset(run.dataset_id));
+  const dataSource = await ctx.dataset(run.dataset_id);
+  const { data, source, backtest } = await samplesOf(dataSource, (id) => ctx.dataset(id));
   run.samples = data.actions.length;
+  run.source_kind = source.kind;
+  // where the policy's states come from: fine-tuning plays it on these candles
+  if (dataSource.meta.labelledFrom && backtest) run.candles_dataset_id = dataSource.meta.labelledFrom.datasetId;
   run.state_width = data.width;
   ctx.status('Choosing the backend…');
   const backend = await ctx.selectBackend({ obsSize: data.width, numActions: 3, hidden: Array<number>(run.num_layers).fill(run.hidden_dim), batch: run.batch_size });

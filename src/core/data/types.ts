@@ -106,6 +106,22 @@ export interface DatasetMeta {
   history?: DatasetRevision[];
   /** Set on a dataset the lab generated rather than read from a market: it is marked synthetic wherever it appears. */
   synthetic?: SyntheticInfo | null;
+  /**
+   * Set on an offline dataset the teacher ensemble labelled from a stored candle dataset: which
+   * one, at which revision and rows, and the rows it labelled (the training segment only; the
+   * held-out rows stay unlabelled), so behavior cloning on it is backtested on those candles.
+   */
+  labelledFrom?: TeacherLink | null;
+}
+
+export interface TeacherLink {
+  datasetId: string;
+  name: string;
+  revision: number;
+  /** The candle dataset's row count when labelled: the rows the backtest reads. */
+  rows: number;
+  /** Candle rows [start, end) whose bars were labelled. */
+  labelledRows: [number, number];
 }
 
 /** One revision of a dataset: how it came to be and how many rows it then held. */

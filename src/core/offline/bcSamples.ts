@@ -40,21 +40,48 @@ export function offlineSamples(states: Float32Array, width: number, actions: Arr
 /** Episodes of the backtest's walk: as PPO's default. */
 const WINDOW = 256;
 
-export function teacherSamples(candles: CandleColumns, features: MarketFeatures): BcSamples {
+/** The position environment's default segments over these candles (as the Train path uses them). */
+function teacherEnvironments(candles: CandleColumns, features: MarketFeatures) {
   const market = candleData(candles, features);
-  // the position environment's default segments and execution: the teacher labels the training
-  // rows only; the validation rows stay unused here, the test rows unseen until the backtest
   const envs = buildEnvironments(POSITION, market, defaultsOf(POSITION.settings), { copies: 1, seed: 1, maxSteps: Math.min(WINDOW, Math.max(1, market.rows - market.firstValidRow - 3)) });
-  const train = envs.segments.train;
-  const offline = generateOfflineDataset(features, candles, { start: train.start, end: train.end });
+  return { market, envs };
+}
+
+/**
+ * The candle rows the teacher labels for behavior cloning: the training segment of the position
+ * environment's default split. The validation rows stay unused, the test rows unseen until the
+ * backtest, whether the labels are made on the Train path or stored as a teacher dataset first.
+ */
+export function teacherTrainingRows(candles: CandleColumns, features: MarketFeatures): [number, number] {
+  const { train } = teacherEnvironments(candles, features).envs.segments;
+  return [train.start, train.end];
+}
+
+/** The backtest on the test segment: a policy and the teacher walked over the same windows. */
+export function teacherBacktest(candles: CandleColumns, features: MarketFeatures): BcBacktest {
+  const { market, envs } = teacherEnvironments(candles, features);
   const test = segmentEvaluator(envs, market, 'test', WINDOW);
   const D = STATE_SIZE;
   const play = (choose: ActionChooser) => test.evaluate(async (obs, _masks, n, out, env) => {
     for (let i = 0; i < n; i++) out[i] = await choose(obs.subarray(i * D, (i + 1) * D), env.currentRow(i));
   }, 0);
+  return async (policy) => ({ segment: 'test', policy: await play(policy), teacher: await play(teacherPolicy(features)) });
+}
+
+export function teacherSamples(candles: CandleColumns, features: MarketFeatures): BcSamples {
+  const [start, end] = teacherTrainingRows(candles, features);
+  const offline = generateOfflineDataset(features, candles, { start, end });
   return {
     data: { states: offline.states, actions: offline.actions, strengths: offline.strengths, width: STATE_SIZE },
     source: { kind: 'teacher', samples: offline.actions.length, actionCounts: offline.actionCounts },
-    backtest: async (policy) => ({ segment: 'test', policy: await play(policy), teacher: await play(teacherPolicy(features)) }),
+    backtest: teacherBacktest(candles, features),
   };
+}
+
+/**
+ * A stored teacher dataset's samples as they are, with the backtest on the candles it was
+ * labelled from: the same as behavior cloning on those candles directly.
+ */
+export function linkedTeacherSamples(stored: BcSamples, candles: CandleColumns, features: MarketFeatures): BcSamples {
+  return { data: stored.data, source: { ...stored.source, kind: 'teacher' }, backtest: teacherBacktest(candles, features) };
 }
