@@ -76,6 +76,8 @@ export interface EnvSpec<Data extends EnvData = EnvData> {
   summary: string;
   /** Kinds of dataset it steps over. */
   datasetKinds: readonly DatasetKind[];
+  /** What its reward is counted in, written beside every reward figure ("% return", "shaped score"). */
+  rewardUnit: string;
   settings: readonly SettingSpec[];
   actionNames: readonly string[];
   obsSize: number;

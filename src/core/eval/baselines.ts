@@ -51,11 +51,12 @@ export function buyAndHoldOf(spec: EnvSpec, data: EnvData, windows: Windows, set
   return { net_pnl_pct: meanInterval(per), total_net_pnl_pct: (per.reduce((e, p) => e * (1 + p / 100), 1) - 1) * 100 };
 }
 
-/** The environment's constructed policies over the same walk. */
-export async function fixedBaselines(spec: EnvSpec, play: (p: ActionPolicy) => Promise<WalkResult>): Promise<Record<string, FixedBaseline>> {
+/** The environment's constructed policies over the same walk (each walk also into `walks`, by key, where given). */
+export async function fixedBaselines(spec: EnvSpec, play: (p: ActionPolicy) => Promise<WalkResult>, walks?: Record<string, WalkResult>): Promise<Record<string, FixedBaseline>> {
   const out: Record<string, FixedBaseline> = {};
   for (const b of spec.baselinePolicies) {
     const r = await play(constantPolicy(b.action, spec.idleAction, spec.actionNames.length));
+    if (walks) walks[b.key] = r;
     out[b.key] = { label: b.label, reward: r.reward, net_pnl_pct: r.net_pnl_pct, total_net_pnl_pct: r.total_net_pnl_pct };
   }
   return out;

@@ -3,15 +3,18 @@
 // the random band, in net P&L after costs and in reward, each mean with its 95 % interval.
 import type { EvaluationRecord, IntervalFigure } from '../run/contracts';
 import type { ReportCell, ReportSection } from '../run/report';
+import { moneyOf } from '../run/money';
 import { intervalCell } from './stats';
 
 const iv = (v: IntervalFigure | undefined, unit = '') => (v ? intervalCell(v, 2, unit) : '—');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** Sections of one evaluation: its verdict and a table of `policies` (all walked on the same windows) and the baselines of the first. */
-export function evaluationSections(title: string, policies: readonly { name: string; record: EvaluationRecord }[], opts: { testid?: string; verdictTestid?: string; unit?: string } = {}): ReportSection[] {
+export function evaluationSections(title: string, policies: readonly { name: string; record: EvaluationRecord }[], opts: { testid?: string; verdictTestid?: string; unit?: string; rewardUnit?: string } = {}): ReportSection[] {
   const first = policies[0]?.record;
   if (!first) return [];
+  // what the reward is counted in: given, or kept with the walk's money view (runs stored before have none)
+  const rewardName = opts.rewardUnit ?? moneyOf(first)?.reward_unit ?? '';
   const rewardUnit = opts.unit ?? '';
   const row = (name: string, r: EvaluationRecord): ReportCell[] => [
     { text: name, strong: true }, iv(r.net_pnl_pct, ' %'), r.total_net_pnl_pct === undefined ? '—' : `${r.total_net_pnl_pct.toFixed(2)} %`,
@@ -28,7 +31,7 @@ export function evaluationSections(title: string, policies: readonly { name: str
     ...(first.verdict ? [{ kind: 'text' as const, title: `Verdict (${segment})`, parts: [{ strong: first.verdict, testid: opts.verdictTestid }] }] : []),
     {
       kind: 'table', title: `${title} (${segment}, ${first.num_episodes} windows covering it, net of fees and slippage)`, testid: opts.testid,
-      head: ['', 'net P&L per window [95 %]', 'whole walk', 'reward per window [95 %]', 'Sharpe', 'max drawdown', 'win rate', 'trades'], rows,
+      head: ['', 'net P&L per window [95 %]', 'whole walk', `reward per window${rewardName ? ` (${rewardName})` : ''} [95 %]`, 'Sharpe', 'max drawdown', 'win rate', 'trades'], rows,
     },
   ];
 }

@@ -60,6 +60,10 @@ export interface WalkResult {
   actions: number[][];
   /** Each window's finished episode record (null where none came back). */
   records: unknown[];
+  /** Each window's net P&L of each step, a fraction of the starting balance (the money view's equity curve and blotter). */
+  pnl: number[][];
+  /** Each window's bar of each step's decision. */
+  rows: number[][];
 }
 
 export interface WalkInput {
@@ -114,10 +118,13 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
   const reward = new Float64Array(n), pnl = new Float64Array(n), steps = new Int32Array(n);
   const returns: number[][] = Array.from({ length: n }, () => []);
   const taken: number[][] = Array.from({ length: n }, () => []);
+  const stepPnl: number[][] = Array.from({ length: n }, () => []);
+  const rows: number[][] = Array.from({ length: n }, () => []);
   const records: unknown[] = new Array(n).fill(null);
   await playOneEpisodeEach(env, async (actions, playing) => {
     await policy(env.obs, env.masks, n, actions, env);
     beforeStep?.(actions, playing, env);
+    for (let i = 0; i < n; i++) if (playing[i]) rows[i].push(env.currentRow(i));
   }, (i, action, record) => {
     reward[i] += env.rewards[i];
     // the step's return on what the window held before it
@@ -125,6 +132,7 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
     pnl[i] += env.pnl[i];
     returns[i].push(before > 0 ? env.pnl[i] / before : 0);
     taken[i].push(action);
+    stepPnl[i].push(env.pnl[i]);
     steps[i]++;
     if (record !== undefined) records[i] = record;
   });
@@ -160,6 +168,8 @@ export async function walk(input: WalkInput, policy: ActionPolicy, beforeStep?: 
     steps: count,
     actions: taken,
     records,
+    pnl: stepPnl,
+    rows,
   };
 }
 

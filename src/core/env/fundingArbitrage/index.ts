@@ -34,6 +34,7 @@ export const FUNDING_ARBITRAGE: EnvSpec<FundingData> = {
   title: 'funding-arbitrage: hedged positions across venues (seed 001)',
   summary: 'each hour open one of the ten best funding opportunities (long the venue that pays less, short the one that pays more) at 10, 20 or 30 % of the maximum size, or close a position; funding paid at each venue\'s settlements, fees, slippage and liquidation per leg; reward = change in equity after every cost, % of the starting balance',
   datasetKinds: ['funding'],
+  rewardUnit: '% return',
   settings: SETTINGS,
   actionNames: FUNDING_ACTIONS,
   obsSize: FUNDING_OBS_SIZE,

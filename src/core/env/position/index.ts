@@ -11,6 +11,7 @@ export const POSITION: EnvSpec<CandleData> = {
   title: 'position: HOLD / BUY / SELL (seed 002)',
   summary: 'hold, go long or go short (or flat) on candles with fees and optional leverage; reward = change in equity after costs, % of the starting balance',
   datasetKinds: ['candles'],
+  rewardUnit: '% return',
   settings: [
     { key: 'leverage', type: 'number', default: 1, min: 0, minExclusive: true, max: 100, main: true, help: 'position size of BUY / SELL as a multiple of equity' },
     { key: 'allow_short', type: 'boolean', default: true, help: 'SELL goes short; off, SELL goes flat' },

@@ -14,6 +14,7 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   title: 'trade-approval: reject / warn / approve (seed 000)',
   summary: "the agent rejects, approves with a warning (half size) or approves the signal ensemble's proposed trades, played out on the following candles; seed 000's shaped reward",
   datasetKinds: ['candles'],
+  rewardUnit: 'shaped score',
   settings: CANDLE_ENV_SETTINGS,
   actionNames: TRADE_APPROVAL_ACTIONS,
   obsSize: TRADE_APPROVAL_OBS_SIZE,
