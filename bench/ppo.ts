@@ -1,13 +1,22 @@
 // PPO benchmark: end-to-end environment steps per second (rollouts and updates) with 8 envs ×
 // 256 steps, 4 epochs, minibatch 256, [128, 128] networks, the registry's default environment
-// (position) on the ETH/BTC 5-minute sample. In Node for each Node backend, and in headless
-// Chromium for each backend there, through the lab's own Train view and training worker.
+// (position) on the ETH/BTC 5-minute sample. In Node for each Node backend (WASM twice: on the
+// lab's kernel, as the learners train there, and on TensorFlow.js's ops, for comparison), and in
+// headless Chromium for each backend there, through the lab's own Train view and training worker.
+// In Chromium WebGPU runs twice too: rollouts on host copies of the weights, and acting on the
+// backend at every step (as before host copies). Each result carries its settings, what the
+// arithmetic ran on (engine), what rollouts acted on (acting) and, in Chromium, whether the page
+// was cross-origin isolated and TensorFlow.js's WASM threads could run. BENCH_ROUNDS=n runs every
+// variant n times, alternating, and `medians` gives each variant's median; BENCH_ISOLATED=1 serves
+// the site with COOP / COEP headers; BENCH_NODE_ONLY=1 skips Chromium; BENCH_BACKENDS=wasm,webgpu
+// measures only those; LAB_DIST=<folder> builds the site there instead of dist/.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '../src/algos/backends-node';
 import { NODE_BACKENDS } from '../src/algos/backends-node';
 import { trySetBackend } from '../src/algos/backend';
+import { preferKernelTraining, trainsOnKernel } from '../src/algos/kernels/engine';
 import { PpoTrainer, type RunSink } from '../src/algos/ppo/trainer';
 import { DEFAULT_PPO, type PpoHyperparameters } from '../src/algos/ppo/hyperparameters';
 import { importBytes } from '../src/core/data/importer';
@@ -16,11 +25,12 @@ import { buildEnvironments, type Environments } from '../src/core/env/build';
 import { candleData } from '../src/core/env/candles';
 import { DEFAULT_ENV_ID, envSpec } from '../src/core/env/registry';
 import { defaultsOf } from '../src/core/settings';
-import { perBackendInChromium, storedRunRate } from './chromium';
+import { benchBackends, browserVariants, medians, ROUNDS, storedRunRate, variantsInChromium } from './chromium';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
 const UPDATES = 5; // the first one warms up (wasm tiering, shader compilation) and is not counted
 const SETTINGS = { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], target_kl: null, total_timesteps: 8 * 256 * UPDATES, eval_freq: 1e9, save_freq: 1e9, seed: 1 };
+const REPORTED = { n_envs: SETTINGS.n_envs, n_steps: SETTINGS.n_steps, n_epochs: SETTINGS.n_epochs, batch_size: SETTINGS.batch_size, net_arch: SETTINGS.net_arch, env: DEFAULT_ENV_ID };
 
 async function nodeRun(backend: 'wasm' | 'cpu'): Promise<number> {
   const imported = await importBytes(new Uint8Array(readFileSync(SAMPLE)), 'ETH_BTC-5m.parquet');
@@ -46,8 +56,8 @@ export async function ppoStepsPerSecond(envs: Environments, hp: PpoHyperparamete
   return (last.step - first.step) / ((last.t - first.t) / 1000);
 }
 
-async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: number | null; error?: string }[]> {
-  return perBackendInChromium(async (page, siteUrl, backend) => {
+async function chromiumRuns() {
+  return variantsInChromium(browserVariants(), async (page, siteUrl, { backend }) => {
     await page.goto(siteUrl);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
     await page.click('nav a[href="#/train"]');
@@ -59,18 +69,27 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
     await page.uncheck('label:has-text("target_kl") input[type=checkbox]');
     await page.click('[data-testid=train-start]');
     await page.waitForSelector('[data-testid=train-progress][data-status="completed"], [data-testid=train-progress][data-status="failed"]', { timeout: 300_000 });
-    return storedRunRate(page, backend);
-  });
+    return { where: 'chromium', ...(await storedRunRate(page, backend)), settings: REPORTED };
+  }, { isolated: process.env.BENCH_ISOLATED === '1' });
 }
 
 export async function run() {
-  const results: { where: 'node' | 'chromium'; backend: string; env_steps_per_s: number | null; error?: string }[] = [];
-  for (const backend of NODE_BACKENDS as ('wasm' | 'cpu')[]) {
-    const sps = await nodeRun(backend);
-    console.log(`node ${backend}: ${Math.round(sps)} env-steps/s`);
-    results.push({ where: 'node', backend, env_steps_per_s: Math.round(sps) });
+  const results: Record<string, unknown>[] = [];
+  const nodeBackends = benchBackends(NODE_BACKENDS as ('wasm' | 'cpu')[]);
+  // WASM twice (the kernel, then TensorFlow.js's ops), alternating over BENCH_ROUNDS rounds
+  const runs: ['wasm' | 'cpu', 'auto' | 'tfjs'][] = nodeBackends.flatMap((b): ['wasm' | 'cpu', 'auto' | 'tfjs'][] => (b === 'wasm' ? [[b, 'auto'], [b, 'tfjs']] : [[b, 'auto']]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [backend, preference] of runs) {
+      preferKernelTraining(preference);
+      await trySetBackend(backend);
+      const engine = trainsOnKernel() ? 'kernel' : 'tfjs';
+      const sps = await nodeRun(backend);
+      console.log(`node ${backend} (${engine}): ${Math.round(sps)} env-steps/s`);
+      results.push({ where: 'node', backend, engine, acting: 'host', round, env_steps_per_s: Math.round(sps), settings: REPORTED });
+    }
   }
+  preferKernelTraining('auto');
   tf.disposeVariables();
-  for (const r of await chromiumRuns()) results.push({ where: 'chromium', ...r });
-  return { bench: 'ppo', settings: { n_envs: 8, n_steps: 256, n_epochs: 4, batch_size: 256, net_arch: [128, 128], env: DEFAULT_ENV_ID }, results };
+  if (!process.env.BENCH_NODE_ONLY) results.push(...(await chromiumRuns()));
+  return { bench: 'ppo', settings: REPORTED, medians: medians(results, 'env_steps_per_s'), results };
 }

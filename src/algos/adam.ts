@@ -5,11 +5,73 @@
 // which broke exact resumption.
 import * as tf from '@tensorflow/tfjs';
 import type { StoredTensor } from './mlp';
+import type { KernelMlps } from './kernels/mlps';
 
 export interface AdamState {
   step: number;
   m: StoredTensor[];
   v: StoredTensor[];
+}
+
+/**
+ * The float32 constants of step t with clipping factor `scale`, as Adam.apply makes them as
+ * tensors: [β1, β2, g1, g2, −step size, root correction, ε, decay]. The kernel (HostAdam) takes
+ * the same, so both paths round alike.
+ */
+export function adamStepConstants(t: number, scale: number, learningRate: number, beta1: number, beta2: number, eps: number, weightDecay: number): number[] {
+  const f = Math.fround;
+  const stepSize = learningRate / (1 - beta1 ** t);
+  const rootCorrection = 1 / Math.sqrt(1 - beta2 ** t);
+  const s = f(scale);
+  return [f(beta1), f(beta2), f(s * f(1 - beta1)), f(f(s * s) * f(1 - beta2)), f(-stepSize), f(rootCorrection), f(eps), weightDecay > 0 ? f(1 - learningRate * weightDecay) : 1];
+}
+
+/** min(1, maxNorm / (‖g‖ + 1e-6)) from Σg², in float32 as the tensor version computes it. */
+export function clipScale(sumOfSquares: number, maxNorm: number): number {
+  const f = Math.fround;
+  return f(Math.min(1, f(f(maxNorm) / f(f(Math.sqrt(f(sumOfSquares))) + f(1e-6)))));
+}
+
+/**
+ * The same Adam over a kernel's trained parameters (kernels/mlps.ts): one call for every
+ * parameter. Its state reads and writes as Adam's (moments per variable, in order).
+ */
+export class HostAdam {
+  learningRate: number;
+  private step = 0;
+
+  /** `nets`: the kernel's trained networks, with their variables' names (kernel, bias per layer). */
+  constructor(private readonly mlps: KernelMlps, private readonly nets: { net: number; names: string[] }[], learningRate: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-5, readonly weightDecay = 0) {
+    this.learningRate = learningRate;
+  }
+
+  /** One step on the kernel's gradients, scaled by `scale` (the clipping factor) as they enter the moments. */
+  apply(scale = 1): void {
+    this.step += 1;
+    const [b1, b2, g1, g2, negStep, rc, eps, decay] = adamStepConstants(this.step, scale, this.learningRate, this.beta1, this.beta2, this.eps, this.weightDecay);
+    this.mlps.adam(b1, b2, g1, g2, negStep, rc, eps, decay);
+  }
+
+  /** One step with global-norm clipping (torch's clip_grad_norm_ folded into the moments). */
+  applyClipped(maxNorm: number): void {
+    this.apply(clipScale(this.mlps.gradSquares(), maxNorm));
+  }
+
+  getState(): AdamState {
+    const parts = this.nets.map(({ net, names }) => this.mlps.readMoments(net, names));
+    return { step: this.step, m: parts.flatMap((p) => p.m), v: parts.flatMap((p) => p.v) };
+  }
+
+  setState(s: AdamState): void {
+    const total = this.nets.reduce((a, n) => a + n.names.length, 0);
+    if (s.m.length !== total || s.v.length !== total) throw new Error(`optimizer state holds ${s.m.length} moments, the network has ${total} variables`);
+    let at = 0;
+    for (const { net, names } of this.nets) {
+      this.mlps.writeMoments(net, s.m.slice(at, at + names.length), s.v.slice(at, at + names.length));
+      at += names.length;
+    }
+    this.step = s.step;
+  }
 }
 
 export class Adam {

@@ -23,6 +23,26 @@ export interface Mlp {
 // run and an inference) can live in one worker.
 let instances = 0;
 
+/**
+ * The variables' names a createMlp of these layers would get (kernel, bias per layer), for a
+ * network kept outside TensorFlow.js (kernels/mlps.ts), so checkpoints name tensors alike.
+ */
+export function mlpVariableNames(name: string, layers: number): string[] {
+  const prefix = `${name}_${++instances}`;
+  return Array.from({ length: layers }, (_, i) => [`${prefix}/dense_${i}/kernel`, `${prefix}/dense_${i}/bias`]).flat();
+}
+
+/** Initial weights as createMlp draws them from `rng` (orthogonal kernels, zero biases), as stored tensors. */
+export function initialWeights(names: string[], sizes: number[], outGain: number, rng: Rng): StoredTensor[] {
+  const out: StoredTensor[] = [];
+  for (let i = 0; i < sizes.length - 1; i++) {
+    const gain = i === sizes.length - 2 ? outGain : Math.SQRT2;
+    out.push({ name: names[2 * i], shape: [sizes[i], sizes[i + 1]], values: orthogonal(sizes[i], sizes[i + 1], gain, rng) });
+    out.push({ name: names[2 * i + 1], shape: [sizes[i + 1]], values: new Float32Array(sizes[i + 1]) });
+  }
+  return out;
+}
+
 /** tanh hidden layers with orthogonal(√2) kernels, an output layer with orthogonal(outGain), zero biases. */
 export function createMlp(name: string, sizes: number[], outGain: number, rng: Rng, activation: Activation = 'tanh'): Mlp {
   const layers: Dense[] = [];
@@ -98,8 +118,23 @@ export function disposeMlp(mlp: Mlp): void {
 
 export type { StoredTensor };
 
+/**
+ * The variables' values in one read-back, through a copy. On WebGPU reading the variables
+ * themselves (data() on each) and training on afterwards made the next update's loss infinite
+ * (headless Chromium, SwiftShader: host-copy rollouts read the policy once per update); and one
+ * transfer costs less than many.
+ */
 export async function readVariables(vars: tf.Variable[]): Promise<StoredTensor[]> {
-  return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.shape.slice(), values: (await v.data()) as Float32Array })));
+  if (vars.length === 0) return [];
+  const flat = tf.tidy(() => tf.concat(vars.map((v) => tf.reshape(v, [-1]))));
+  const all = (await flat.data()) as Float32Array;
+  flat.dispose();
+  let at = 0;
+  return vars.map((v) => {
+    const values = all.slice(at, at + v.size);
+    at += v.size;
+    return { name: v.name, shape: v.shape.slice(), values };
+  });
 }
 
 export function assignVariables(vars: tf.Variable[], stored: StoredTensor[]): void {

@@ -11,7 +11,7 @@ import { useSiteInChromium } from './chromium';
 
 const env = useSiteInChromium();
 
-/** Starts a single-seed run of 30 epochs in small batches: slow enough to pause, stop or close part-way. */
+/** Starts a single-seed run of 30 epochs of a wide net in small batches: slow enough to pause, stop or close part-way. */
 async function startSlowBcRun(page: Page) {
   await page.goto(env.site.url);
   await page.waitForSelector('tr[data-name="ETH_BTC-5m"]');
@@ -20,6 +20,8 @@ async function startSlowBcRun(page: Page) {
   await page.click('summary:text("PolicyNet and training")');
   await page.fill('input[data-field="max_epochs"]', '30');
   await page.fill('input[data-field="batch_size"]', '32');
+  // wide layers: on the WebAssembly kernel the default net runs 30 epochs of the sample in about a second
+  await page.fill('input[data-field="hidden_dim"]', '512');
   await page.fill('input[data-field="patience"]', '50');
   await page.selectOption('[data-testid=train-backend]', 'wasm');
   await page.click('[data-testid=train-start]');

@@ -4,57 +4,28 @@
 // through per-step weights, plus beta × the k3 KL to a frozen reference policy (the policy training
 // started from). num_iterations passes over the batch, num_minibatches gradient steps each, in
 // trajectories shuffled by the run's Rng; minibatch shapes fixed. Masked logits get no probability.
+//
+// As PPO's learner: TensorFlow.js's ops on the run's backend, or on the WASM backend the lab's own
+// kernel with the objective's gradient written out (trainMinibatchOnKernel); rollouts act on host
+// copies of the policy either way. setControl changes the learning rate or the clip range from the
+// next update on (onPolicy/controls.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng';
 import type { StoredTensor } from '../../core/run/contracts';
-import { assignVariables, createMlp, disposeMlp, forward, readVariables, variablesOf, type Mlp } from '../mlp';
-import { Adam, type AdamState } from '../adam';
+import { assignVariables, createMlp, disposeMlp, forward, initialWeights, mlpVariableNames, readVariables, variablesOf, type Mlp } from '../mlp';
+import { Adam, HostAdam, type AdamState } from '../adam';
+import { actsOnKernel, trainsOnKernel } from '../kernels/engine';
+import { KernelMlps } from '../kernels/mlps';
 import { MASKED_LOGIT, type RolloutBuffer } from '../onPolicy/buffer';
+import { checkControl, PendingControls, type ControlName } from '../onPolicy/controls';
+import { clipPasses, maskedLogSoftmax, rowEntropy, writeLogitGrads } from '../onPolicy/hostLoss';
+import { actRows, HostActor } from '../onPolicy/hostActor';
 import { NonFiniteLossError, type OnPolicyLearner } from '../onPolicy/runner';
+import { grpoObjective, objectiveConstants, type ObjectiveConstants } from './objective';
 import { stepWeights } from './scorers';
 import type { GrpoHyperparameters } from './hyperparameters';
 
-export interface ObjectiveConstants {
-  one: tf.Scalar;
-  /** 1 − epsilon and 1 + epsilon_high. */
-  low: tf.Scalar;
-  high: tf.Scalar;
-  beta: tf.Scalar;
-  zero: tf.Scalar;
-}
-
-export function objectiveConstants(epsilon: number, epsilonHigh: number, beta: number): ObjectiveConstants {
-  return { one: tf.scalar(1), low: tf.scalar(1 - epsilon), high: tf.scalar(1 + epsilonHigh), beta: tf.scalar(beta), zero: tf.scalar(0) };
-}
-
-/**
- * The loss of one batch of steps and its statistics: `weights` aggregate the per-step loss by
- * loss_type (scorers.ts' stepWeights); `aliveShare` is 1 / (alive steps) on each alive step, for
- * the means the metrics report. refLogp null: no KL term (beta 0) and kl reported as 0.
- */
-export function grpoObjective(newLogp: tf.Tensor1D, oldLogp: tf.Tensor1D, refLogp: tf.Tensor1D | null, advantages: tf.Tensor1D, weights: tf.Tensor1D, aliveShare: tf.Tensor1D, k: ObjectiveConstants) {
-  const ratio = tf.exp(tf.sub(newLogp, oldLogp));
-  const clipped = tf.minimum(tf.maximum(ratio, k.low), k.high);
-  let perStep = tf.neg(tf.minimum(tf.mul(ratio, advantages), tf.mul(clipped, advantages)));
-  let kl: tf.Scalar = k.zero;
-  if (refLogp) {
-    // k3: exp(ref − logp) − (ref − logp) − 1, never negative
-    const d = tf.sub(refLogp, newLogp);
-    const perStepKl = tf.sub(tf.sub(tf.exp(d), d), k.one);
-    perStep = tf.add(perStep, tf.mul(k.beta, perStepKl));
-    kl = tf.sum(tf.mul(perStepKl, aliveShare));
-  }
-  const loss = tf.sum(tf.mul(perStep, weights)) as tf.Scalar;
-  const isLow = tf.cast(tf.logicalAnd(tf.less(ratio, k.low), tf.less(advantages, k.zero)), 'float32');
-  const isHigh = tf.cast(tf.logicalAnd(tf.greater(ratio, k.high), tf.greater(advantages, k.zero)), 'float32');
-  return {
-    loss,
-    kl,
-    clipLow: tf.sum(tf.mul(isLow, aliveShare)) as tf.Scalar,
-    clipHigh: tf.sum(tf.mul(isHigh, aliveShare)) as tf.Scalar,
-    clipRegion: tf.sum(tf.mul(tf.maximum(isLow, isHigh), aliveShare)) as tf.Scalar,
-  };
-}
+export { grpoObjective, objectiveConstants, type ObjectiveConstants } from './objective';
 
 /** What the trainer tells the learner about the batch it collected, beside the rollout buffer. */
 export interface GrpoBatch {
@@ -66,17 +37,41 @@ export interface GrpoBatch {
 
 const STAT_NAMES = ['the loss', 'the entropy', 'the KL', 'the low clip ratio', 'the high clip ratio', 'the clip region ratio'];
 
-export class GrpoLearner implements OnPolicyLearner {
-  readonly policy: Mlp;
+/** The policy (and its frozen reference) on TensorFlow.js. */
+interface TfNets {
+  policy: Mlp;
   /** The frozen reference of the KL term (with beta > 0): the policy as training started. */
-  readonly reference: Mlp | null;
+  reference: Mlp | null;
+  vars: tf.Variable[];
+  optimizer: Adam;
+  k: ObjectiveConstants & { maxGradNorm: tf.Scalar };
+  actor: HostActor | null;
+}
+
+/** The policy (net 0, trained) and its reference (net 1, with beta > 0) on the kernel. */
+interface KernelNets {
+  mlps: KernelMlps;
+  optimizer: HostAdam;
+  names: { policy: string[]; reference: string[] | null };
+  logp: Float64Array;
+  refLogp: Float64Array;
+  dTaken: Float64Array;
+  g: Float64Array;
+}
+
+export class GrpoLearner implements OnPolicyLearner {
   readonly netArch: number[];
+  /** What setControl takes: GRPO's loss has no entropy bonus. */
+  readonly controlNames: readonly ControlName[] = ['learning_rate', 'clip_range'];
+  /** The values in use: learning rate and the two clip widths, as changed by setControl; the loss reads these, not hp. */
+  private readonly current: { learning_rate: number; epsilon: number; epsilon_high: number };
+  private readonly pendingControls = new PendingControls();
   readonly batch: GrpoBatch;
   /** The rollout's own figures (reward, reward_std, frac_reward_zero_std, …), reported with the update's. */
   rolloutMetrics: Record<string, number> = {};
-  private readonly vars: tf.Variable[];
-  private readonly optimizer: Adam;
-  private readonly k: ObjectiveConstants & { maxGradNorm: tf.Scalar };
+  private readonly tfNets: TfNets | null;
+  private readonly kernel: KernelNets | null;
+  private readonly mbActions: Int32Array;
   private readonly T: number;
   private readonly N: number;
   /** Trajectories per minibatch. */
@@ -89,17 +84,39 @@ export class GrpoLearner implements OnPolicyLearner {
     const D = obsSize, A = numActions;
     const activation = hp.activation ?? 'tanh';
     this.netArch = hp.net_arch.slice();
-    this.policy = createMlp('grpo_policy', [D, ...hp.net_arch, A], 0.01, rng, activation);
-    this.reference = hp.beta > 0 ? createMlp('grpo_reference', [D, ...hp.net_arch, A], 0.01, rng, activation) : null;
-    if (this.reference) this.copyPolicyToReference();
-    this.vars = variablesOf(this.policy);
-    // TRL's AdamW defaults, without weight decay
-    this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-8);
-    this.k = { ...objectiveConstants(hp.epsilon, hp.epsilon_high, hp.beta), maxGradNorm: tf.scalar(hp.max_grad_norm) };
     this.T = hp.n_steps;
     this.N = hp.n_envs;
     this.M = this.N / hp.num_minibatches;
     const S = this.M * this.T;
+    const sizes = [D, ...hp.net_arch, A];
+    this.current = { learning_rate: hp.learning_rate, epsilon: hp.epsilon, epsilon_high: hp.epsilon_high };
+    if (trainsOnKernel()) {
+      const withReference = hp.beta > 0;
+      const mlps = new KernelMlps([{ sizes, activation }, ...(withReference ? [{ sizes, activation }] : [])], 1, S);
+      const names = { policy: mlpVariableNames('grpo_policy', sizes.length - 1), reference: withReference ? mlpVariableNames('grpo_reference', sizes.length - 1) : null };
+      mlps.writeWeights(0, initialWeights(names.policy, sizes, 0.01, rng));
+      // the reference's own draws, as createMlp makes them, before the policy's weights overwrite it
+      if (withReference) initialWeights(names.reference!, sizes, 0.01, rng);
+      // TRL's AdamW defaults, without weight decay
+      const optimizer = new HostAdam(mlps, [{ net: 0, names: names.policy }], hp.learning_rate, 0.9, 0.999, 1e-8);
+      this.kernel = { mlps, optimizer, names, logp: new Float64Array(S * A), refLogp: new Float64Array(S * A), dTaken: new Float64Array(S), g: new Float64Array(A) };
+      this.tfNets = null;
+      this.copyPolicyToReference();
+    } else {
+      const policy = createMlp('grpo_policy', sizes, 0.01, rng, activation);
+      const reference = hp.beta > 0 ? createMlp('grpo_reference', sizes, 0.01, rng, activation) : null;
+      const vars = variablesOf(policy);
+      this.tfNets = {
+        policy, reference, vars,
+        // TRL's AdamW defaults, without weight decay
+        optimizer: new Adam(vars, hp.learning_rate, 0.9, 0.999, 1e-8),
+        k: { ...objectiveConstants(hp.epsilon, hp.epsilon_high, hp.beta), maxGradNorm: tf.scalar(hp.max_grad_norm) },
+        actor: actsOnKernel() ? new HostActor({ policy: sizes, value: null }, activation) : null,
+      };
+      this.kernel = null;
+      this.copyPolicyToReference();
+    }
+    this.mbActions = new Int32Array(S);
     this.order = new Int32Array(this.N);
     this.maskFloat = new Float32Array(this.N * A);
     this.mb = {
@@ -110,31 +127,90 @@ export class GrpoLearner implements OnPolicyLearner {
   }
 
   get learningRate(): number {
-    return this.optimizer.learningRate;
+    return (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate;
   }
   set learningRate(lr: number) {
-    this.optimizer.learningRate = lr;
+    (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate = lr;
+  }
+
+  /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last one setControl made effective. */
+  get baseLearningRate(): number {
+    return this.current.learning_rate;
+  }
+
+  /**
+   * Changes learning_rate or clip_range from the next update on (checked now; see
+   * onPolicy/controls.ts). clip_range is epsilon, the lower clip; epsilon_high keeps its distance
+   * above it (none by default, DAPO's 0.08).
+   */
+  setControl(name: ControlName, value: number): void {
+    checkControl('GRPO', this.controlNames, name, value);
+    this.pendingControls.set(name, value);
+  }
+
+  /**
+   * On resume: the values in effect when the checkpoint was taken (each setting's last recorded
+   * change), at once; the optimizer's current rate stays as it is (the checkpoint sets it).
+   */
+  restoreControls(values: Partial<Record<ControlName, number>>): void {
+    for (const [name, value] of Object.entries(values) as [ControlName, number][]) this.setControl(name, value);
+    const rate = this.learningRate;
+    this.applyControls();
+    this.learningRate = rate;
+  }
+
+  private applyControls(): void {
+    const changes = this.pendingControls.take();
+    if (changes.length === 0) return;
+    for (const [name, value] of changes) {
+      if (name === 'learning_rate') {
+        this.learningRate = (this.learningRate * value) / this.current.learning_rate;
+        this.current.learning_rate = value;
+      } else {
+        const high = value + this.current.epsilon_high - this.current.epsilon;
+        this.current.epsilon_high = high > 0 ? high : value;
+        this.current.epsilon = value;
+      }
+    }
+    const k = this.tfNets?.k;
+    if (k) {
+      tf.dispose([k.low, k.high]);
+      k.low = tf.scalar(1 - this.current.epsilon);
+      k.high = tf.scalar(1 + this.current.epsilon_high);
+    }
   }
 
   private copyPolicyToReference(): void {
-    if (!this.reference) return;
-    const from = variablesOf(this.policy), to = variablesOf(this.reference);
+    if (this.kernel) {
+      if (this.kernel.names.reference) this.kernel.mlps.copyWeights(0, 1);
+      return;
+    }
+    const { policy, reference } = this.tfNets!;
+    if (!reference) return;
+    const from = variablesOf(policy), to = variablesOf(reference);
     to.forEach((v, i) => v.assign(from[i]));
   }
 
   /** Starts from a trained policy's weights (hidden layers, then the logits), which also become the KL reference. */
   startFrom(weights: StoredTensor[]): void {
-    assignVariables(variablesOf(this.policy), weights);
+    if (this.kernel) this.kernel.mlps.writeWeights(0, weights);
+    else {
+      assignVariables(variablesOf(this.tfNets!.policy), weights);
+      this.tfNets!.actor?.invalidate();
+    }
     this.copyPolicyToReference();
   }
 
   async act(obs: Float32Array, masks: Uint8Array, n: number): Promise<Float32Array> {
+    if (this.kernel) return actRows(this.kernel.mlps, 0, null, obs, masks, n, new Float32Array(n * (this.numActions + 1)));
+    const nets = this.tfNets!;
+    if (nets.actor) return nets.actor.act(obs, masks, n, async () => ({ policy: await readVariables(nets.vars), value: null }));
     const A = this.numActions, D = this.obsSize;
     const maskFloat = n * A === this.maskFloat.length ? this.maskFloat : new Float32Array(n * A);
     for (let i = 0; i < n * A; i++) maskFloat[i] = masks[i] ? 0 : MASKED_LOGIT;
     // rows of [log-probabilities, 0]: the runner's layout, with no value to give
     const out = tf.tidy(() => {
-      const logp = tf.logSoftmax(tf.add(forward(this.policy, tf.tensor2d(obs.subarray(0, n * D), [n, D])), tf.tensor2d(maskFloat, [n, A])));
+      const logp = tf.logSoftmax(tf.add(forward(nets.policy, tf.tensor2d(obs.subarray(0, n * D), [n, D])), tf.tensor2d(maskFloat, [n, A])));
       return tf.concat([logp, tf.zeros([n, 1])], 1);
     });
     const data = (await out.data()) as Float32Array;
@@ -146,15 +222,20 @@ export class GrpoLearner implements OnPolicyLearner {
   private gather(b: RolloutBuffer, start: number): void {
     const { T, N, M, mb } = this;
     const D = this.obsSize, A = this.numActions;
+    // on the kernel the observations go straight into its input rows
+    const obsAt = this.kernel ? this.kernel.mlps.inputIndex(M * T) : 0;
+    const obs = this.kernel ? this.kernel.mlps.heap : mb.obs;
     mb.oneHot.fill(0);
     for (let j = 0; j < M; j++) {
       const copy = this.order[start + j];
       mb.included[j] = this.batch.included[copy];
       for (let t = 0; t < T; t++) {
         const k = t * N + copy, s = j * T + t;
-        mb.obs.set(b.obs.subarray(k * D, k * D + D), s * D);
-        mb.mask.set(b.maskOffsets.subarray(k * A, k * A + A), s * A);
+        // element loops: a subarray per row costs more (allocation) than the copy
+        for (let c = 0, from = k * D, to = obsAt + s * D; c < D; c++) obs[to + c] = b.obs[from + c];
+        for (let c = 0; c < A; c++) mb.mask[s * A + c] = b.maskOffsets[k * A + c];
         mb.oneHot[s * A + b.actions[k]] = 1;
+        this.mbActions[s] = b.actions[k];
         mb.logp[s] = b.logp[k];
         mb.adv[s] = b.advantages[k];
         mb.alive[s] = this.batch.alive[k];
@@ -168,7 +249,7 @@ export class GrpoLearner implements OnPolicyLearner {
 
   /** One gradient step on the gathered minibatch; returns [loss, entropy, kl, clip low, clip high, clip region] (kept). */
   private trainMinibatch(): tf.Tensor1D {
-    const S = this.M * this.T, D = this.obsSize, A = this.numActions, mb = this.mb, k = this.k;
+    const S = this.M * this.T, D = this.obsSize, A = this.numActions, mb = this.mb, nets = this.tfNets!, k = nets.k;
     let stats: tf.Tensor1D | null = null;
     const x = tf.tensor2d(mb.obs, [S, D]);
     const oneHot = tf.tensor2d(mb.oneHot, [S, A]);
@@ -177,23 +258,69 @@ export class GrpoLearner implements OnPolicyLearner {
     const adv = tf.tensor1d(mb.adv);
     const weights = tf.tensor1d(mb.weights);
     const share = tf.tensor1d(mb.share);
-    const refLogp = this.reference ? tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(tf.add(forward(this.reference!, x), mask)), oneHot), 1)) as tf.Tensor1D : null;
+    const refLogp = nets.reference ? tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(tf.add(forward(nets.reference!, x), mask)), oneHot), 1)) as tf.Tensor1D : null;
     const { value, grads } = tf.variableGrads(() => {
-      const logpAll = tf.logSoftmax(tf.add(forward(this.policy, x), mask));
+      const logpAll = tf.logSoftmax(tf.add(forward(nets.policy, x), mask));
       // log-probability of the taken action: a one-hot mask, not gather (WASM has no UnsortedSegmentSum)
       const newLogp = tf.sum(tf.mul(logpAll, oneHot), 1) as tf.Tensor1D;
       const o = grpoObjective(newLogp, oldLogp, refLogp, adv, weights, share, k);
       const entropy = tf.sum(tf.mul(tf.neg(tf.sum(tf.mul(tf.exp(logpAll), logpAll), 1)), share));
       stats = tf.keep(tf.stack([o.loss, entropy, o.kl, o.clipLow, o.clipHigh, o.clipRegion]) as tf.Tensor1D);
       return o.loss;
-    }, this.vars);
-    this.optimizer.applyClipped(grads, k.maxGradNorm);
+    }, nets.vars);
+    nets.optimizer.applyClipped(grads, k.maxGradNorm);
     tf.dispose([value, x, oneHot, mask, oldLogp, adv, weights, share, ...(refLogp ? [refLogp] : [])]);
     tf.dispose(Object.values(grads));
     return stats!;
   }
 
+  /** trainMinibatch on the kernel: grpoObjective's figures and its gradient (as autodiff takes it), then clipped Adam. */
+  private trainMinibatchOnKernel(): number[] {
+    const S = this.M * this.T, A = this.numActions, mb = this.mb, hp = this.hp;
+    const { mlps, optimizer, logp, refLogp, dTaken, g } = this.kernel!;
+    const withReference = this.kernel!.names.reference !== null;
+    mlps.forward(0, S, true);
+    const heap = mlps.heap;
+    const policy = { heap, at: mlps.outputIndex(0), stride: mlps.outputStride(0), gradAt: mlps.outputGradIndex(0) };
+    maskedLogSoftmax(policy, mb.mask, S, A, logp);
+    if (withReference) {
+      mlps.forward(1, S);
+      maskedLogSoftmax({ heap, at: mlps.outputIndex(1), stride: mlps.outputStride(1), gradAt: 0 }, mb.mask, S, A, refLogp);
+    }
+    // the objective's constants are float32 scalars in the tensor version
+    const low = Math.fround(1 - this.current.epsilon), high = Math.fround(1 + this.current.epsilon_high), beta = Math.fround(hp.beta);
+    let loss = 0, entropy = 0, kl = 0, clipLow = 0, clipHigh = 0, region = 0;
+    for (let s = 0; s < S; s++) {
+      const a = this.mbActions[s], adv = mb.adv[s], share = mb.share[s], w = mb.weights[s];
+      const newLogp = logp[s * A + a];
+      const ratio = Math.exp(newLogp - mb.logp[s]);
+      const ra = ratio * adv, ca = Math.min(Math.max(ratio, low), high) * adv;
+      let perStep = -Math.min(ra, ca);
+      // minimum's gradient goes to its first argument on a tie
+      let dNew = -ratio * (ra <= ca ? adv : adv * clipPasses(ratio, low, high));
+      if (withReference) {
+        const d = refLogp[s * A + a] - newLogp;
+        const perStepKl = Math.exp(d) - d - 1;
+        perStep += beta * perStepKl;
+        dNew += beta * (1 - Math.exp(d));
+        kl += perStepKl * share;
+      }
+      loss += perStep * w;
+      dTaken[s] = w * dNew;
+      entropy += rowEntropy(logp, s, A) * share;
+      const isLow = ratio < low && adv < 0 ? 1 : 0, isHigh = ratio > high && adv > 0 ? 1 : 0;
+      clipLow += isLow * share;
+      clipHigh += isHigh * share;
+      region += Math.max(isLow, isHigh) * share;
+    }
+    writeLogitGrads(policy, logp, this.mbActions, dTaken, 0, S, A, g);
+    mlps.backward(0, S);
+    optimizer.applyClipped(hp.max_grad_norm);
+    return [loss, entropy, kl, clipLow, clipHigh, region];
+  }
+
   async learn(b: RolloutBuffer, rng: Rng, update: number): Promise<Record<string, number>> {
+    this.applyControls();
     const { N, M } = this;
     for (let i = 0; i < N; i++) this.order[i] = i;
     const sums = new Float64Array(6);
@@ -204,17 +331,25 @@ export class GrpoLearner implements OnPolicyLearner {
         const t = this.order[i]; this.order[i] = this.order[j]; this.order[j] = t;
       }
       const passStats: tf.Tensor1D[] = [];
+      const kernelStats: number[] = [];
       for (let start = 0; start + M <= N; start += M) {
         this.gather(b, start);
-        passStats.push(this.trainMinibatch());
+        if (this.kernel) kernelStats.push(...this.trainMinibatchOnKernel());
+        else passStats.push(this.trainMinibatch());
       }
       // one read-back per pass
-      const stacked = tf.stack(passStats);
-      const values = (await stacked.data()) as Float32Array;
-      tf.dispose([stacked, ...passStats]);
-      for (let m = 0; m < passStats.length; m++, count++) for (let s = 0; s < 6; s++) sums[s] += values[m * 6 + s];
+      let values: ArrayLike<number> = kernelStats;
+      if (!this.kernel) {
+        const stacked = tf.stack(passStats);
+        values = (await stacked.data()) as Float32Array;
+        tf.dispose([stacked, ...passStats]);
+      }
+      // minibatches counted, not read off the read-back's length (WebGPU's may be padded)
+      const minibatches = this.kernel ? kernelStats.length / 6 : passStats.length;
+      for (let m = 0; m < minibatches; m++, count++) for (let s = 0; s < 6; s++) sums[s] += values[m * 6 + s];
       for (let s = 0; s < 6; s++) if (!Number.isFinite(sums[s])) throw new NonFiniteLossError(update, STAT_NAMES[s]);
     }
+    this.tfNets?.actor?.invalidate();
     const mean = (s: number) => sums[s] / count;
     return {
       ...this.rolloutMetrics,
@@ -229,25 +364,41 @@ export class GrpoLearner implements OnPolicyLearner {
   }
 
   /** The policy's tensors, then the reference's (when there is one): a checkpoint continues both exactly. */
-  weights(): Promise<StoredTensor[]> {
-    return readVariables(this.reference ? [...this.vars, ...variablesOf(this.reference)] : this.vars);
+  async weights(): Promise<StoredTensor[]> {
+    if (this.kernel) {
+      const { mlps, names } = this.kernel;
+      return [...mlps.readWeights(0, names.policy), ...(names.reference ? mlps.readWeights(1, names.reference) : [])];
+    }
+    const { vars, reference } = this.tfNets!;
+    return readVariables(reference ? [...vars, ...variablesOf(reference)] : vars);
   }
 
-  optimizerState(): Promise<AdamState> {
-    return this.optimizer.getState();
+  async optimizerState(): Promise<AdamState> {
+    return (this.kernel?.optimizer ?? this.tfNets!.optimizer).getState();
   }
 
   restore(weights: StoredTensor[], optimizer: AdamState): void {
-    const n = this.vars.length;
-    assignVariables(this.vars, weights.slice(0, n));
-    if (this.reference) assignVariables(variablesOf(this.reference), weights.length > n ? weights.slice(n) : weights.slice(0, n));
-    this.optimizer.setState(optimizer);
+    if (this.kernel) {
+      const { mlps, names } = this.kernel;
+      const n = names.policy.length;
+      mlps.writeWeights(0, weights.slice(0, n));
+      if (names.reference) mlps.writeWeights(1, weights.length > n ? weights.slice(n) : weights.slice(0, n));
+      this.kernel.optimizer.setState(optimizer);
+      return;
+    }
+    const { vars, reference, optimizer: adam, actor } = this.tfNets!;
+    const n = vars.length;
+    assignVariables(vars, weights.slice(0, n));
+    if (reference) assignVariables(variablesOf(reference), weights.length > n ? weights.slice(n) : weights.slice(0, n));
+    adam.setState(optimizer);
+    actor?.invalidate();
   }
 
   dispose(): void {
-    disposeMlp(this.policy);
-    if (this.reference) disposeMlp(this.reference);
-    this.optimizer.dispose();
-    tf.dispose(Object.values(this.k));
+    if (!this.tfNets) return;
+    disposeMlp(this.tfNets.policy);
+    if (this.tfNets.reference) disposeMlp(this.tfNets.reference);
+    this.tfNets.optimizer.dispose();
+    tf.dispose(Object.values(this.tfNets.k));
   }
 }

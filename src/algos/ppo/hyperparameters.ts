@@ -119,6 +119,14 @@ export const PPO_PRESETS: Readonly<Record<string, Preset>> = {
     hyperparameters: { learning_rate: 1e-3, clip_range: 0.3, ent_coef: 0.02, target_kl: 0.1 },
     envSettings: { leverage: 5 },
   },
+  // A GPU does the matrix work of wide networks and large minibatches at little more cost than of
+  // small ones, and rollouts act on host copies of the policy (no read-back per step): sizes that
+  // keep it busy. On the CPU (WASM) the default sizes train faster.
+  gpu: {
+    description: 'for a GPU backend (WebGPU): 64 copies × 256 steps, minibatch 4,096, [512, 512] networks, moderate steps',
+    hyperparameters: { n_envs: 64, n_steps: 256, batch_size: 4096, net_arch: [512, 512], learning_rate: 3e-4, clip_range: 0.2, ent_coef: 0.01, target_kl: 0.05 },
+    envSettings: { leverage: 3 },
+  },
 };
 
 /** The checks one setting alone cannot make, in plain words. */

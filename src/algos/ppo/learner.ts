@@ -1,28 +1,67 @@
-// PPO's learner in TensorFlow.js, every detail visible in CleanRL's order: orthogonal init, Adam
-// (eps 1e-5), shuffled minibatches of fixed shape, per-minibatch advantage normalization, the
-// clipped surrogate, optional value clipping, entropy bonus, global-norm gradient clipping (Adam's
-// applyClipped), target-KL early stop and action masking. The rollout, the advantages and the schedule
-// are the on-policy runner's (onPolicy/runner.ts).
+// PPO's learner, every detail visible in CleanRL's order: orthogonal init, Adam (eps 1e-5),
+// shuffled minibatches of fixed shape, per-minibatch advantage normalization, the clipped
+// surrogate, optional value clipping, entropy bonus, global-norm gradient clipping (Adam's
+// applyClipped), target-KL early stop and action masking. The rollout, the advantages and the
+// schedule are the on-policy runner's (onPolicy/runner.ts).
+//
+// Two ways to compute the same step: TensorFlow.js's ops on the run's backend (WebGPU, WebGL,
+// CPU), or on the WASM backend the lab's own kernel (kernels/mlps.ts) with the loss's gradient
+// written out here (trainMinibatchOnKernel: the derivatives autodiff takes through
+// trainMinibatch's graph). test/unit/learner-parity.test.ts holds both to the same figures.
+// Rollouts act on host copies of the networks either way (onPolicy/hostActor.ts). setControl
+// changes the learning rate, entropy coefficient or clip range from the next update on
+// (onPolicy/controls.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng';
 import type { StoredTensor } from '../../core/run/contracts';
-import { assignVariables, createMlp, disposeMlp, forward, readVariables, variablesOf, type Mlp } from '../mlp';
-import { Adam, type AdamState } from '../adam';
+import { assignVariables, createMlp, disposeMlp, forward, initialWeights, mlpVariableNames, readVariables, variablesOf, type Mlp } from '../mlp';
+import { Adam, HostAdam, type AdamState } from '../adam';
+import { actsOnKernel, trainsOnKernel } from '../kernels/engine';
+import { KernelMlps } from '../kernels/mlps';
 import { MASKED_LOGIT, type RolloutBuffer } from '../onPolicy/buffer';
+import { checkControl, PendingControls, type ControlName } from '../onPolicy/controls';
+import { clipPasses, maskedLogSoftmax, rowEntropy, writeLogitGrads } from '../onPolicy/hostLoss';
+import { actRows, HostActor } from '../onPolicy/hostActor';
 import { NonFiniteLossError, type OnPolicyLearner } from '../onPolicy/runner';
 import type { PpoHyperparameters } from './hyperparameters';
+
+/** The networks on TensorFlow.js: variables, the optimizer, and the loss's constant scalars. */
+interface TfNets {
+  policy: Mlp;
+  value: Mlp;
+  vars: tf.Variable[];
+  optimizer: Adam;
+  /** Scalars the loss uses every step, made once: creating a scalar per op costs more than the op on WASM. */
+  k: Record<'one' | 'clipLow' | 'clipHigh' | 'clip' | 'entCoef' | 'vfCoef' | 'unbias' | 'advEps' | 'maxGradNorm' | 'clipVf' | 'negClipVf', tf.Scalar>;
+  /** Host copies the rollouts act on (null where WebAssembly SIMD does not run: act on the backend). */
+  actor: HostActor | null;
+}
+
+/** The networks on the kernel: policy (net 0) and value (net 1) trained together. */
+interface KernelNets {
+  mlps: KernelMlps;
+  optimizer: HostAdam;
+  names: { policy: string[]; value: string[] };
+  /** Per-minibatch scratch: log-probabilities, d loss / d taken log-probability, one row's logit gradients. */
+  logp: Float64Array;
+  dTaken: Float64Array;
+  g: Float64Array;
+}
 
 const STAT_NAMES = ['the policy loss', 'the value loss', 'the entropy', 'the approximate KL', 'the clip fraction', 'the loss'];
 
 export class PpoLearner implements OnPolicyLearner {
-  readonly policy: Mlp;
-  readonly value: Mlp;
   readonly netArch: number[];
-  private readonly vars: tf.Variable[];
-  private readonly optimizer: Adam;
-  /** Scalars the loss uses every step, made once: creating a scalar per op costs more than the op on WASM. */
-  private readonly k: Record<'one' | 'clipLow' | 'clipHigh' | 'clip' | 'entCoef' | 'vfCoef' | 'unbias' | 'advEps' | 'maxGradNorm' | 'clipVf' | 'negClipVf', tf.Scalar>;
+  /** What setControl takes. */
+  readonly controlNames: readonly ControlName[] = ['learning_rate', 'ent_coef', 'clip_range'];
+  /** The hyperparameters' values as changed by setControl; the loss reads these, not hp. */
+  private readonly current: Record<ControlName, number>;
+  private readonly pendingControls = new PendingControls();
+  /** Exactly one of the two is set: where this learner's arithmetic runs. */
+  private readonly tfNets: TfNets | null;
+  private readonly kernel: KernelNets | null;
   private readonly maskFloat: Float32Array;
+  private readonly mbActions: Int32Array;
   private readonly order: Int32Array;
   private readonly mbObs: Float32Array;
   private readonly mbOneHot: Float32Array;
@@ -37,16 +76,33 @@ export class PpoLearner implements OnPolicyLearner {
     const D = obsSize, A = numActions;
     const activation = hp.activation ?? 'tanh';
     this.netArch = hp.net_arch.slice();
-    this.policy = createMlp('policy', [D, ...hp.net_arch, A], 0.01, rng, activation);
-    this.value = createMlp('value', [D, ...hp.net_arch, 1], 1, rng, activation);
-    this.vars = variablesOf(this.policy, this.value);
-    this.optimizer = new Adam(this.vars, hp.learning_rate, 0.9, 0.999, 1e-5);
     const M = hp.batch_size;
-    this.k = {
-      one: tf.scalar(1), clipLow: tf.scalar(1 - hp.clip_range), clipHigh: tf.scalar(1 + hp.clip_range), clip: tf.scalar(hp.clip_range),
-      entCoef: tf.scalar(hp.ent_coef), vfCoef: tf.scalar(hp.vf_coef), unbias: tf.scalar(M / Math.max(1, M - 1)), advEps: tf.scalar(1e-8),
-      maxGradNorm: tf.scalar(hp.max_grad_norm), clipVf: tf.scalar(hp.clip_range_vf ?? 1), negClipVf: tf.scalar(-(hp.clip_range_vf ?? 1)),
-    };
+    const sizes = { policy: [D, ...hp.net_arch, A], value: [D, ...hp.net_arch, 1] };
+    this.current = { learning_rate: hp.learning_rate, ent_coef: hp.ent_coef, clip_range: hp.clip_range };
+    if (trainsOnKernel()) {
+      const mlps = new KernelMlps([{ sizes: sizes.policy, activation }, { sizes: sizes.value, activation }], 2, M);
+      const names = { policy: mlpVariableNames('policy', sizes.policy.length - 1), value: mlpVariableNames('value', sizes.value.length - 1) };
+      mlps.writeWeights(0, initialWeights(names.policy, sizes.policy, 0.01, rng));
+      mlps.writeWeights(1, initialWeights(names.value, sizes.value, 1, rng));
+      const optimizer = new HostAdam(mlps, [{ net: 0, names: names.policy }, { net: 1, names: names.value }], hp.learning_rate, 0.9, 0.999, 1e-5);
+      this.kernel = { mlps, optimizer, names, logp: new Float64Array(M * A), dTaken: new Float64Array(M), g: new Float64Array(A) };
+      this.tfNets = null;
+    } else {
+      const policy = createMlp('policy', sizes.policy, 0.01, rng, activation);
+      const value = createMlp('value', sizes.value, 1, rng, activation);
+      const vars = variablesOf(policy, value);
+      this.tfNets = {
+        policy, value, vars,
+        optimizer: new Adam(vars, hp.learning_rate, 0.9, 0.999, 1e-5),
+        k: {
+          one: tf.scalar(1), ...controlScalars(hp.clip_range, hp.ent_coef), vfCoef: tf.scalar(hp.vf_coef), unbias: tf.scalar(M / Math.max(1, M - 1)), advEps: tf.scalar(1e-8),
+          maxGradNorm: tf.scalar(hp.max_grad_norm), clipVf: tf.scalar(hp.clip_range_vf ?? 1), negClipVf: tf.scalar(-(hp.clip_range_vf ?? 1)),
+        },
+        actor: actsOnKernel() ? new HostActor(sizes, activation) : null,
+      };
+      this.kernel = null;
+    }
+    this.mbActions = new Int32Array(M);
     this.maskFloat = new Float32Array(hp.n_envs * A);
     this.order = new Int32Array(hp.n_steps * hp.n_envs);
     this.mbObs = new Float32Array(M * D);
@@ -59,23 +115,72 @@ export class PpoLearner implements OnPolicyLearner {
   }
 
   get learningRate(): number {
-    return this.optimizer.learningRate;
+    return (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate;
   }
   set learningRate(lr: number) {
-    this.optimizer.learningRate = lr;
+    (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate = lr;
+  }
+
+  /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last one setControl made effective. */
+  get baseLearningRate(): number {
+    return this.current.learning_rate;
+  }
+
+  /** Changes learning_rate, ent_coef or clip_range from the next update on (checked now; see onPolicy/controls.ts). */
+  setControl(name: ControlName, value: number): void {
+    checkControl('PPO', this.controlNames, name, value);
+    this.pendingControls.set(name, value);
+  }
+
+  /**
+   * On resume: the values in effect when the checkpoint was taken (each setting's last recorded
+   * change), at once; the optimizer's current rate stays as it is (the checkpoint sets it).
+   */
+  restoreControls(values: Partial<Record<ControlName, number>>): void {
+    for (const [name, value] of Object.entries(values) as [ControlName, number][]) this.setControl(name, value);
+    const rate = this.learningRate;
+    this.applyControls();
+    this.learningRate = rate;
+  }
+
+  private applyControls(): void {
+    const changes = this.pendingControls.take();
+    if (changes.length === 0) return;
+    for (const [name, value] of changes) {
+      if (name === 'learning_rate') this.learningRate = (this.learningRate * value) / this.current.learning_rate;
+      this.current[name] = value;
+    }
+    const k = this.tfNets?.k;
+    if (k) {
+      tf.dispose([k.clipLow, k.clipHigh, k.clip, k.entCoef]);
+      Object.assign(k, controlScalars(this.current.clip_range, this.current.ent_coef));
+    }
   }
 
   /** Starts from a trained policy's weights (hidden layers, then the logits); the value network stays fresh. */
   startFrom(weights: StoredTensor[]): void {
-    assignVariables(variablesOf(this.policy), weights);
+    if (this.kernel) this.kernel.mlps.writeWeights(0, weights);
+    else {
+      assignVariables(variablesOf(this.tfNets!.policy), weights);
+      this.tfNets!.actor?.invalidate();
+    }
   }
 
   /** Policy logits plus the mask's offsets (0 allowed, -1e9 disallowed), so disallowed actions get no probability. */
   private maskedLogits(x: tf.Tensor2D, maskOffset: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(forward(this.policy, x), maskOffset) as tf.Tensor2D;
+    return tf.add(forward(this.tfNets!.policy, x), maskOffset) as tf.Tensor2D;
   }
 
   async act(obs: Float32Array, masks: Uint8Array, n: number): Promise<Float32Array> {
+    if (this.kernel) return actRows(this.kernel.mlps, 0, 1, obs, masks, n, new Float32Array(n * (this.numActions + 1)));
+    const nets = this.tfNets!;
+    if (nets.actor) {
+      return nets.actor.act(obs, masks, n, async () => {
+        const w = await readVariables(nets.vars);
+        const P = variablesOf(nets.policy).length;
+        return { policy: w.slice(0, P), value: w.slice(P) };
+      });
+    }
     const A = this.numActions, D = this.obsSize;
     const maskFloat = n * A === this.maskFloat.length ? this.maskFloat : new Float32Array(n * A);
     for (let i = 0; i < n * A; i++) maskFloat[i] = masks[i] ? 0 : MASKED_LOGIT;
@@ -83,7 +188,7 @@ export class PpoLearner implements OnPolicyLearner {
       const x = tf.tensor2d(obs.subarray(0, n * D), [n, D]);
       const m = tf.tensor2d(maskFloat, [n, A]);
       const logp = tf.logSoftmax(this.maskedLogits(x, m));
-      return tf.concat([logp, forward(this.value, x)], 1);
+      return tf.concat([logp, forward(nets.value, x)], 1);
     });
     const data = (await out.data()) as Float32Array;
     out.dispose();
@@ -94,7 +199,8 @@ export class PpoLearner implements OnPolicyLearner {
   private trainMinibatch(): tf.Tensor1D {
     const M = this.hp.batch_size, D = this.obsSize, A = this.numActions;
     const { clip_range_vf: clipVf, normalize_advantage } = this.hp;
-    const k = this.k;
+    const nets = this.tfNets!;
+    const k = nets.k;
     let stats: tf.Tensor1D | null = null;
     const x = tf.tensor2d(this.mbObs, [M, D]);
     const oneHot = tf.tensor2d(this.mbOneHot, [M, A]);
@@ -120,7 +226,7 @@ export class PpoLearner implements OnPolicyLearner {
       const pg1 = tf.mul(tf.neg(adv), ratio);
       const pg2 = tf.mul(tf.neg(adv), tf.minimum(tf.maximum(ratio, k.clipLow), k.clipHigh));
       const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-      const newValue = tf.reshape(forward(this.value, x), [M]);
+      const newValue = tf.reshape(forward(nets.value, x), [M]);
       let valueLoss: tf.Scalar;
       if (clipVf !== null) {
         const unclipped = tf.square(tf.sub(newValue, ret));
@@ -135,21 +241,86 @@ export class PpoLearner implements OnPolicyLearner {
       const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, k.one)), k.clip), 'float32'));
       stats = tf.keep(tf.stack([pgLoss, valueLoss, entropyMean, approxKl, clipFraction, total]) as tf.Tensor1D);
       return total;
-    }, this.vars);
-    this.optimizer.applyClipped(grads, k.maxGradNorm);
+    }, nets.vars);
+    nets.optimizer.applyClipped(grads, k.maxGradNorm);
     tf.dispose([loss, x, oneHot, mask, oldLogp, advRaw, ret, oldVal]);
     tf.dispose(Object.values(grads));
     return stats!;
   }
 
+  /**
+   * trainMinibatch on the kernel: forward passes, the loss and its gradient with respect to the
+   * logits and the value (as autodiff takes it through trainMinibatch's graph), backward passes,
+   * clipped Adam. Returns the same six figures.
+   */
+  private trainMinibatchOnKernel(): number[] {
+    const M = this.hp.batch_size, A = this.numActions;
+    const { clip_range_vf: clipVf, normalize_advantage, vf_coef: vfCoef } = this.hp;
+    const { clip_range: clip, ent_coef: entCoef } = this.current;
+    const { mlps, optimizer, logp, dTaken, g } = this.kernel!;
+    mlps.forward(0, M, true);
+    mlps.forward(1, M, true);
+    const heap = mlps.heap;
+    const policy = { heap, at: mlps.outputIndex(0), stride: mlps.outputStride(0), gradAt: mlps.outputGradIndex(0) };
+    maskedLogSoftmax(policy, this.mbMask, M, A, logp);
+    let mean = 0, variance = 0;
+    if (normalize_advantage) {
+      for (let j = 0; j < M; j++) mean += this.mbAdv[j];
+      mean /= M;
+      for (let j = 0; j < M; j++) variance += (this.mbAdv[j] - mean) ** 2;
+      variance /= M;
+    }
+    // unbiased std, as torch's .std() in CleanRL
+    const std = Math.sqrt(variance * (M / Math.max(1, M - 1)));
+    const vAt = mlps.outputIndex(1), vStride = mlps.outputStride(1), vGrad = mlps.outputGradIndex(1);
+    let pgSum = 0, valueSum = 0, entropySum = 0, klSum = 0, clipped = 0;
+    for (let j = 0; j < M; j++) {
+      const adv = normalize_advantage ? (this.mbAdv[j] - mean) / (std + 1e-8) : this.mbAdv[j];
+      const logRatio = logp[j * A + this.mbActions[j]] - this.mbLogp[j];
+      const ratio = Math.exp(logRatio);
+      const pg1 = -adv * ratio, pg2 = -adv * Math.min(Math.max(ratio, 1 - clip), 1 + clip);
+      pgSum += Math.max(pg1, pg2);
+      // maximum's gradient goes to its first argument on a tie
+      dTaken[j] = (ratio * (pg1 >= pg2 ? -adv : -adv * clipPasses(ratio, 1 - clip, 1 + clip))) / M;
+      entropySum += rowEntropy(logp, j, A);
+      klSum += ratio - 1 - logRatio;
+      if (Math.abs(ratio - 1) > clip) clipped++;
+      const v = heap[vAt + j * vStride], ret = this.mbRet[j], old = this.mbVal[j];
+      let dv: number;
+      if (clipVf !== null) {
+        const unclipped = (v - ret) ** 2;
+        const clippedValue = old + Math.min(Math.max(v - old, -clipVf), clipVf);
+        const clippedLoss = (clippedValue - ret) ** 2;
+        valueSum += Math.max(unclipped, clippedLoss);
+        dv = unclipped >= clippedLoss ? 2 * (v - ret) : 2 * (clippedValue - ret) * clipPasses(v - old, -clipVf, clipVf);
+      } else {
+        valueSum += (v - ret) ** 2;
+        dv = 2 * (v - ret);
+      }
+      heap[vGrad + j * vStride] = (vfCoef * dv) / M;
+      for (let c = 1; c < vStride; c++) heap[vGrad + j * vStride + c] = 0;
+    }
+    writeLogitGrads(policy, logp, this.mbActions, dTaken, -entCoef / M, M, A, g);
+    mlps.backward(0, M);
+    mlps.backward(1, M);
+    optimizer.applyClipped(this.hp.max_grad_norm);
+    const pgLoss = pgSum / M, valueLoss = valueSum / M, entropy = entropySum / M;
+    return [pgLoss, valueLoss, entropy, klSum / M, clipped / M, pgLoss - entCoef * entropy + vfCoef * valueLoss];
+  }
+
   private gatherMinibatch(b: RolloutBuffer, start: number): void {
     const M = this.hp.batch_size, D = this.obsSize, A = this.numActions;
+    // on the kernel the observations go straight into its input rows
+    const obsAt = this.kernel ? this.kernel.mlps.inputIndex(M) : 0;
+    const obs = this.kernel ? this.kernel.mlps.heap : this.mbObs;
     this.mbOneHot.fill(0);
     for (let j = 0; j < M; j++) {
       const k = this.order[start + j];
-      this.mbObs.set(b.obs.subarray(k * D, k * D + D), j * D);
-      this.mbMask.set(b.maskOffsets.subarray(k * A, k * A + A), j * A);
+      // element loops: a subarray per row costs more (allocation) than the copy
+      for (let c = 0, from = k * D, to = obsAt + j * D; c < D; c++) obs[to + c] = b.obs[from + c];
+      for (let c = 0; c < A; c++) this.mbMask[j * A + c] = b.maskOffsets[k * A + c];
       this.mbOneHot[j * A + b.actions[k]] = 1;
+      this.mbActions[j] = b.actions[k];
       this.mbLogp[j] = b.logp[k];
       this.mbAdv[j] = b.advantages[k];
       this.mbRet[j] = b.returns[k];
@@ -158,6 +329,7 @@ export class PpoLearner implements OnPolicyLearner {
   }
 
   async learn(b: RolloutBuffer, rng: Rng, update: number): Promise<Record<string, number>> {
+    this.applyControls();
     const B = b.size, M = this.hp.batch_size;
     for (let i = 0; i < B; i++) this.order[i] = i;
     const sums = new Float64Array(6);
@@ -169,17 +341,24 @@ export class PpoLearner implements OnPolicyLearner {
         const t = this.order[i]; this.order[i] = this.order[j]; this.order[j] = t;
       }
       const epochStats: tf.Tensor1D[] = [];
+      const kernelStats: number[] = [];
       for (let start = 0; start + M <= B; start += M) {
         this.gatherMinibatch(b, start);
-        epochStats.push(this.trainMinibatch());
+        if (this.kernel) kernelStats.push(...this.trainMinibatchOnKernel());
+        else epochStats.push(this.trainMinibatch());
       }
       // one read-back per epoch
-      const stacked = tf.stack(epochStats);
-      const values = (await stacked.data()) as Float32Array;
-      tf.dispose([stacked, ...epochStats]);
+      let values: ArrayLike<number> = kernelStats;
+      if (!this.kernel) {
+        const stacked = tf.stack(epochStats);
+        values = (await stacked.data()) as Float32Array;
+        tf.dispose([stacked, ...epochStats]);
+      }
       epochs++;
       let maxKl = 0;
-      for (let m = 0; m < epochStats.length; m++) {
+      // minibatches counted, not read off the read-back's length (WebGPU's may be padded)
+      const minibatches = this.kernel ? kernelStats.length / 6 : epochStats.length;
+      for (let m = 0; m < minibatches; m++) {
         for (let s = 0; s < 6; s++) sums[s] += values[m * 6 + s];
         maxKl = Math.max(maxKl, values[m * 6 + 3]);
         count++;
@@ -188,6 +367,7 @@ export class PpoLearner implements OnPolicyLearner {
       // SB3's rule: stop this update's epochs once KL passes 1.5 × target_kl
       if (this.hp.target_kl !== null && maxKl > 1.5 * this.hp.target_kl) break;
     }
+    this.tfNets?.actor?.invalidate();
     const mean = (s: number) => sums[s] / count;
     return {
       'train/policy_gradient_loss': mean(0),
@@ -198,31 +378,49 @@ export class PpoLearner implements OnPolicyLearner {
       'train/loss': mean(5),
       'train/explained_variance': explainedVariance(b.values, b.returns),
       'train/learning_rate': this.learningRate,
-      'train/clip_range': this.hp.clip_range,
+      'train/clip_range': this.current.clip_range,
       'train/n_updates': update * this.hp.n_epochs,
       'train/epochs': epochs,
     };
   }
 
-  weights(): Promise<StoredTensor[]> {
-    return readVariables(this.vars);
+  async weights(): Promise<StoredTensor[]> {
+    if (!this.kernel) return readVariables(this.tfNets!.vars);
+    const { mlps, names } = this.kernel;
+    return [...mlps.readWeights(0, names.policy), ...mlps.readWeights(1, names.value)];
   }
 
-  optimizerState(): Promise<AdamState> {
-    return this.optimizer.getState();
+  async optimizerState(): Promise<AdamState> {
+    return (this.kernel?.optimizer ?? this.tfNets!.optimizer).getState();
   }
 
   restore(weights: StoredTensor[], optimizer: AdamState): void {
-    assignVariables(this.vars, weights);
-    this.optimizer.setState(optimizer);
+    if (this.kernel) {
+      const { mlps, names } = this.kernel;
+      if (weights.length !== names.policy.length + names.value.length) throw new Error(`checkpoint holds ${weights.length} tensors, the network has ${names.policy.length + names.value.length}`);
+      mlps.writeWeights(0, weights.slice(0, names.policy.length));
+      mlps.writeWeights(1, weights.slice(names.policy.length));
+      this.kernel.optimizer.setState(optimizer);
+      return;
+    }
+    const nets = this.tfNets!;
+    assignVariables(nets.vars, weights);
+    nets.optimizer.setState(optimizer);
+    nets.actor?.invalidate();
   }
 
   dispose(): void {
-    disposeMlp(this.policy);
-    disposeMlp(this.value);
-    this.optimizer.dispose();
-    tf.dispose(Object.values(this.k));
+    if (!this.tfNets) return;
+    disposeMlp(this.tfNets.policy);
+    disposeMlp(this.tfNets.value);
+    this.tfNets.optimizer.dispose();
+    tf.dispose(Object.values(this.tfNets.k));
   }
+}
+
+/** The loss's scalars that setControl changes (clip range, entropy coefficient), made once per value. */
+function controlScalars(clipRange: number, entCoef: number): Pick<TfNets['k'], 'clipLow' | 'clipHigh' | 'clip' | 'entCoef'> {
+  return { clipLow: tf.scalar(1 - clipRange), clipHigh: tf.scalar(1 + clipRange), clip: tf.scalar(clipRange), entCoef: tf.scalar(entCoef) };
 }
 
 export function explainedVariance(predicted: Float32Array, actual: Float32Array): number {
