@@ -7,9 +7,10 @@ import type { DatasetKind } from '../core/data/types';
 import type { DatasetSource } from '../core/env/spec';
 import type { MetricChart } from '../core/run/charts';
 import type {
-  BackendChoice, BackendName, BackendTrial, CheckpointEnvelope, EvaluationRecord, RunHeader, RunRecords, StoredCheckpoint, StoredEpisode, StoredRun, StoredTensor, StoredUpdate, UpdateRecord,
+  BackendChoice, BackendName, BackendTrial, CheckpointEnvelope, ControlName, EvaluationRecord, RunHeader, RunRecords, StoredCheckpoint, StoredEpisode, StoredRun, StoredTensor, StoredUpdate, UpdateRecord,
 } from '../core/run/contracts';
 import type { RunFormat } from '../core/run/format';
+import type { HealthCheck } from '../core/run/warnings';
 import type { ReportSection } from '../core/run/report';
 import type { SettingSpec, SettingValues } from '../core/settings';
 import type { NormalizerState } from '../core/normalizer';
@@ -33,6 +34,8 @@ export interface TrainRequest {
    * instead of reading the run. Not for the page's requests: a policy does not cross to the worker.
    */
   startingPolicy?: MlpPolicy;
+  /** Its place in a sweep or a group of seeds, kept in the run's config. */
+  sweep?: import('../core/run/contracts').SweepMembership;
 }
 
 /** A policy as plain weights: hidden layers then the action-logit layer (kernel, bias each), as PPO's actor starts from. */
@@ -114,6 +117,10 @@ export interface TrainControl {
   /** Resolves when training may go on (pause waits here); `onPause` runs when it does wait. */
   waitIfPaused(onPause?: () => void | Promise<void>): Promise<void>;
   stopRequested(): boolean;
+  /** Settings a person changed while it trains (live control), waiting for the next update; none left after. */
+  takeControls?(): [ControlName, number][];
+  /** The run's settings that may change while it trains, with their values (said once training starts). */
+  controlsReady?(values: Partial<Record<ControlName, number>>): void;
 }
 
 /** Everything a runtime needs to train one run; the training service makes it. */
@@ -214,6 +221,11 @@ export interface AlgorithmSpec<Config extends RunHeader = StoredRun> {
   charts: readonly MetricChart[];
   /** Seed 001's health warnings from the updates so far. */
   warnings(updates: readonly UpdateRecord[]): string[];
+  /**
+   * The health check behind them, each warning under a key (with the evaluations so far, and
+   * whether the run started from a trained policy): what the run keeps as StoredRun.warnings.
+   */
+  health?: HealthCheck;
   /** What the command line says when the run ends. */
   summary(config: Config): string[];
   /** What the run found, as report sections (the run page, the markdown report). */

@@ -10,6 +10,7 @@ import type { ReadinessRequest } from '../services/readiness';
 import type { CompareRequest, RegisterOptions } from '../services/registry';
 import type { TrainRequest } from '../algos/spec';
 import type { RetrainTrigger } from '../core/registry/types';
+import type { ControlName } from '../core/run/contracts';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainWorkerApi> | null = null;
@@ -37,6 +38,8 @@ export function onWorkerCrash(handler: (message: string) => void) {
 export const startRun = (request: TrainRequest | ResumeRequest, onProgress: ProgressCallback, opts: StartOptions) => start().start(request, Comlink.proxy(onProgress), opts);
 export const pauseRun = () => start().pause();
 export const resumeRun = () => start().resume();
+export const stepRun = () => start().step();
+export const setRunControl = (name: ControlName, value: number) => start().setControl(name, value);
 export const stopRun = () => start().stop();
 
 export const exportRunZip = (runId: string) => start().exportRunZip(runId);

@@ -3,9 +3,9 @@
 // state, so it survives switching sections), wrapping the training worker.
 import { findAlgorithm } from '../algos/registry';
 import type { TrainRequest } from '../algos/spec';
-import type { BackendTrial, EvaluationRecord, UpdateRecord } from '../core/run/contracts';
-import type { ResumeRequest, TrainingProgress } from '../services/training';
-import { onWorkerCrash, pauseRun, resumeRun, startRun, stopRun } from './trainWorker';
+import type { BackendTrial, ControlName, EvaluationRecord, RunWarning, UpdateRecord } from '../core/run/contracts';
+import type { LiveControls, ResumeRequest, TrainingProgress } from '../services/training';
+import { onWorkerCrash, pauseRun, resumeRun, setRunControl, startRun, stepRun, stopRun } from './trainWorker';
 
 const TRIALS_PREFIX = 'rl-trading-lab:backend-trials:';
 
@@ -29,7 +29,10 @@ class LiveTraining {
   message = $state('');
   error = $state<string | null>(null);
   backend = $state('');
-  warnings = $state<string[]>([]);
+  /** Every health warning the run has kept, each with the update where it first fired. */
+  warnings = $state<RunWarning[]>([]);
+  /** Live control: the settings this run may change now, their values, the changes made (null when it has none). */
+  controls = $state<LiveControls | null>(null);
   /** Updates trained in this session (a continued run's earlier ones not counted). */
   trained = $state(0);
   /** Bumped whenever the record arrays below change. */
@@ -57,7 +60,7 @@ class LiveTraining {
     this.updates.length = 0;
     this.evaluations.length = 0;
     this.episodes.length = 0;
-    Object.assign(this, { runId, algorithm, status: 'starting', progress: { done: 0, total: 0, rate: 0, secondsLeft: null, unit: 'steps' }, detail: '', message: '', error: null, backend: '', warnings: [], trained: 0 });
+    Object.assign(this, { runId, algorithm, status: 'starting', progress: { done: 0, total: 0, rate: 0, secondsLeft: null, unit: 'steps' }, detail: '', message: '', error: null, backend: '', warnings: [], controls: null, trained: 0 });
     this.version++;
   }
 
@@ -77,7 +80,10 @@ class LiveTraining {
     this.trained += p.updates?.length ?? 0;
     this.evaluations.push(...(p.evaluations ?? []));
     this.episodes.push(...(p.episodes ?? []));
-    if (p.updates?.length || p.replay) this.warnings = findAlgorithm(p.algorithm)?.warnings(this.updates) ?? [];
+    if (p.warnings) this.warnings = p.warnings;
+    // an algorithm without a kept health check: its warnings of the latest updates
+    else if (p.updates?.length || p.replay) this.warnings = (findAlgorithm(p.algorithm)?.warnings(this.updates) ?? []).map((text, i) => ({ update: this.updates.at(-1)?.update ?? 0, key: `now_${i}`, text }));
+    if (p.controls) this.controls = p.controls;
     if (p.backendKey && p.backendTrials?.length && p.backendTrials.every((t) => !t.cached) && p.backendTrials.filter((t) => t.samplesPerSecond).length > 1) {
       localStorage.setItem(TRIALS_PREFIX + p.backendKey, JSON.stringify(p.backendTrials));
     }
@@ -102,6 +108,10 @@ class LiveTraining {
 
   pause = () => pauseRun();
   resume = () => resumeRun();
+  /** While paused: exactly one update, then paused again. */
+  step = () => stepRun();
+  /** Changes a setting from the next update on; rejects with the reason for a value the run cannot take. */
+  setControl = (name: ControlName, value: number) => setRunControl(name, value);
   stop = () => stopRun();
 }
 

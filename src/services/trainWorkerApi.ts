@@ -18,6 +18,7 @@ import { TrainingService, type ProgressCallback, type ResumeRequest, type StartO
 import { checkRetrain, retrainModel, type RetrainDeps } from './retrain';
 import { getRun, runCheckpoints, runEvaluations } from '../store/runs';
 import type { RetrainTrigger } from '../core/registry/types';
+import type { ControlName } from '../core/run/contracts';
 
 export function createTrainWorkerApi() {
   let dbPromise: Promise<LabDb> | null = null;
@@ -74,6 +75,10 @@ export function createTrainWorkerApi() {
     stopReadiness: () => { stopCheck = true; },
     pause: () => service.pause(),
     resume: () => service.resume(),
+    /** While paused: one update, then paused again. */
+    step: () => service.step(),
+    /** Live control: a setting changed from the next update on. */
+    setControl: (name: ControlName, value: number) => service.setControl(name, value),
     stop: () => service.stop(),
     // tf.getBackend() would start the highest-priority backend; only name it while training
     status: () => ({ ...service.status(), backend: service.busy ? tf.getBackend() : null }),

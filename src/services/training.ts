@@ -4,9 +4,11 @@
 // runtime does the training. Where the records go (IndexedDB, a run folder) is a RunRepository.
 import { selectBackend } from '../algos/backend';
 import { algorithmSpec } from '../algos/registry';
-import type { AlgorithmSpec, MlpPolicy, Progress, TrainContext, TrainRequest } from '../algos/spec';
+import type { AlgorithmSpec, MlpPolicy, Progress, RunSink, TrainContext, TrainRequest } from '../algos/spec';
+import { checkControl } from '../algos/onPolicy/controls';
 import { datasetAtRows, type DatasetSource } from '../core/env/spec';
-import type { BackendName, BackendTrial, RunHeader, RunStatus, StoredRun, UpdateRecord, EvaluationRecord } from '../core/run/contracts';
+import type { BackendName, BackendTrial, ControlChange, ControlName, RunHeader, RunStatus, RunWarning, StoredRun, UpdateRecord, EvaluationRecord } from '../core/run/contracts';
+import { replayWarnings, WarningLog } from '../core/run/warnings';
 import { pythonIsoTime, runIdBase } from '../core/run/record';
 import { runLockName } from '../store/locks';
 import { claimWorker, releaseWorker, TrainingSession } from './session';
@@ -36,6 +38,16 @@ export interface TrainingProgress {
   episodes?: { episode: number; reward: number; timestep: number }[];
   /** A continued run's earlier updates, so live charts start where it was. */
   replay?: UpdateRecord[];
+  /** Every health warning the run has kept so far, each with the update where it first fired. */
+  warnings?: RunWarning[];
+  /** Live control: the settings that may change now, their values, the changes made and those waiting for the next update. */
+  controls?: LiveControls;
+}
+
+export interface LiveControls {
+  values: Partial<Record<ControlName, number>>;
+  changes: ControlChange[];
+  pending: Partial<Record<ControlName, number>>;
 }
 
 export type ProgressCallback = (p: TrainingProgress) => void;
@@ -49,8 +61,21 @@ export type ResumeRequest = { resumeRunId: string };
 
 const PLAIN_ERRORS = new Set(['NonFiniteLossError', 'BcDivergedError']);
 
+/** The run training now, as live control sees it. */
+interface LiveRun {
+  session: TrainingSession;
+  title: string;
+  /** Values once training has started (null before, and for an algorithm without live control). */
+  values: Partial<Record<ControlName, number>> | null;
+  pending: Map<ControlName, number>;
+  /** "Step one update": pause again at the next between-updates point. */
+  pauseAtNext: boolean;
+  report(): void;
+}
+
 export class TrainingService {
   private current: TrainingSession | null = null;
+  private live: LiveRun | null = null;
 
   constructor(private readonly deps: { repository: RunRepository; backends: BackendName[]; flushMs?: number }) {}
 
@@ -103,9 +128,42 @@ export class TrainingService {
         ...(source?.meta.synthetic ? { dataset_synthetic: true } : {}),
       };
       config = spec.newConfig(header, req, { start, datasetKind: source?.meta.kind ?? null }) as StoredRun;
+      if (req.sweep) config.sweep = { ...req.sweep };
     }
     const runId = (session.runId = config.run_id);
     const recorder = new RunRecorder(config, repo, this.deps.flushMs);
+    const live: LiveRun = { session, title: spec.title, values: null, pending: new Map(), pauseAtNext: false, report: () => report(session.paused ? 'paused' : 'running') };
+    this.live = live;
+    // health warnings that stay: each kind kept once in the run, at the update where it first fired
+    const seen: { updates: UpdateRecord[]; evaluations: EvaluationRecord[] } = { updates: [], evaluations: [] };
+    const startedFromPolicy = start !== null || typeof config.init_from === 'string';
+    let warningLog: WarningLog | null = null;
+    if (spec.health) {
+      // a run stored before warnings were kept gets those its stored updates would have raised
+      const earlier = config.warnings ?? (resuming ? replayWarnings(spec.health, await repo.updates(config.run_id), await repo.evaluations(config.run_id), startedFromPolicy) : []);
+      config.warnings = earlier.map((w) => ({ ...w }));
+      warningLog = new WarningLog(config.warnings);
+      if (resuming) seen.evaluations.push(...(await repo.evaluations(config.run_id)));
+    }
+    const checkHealth = () => {
+      const u = seen.updates.at(-1);
+      if (warningLog && u) warningLog.note(u.update, spec.health!({ updates: seen.updates, evaluations: seen.evaluations, startedFromPolicy }));
+    };
+    const sink: RunSink = {
+      episodes: (details) => recorder.episodes(details),
+      update: async (u) => {
+        seen.updates.push(u);
+        checkHealth();
+        await recorder.update(u);
+      },
+      evaluation: (e) => {
+        seen.evaluations.push(e);
+        checkHealth();
+        recorder.evaluation(e);
+      },
+      checkpoint: (name, c, timestamp) => recorder.checkpoint(name, c, timestamp),
+      save: () => recorder.save(),
+    };
     let last: Progress = { done: spec.progressDone(config), total: spec.progressTotal?.(config) ?? spec.plannedTotal(config), rate: 0, secondsLeft: null };
     let backendKey: string | undefined;
     let replay: UpdateRecord[] | undefined;
@@ -113,6 +171,8 @@ export class TrainingService {
       onProgress({
         runId, algorithm: spec.id, status, backend: recorder.backendChosen ? config.backend : undefined, backendTrials: config.backend_trials, backendKey,
         unit: spec.unit, ...last, message, replay, ...recorder.takeLive(),
+        ...(config.warnings ? { warnings: config.warnings.map((w) => ({ ...w })) } : {}),
+        ...(live.values ? { controls: { values: currentValues(live.values, config.controls ?? []), changes: [...(config.controls ?? [])], pending: Object.fromEntries(live.pending) } } : {}),
       });
       replay = undefined;
     };
@@ -144,10 +204,24 @@ export class TrainingService {
         report('starting', `Training on ${selection.backend}…`);
         return selection.backend;
       },
-      sink: recorder,
+      sink,
       control: {
         stopRequested: () => session.stopRequested,
+        takeControls: () => {
+          const out = [...live.pending.entries()];
+          live.pending.clear();
+          return out;
+        },
+        controlsReady: (values) => {
+          live.values = values;
+          report(session.paused ? 'paused' : 'running');
+        },
         waitIfPaused: async (onPause) => {
+          // "step one update" let exactly one through: hold the next
+          if (live.pauseAtNext) {
+            live.pauseAtNext = false;
+            session.pause();
+          }
           if (!session.paused) return;
           await session.waitIfPaused(async () => {
             await onPause?.();
@@ -163,6 +237,7 @@ export class TrainingService {
       },
       status: (message) => report('starting', message),
       replay: (updates) => {
+        seen.updates.push(...updates);
         replay = [...updates];
         report('starting');
       },
@@ -190,6 +265,7 @@ export class TrainingService {
         error = PLAIN_ERRORS.has(err.name) || /^Training failed/.test(err.message) ? err.message : `Training failed: ${err.message}`;
       } finally {
         if (this.current === session) this.current = null;
+        if (this.live === live) this.live = null;
         releaseWorker(session);
       }
       await recorder.flush(status, error);
@@ -221,6 +297,27 @@ export class TrainingService {
     this.current?.pause();
   }
 
+  /** While paused: runs exactly one update (one epoch), then pauses again. */
+  step(): void {
+    const live = this.live;
+    if (!live || !live.session.paused) throw new Error('Step one update works while a run is paused.');
+    live.pauseAtNext = true;
+    live.session.resume();
+  }
+
+  /**
+   * Changes a setting of the run training now, from its next update on (live control); the run
+   * records the change with the update it took effect. Throws for a setting this run cannot change.
+   */
+  setControl(name: ControlName, value: number): void {
+    const live = this.live;
+    if (!live) throw new Error('No run is training in this tab.');
+    if (!live.values) throw new Error(`This ${live.title} run takes no changes now: it has not begun training, or its algorithm has no settings to change while it trains.`);
+    checkControl(live.title, Object.keys(live.values) as ControlName[], name, value);
+    live.pending.set(name, value);
+    live.report();
+  }
+
   resume(): void {
     this.current?.resume();
   }
@@ -240,4 +337,11 @@ export class TrainingService {
   get busy(): boolean {
     return this.current !== null;
   }
+}
+
+/** The live-controlled values now: those training started with, then each recorded change in order. */
+export function currentValues(start: Partial<Record<ControlName, number>>, changes: readonly ControlChange[]): Partial<Record<ControlName, number>> {
+  const out = { ...start };
+  for (const c of [...changes].sort((a, b) => a.update - b.update)) if (c.name in out) out[c.name] = c.to;
+  return out;
 }

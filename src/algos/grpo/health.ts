@@ -2,6 +2,7 @@
 // spread, the share of groups that gave no gradient, the clip ratios, the KL and the entropy.
 import type { MetricChart } from '../../core/run/charts';
 import type { UpdateRecord } from '../../core/run/contracts';
+import type { HealthInput, HealthWarning } from '../../core/run/warnings';
 
 export const GRPO_CHARTS: readonly MetricChart[] = [
   { title: 'Score (reward) and mean net P&L % of the trajectories', lines: [{ key: 'reward', label: 'reward', color: '#2b8a4b' }, { key: 'net_pnl_pct', label: 'net P&L %', color: '#2f7de1' }] },
@@ -11,16 +12,28 @@ export const GRPO_CHARTS: readonly MetricChart[] = [
   { title: 'Steps per second', lines: [{ key: 'time/fps', label: 'fps', color: '#5a6b7d' }] },
 ];
 
-/** Plain-words warnings from the latest updates. */
-export function grpoWarnings(updates: readonly UpdateRecord[]): string[] {
+/** GRPO's health check of a run so far: each warning under its key. */
+export function grpoHealth(input: HealthInput): HealthWarning[] {
+  const { updates } = input;
   const last = updates.at(-1)?.metrics;
   if (!last) return [];
-  const out: string[] = [];
+  const out: HealthWarning[] = [];
   const bad = ['loss', 'entropy', 'kl'].filter((k) => last[k] !== undefined && last[k] !== null && !Number.isFinite(last[k]!));
-  if (bad.length) return [`${bad.join(', ')} is NaN or infinite: training has diverged.`];
+  if (bad.length) return [{ key: 'diverged', text: `${bad.join(', ')} is NaN or infinite: training has diverged.` }];
   const zero = last.frac_reward_zero_std ?? 0;
-  if (zero >= 0.5) out.push(`${(zero * 100).toFixed(0)} % of the groups scored all alike and gave no gradient: raise group_size, lengthen the windows (max_steps), choose a scorer that tells trajectories apart, or turn on dynamic_sampling.`);
-  if ((last.entropy ?? 1) < 0.05) out.push(`Entropy ${last.entropy!.toFixed(3)}: the policy acts almost deterministically, so a group's rollouts barely differ and the advantages vanish.`);
-  if ((last.frac_unscored ?? 0) > 0.1) out.push(`${((last.frac_unscored ?? 0) * 100).toFixed(0)} % of the trajectories could not be scored (advantage 0).`);
+  if (zero >= 0.5) out.push({ key: 'groups_alike', text: `${(zero * 100).toFixed(0)} % of the groups scored all alike and gave no gradient: raise group_size, lengthen the windows (max_steps), choose a scorer that tells trajectories apart, or turn on dynamic_sampling.` });
+  const entropy = last.entropy ?? 1;
+  const first = updates[0].metrics.entropy ?? entropy;
+  // a policy started from behavior cloning is confident from its first update: judged against where it began
+  if (entropy < GRPO_ENTROPY_LOW && (!input.startedFromPolicy || entropy < 0.5 * first)) out.push({ key: 'entropy_low', text: `Entropy ${entropy.toFixed(3)}: the policy acts almost deterministically, so a group's rollouts barely differ and the advantages vanish.` });
+  if ((last.frac_unscored ?? 0) > 0.1) out.push({ key: 'unscored', text: `${((last.frac_unscored ?? 0) * 100).toFixed(0)} % of the trajectories could not be scored (advantage 0).` });
   return out;
+}
+
+/** Below: a group's rollouts barely differ. */
+export const GRPO_ENTROPY_LOW = 0.05;
+
+/** grpoHealth's texts of the latest updates. */
+export function grpoWarnings(updates: readonly UpdateRecord[]): string[] {
+  return grpoHealth({ updates }).map((w) => w.text);
 }

@@ -6,7 +6,7 @@ import { onPolicyFormat, onPolicyReport } from '../onPolicy/format';
 import { onPolicyLifecycle, onPolicyPresentation } from '../onPolicy/present';
 import type { AlgorithmSpec } from '../spec';
 import { GRPO_ID, newGrpoConfig, type GrpoRunConfig } from './config';
-import { GRPO_CHARTS, grpoWarnings } from './health';
+import { GRPO_CHARTS, grpoHealth, grpoWarnings } from './health';
 import { GRPO_HYPERPARAMETERS } from './hyperparameters';
 import { onPolicyOnnx } from '../onPolicy/onnxPolicy';
 
@@ -26,6 +26,7 @@ export const GRPO: AlgorithmSpec<GrpoRunConfig> = {
   ...onPolicyPresentation<GrpoRunConfig>(GRPO_ID, 'GRPO', [{ title: 'reward (the scorer\'s)', key: 'reward' }, { title: 'frac_reward_zero_std', key: 'frac_reward_zero_std' }]),
   charts: GRPO_CHARTS,
   warnings: grpoWarnings,
+  health: grpoHealth,
   report: onPolicyReport,
   format: onPolicyFormat(GRPO_ID, 'GRPO run'),
   onnxPolicy: onPolicyOnnx,

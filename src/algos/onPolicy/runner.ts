@@ -12,7 +12,7 @@ import type { VecEnv } from '../../core/env/types';
 import { Rng } from '../../core/rng';
 import { pythonIsoTime } from '../../core/clock';
 import { ObservationNormalizer, type NormalizerState } from '../../core/normalizer';
-import type { CheckpointKind, EpisodeTrajectory, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
+import type { CheckpointKind, ControlChange, ControlName, EpisodeTrajectory, EvaluationRecord, StoredTensor, UpdateRecord } from '../../core/run/contracts';
 import { trajectoryOf } from '../../core/run/trajectories';
 import type { AdamState } from '../adam';
 import type { MlpPolicy } from '../spec';
@@ -52,6 +52,12 @@ export interface OnPolicyLearner {
   /** Hidden layer sizes, as checkpoints record them. */
   readonly netArch: number[];
   learningRate: number;
+  /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last one setControl made effective. */
+  readonly baseLearningRate?: number;
+  /** The settings setControl takes (live control). */
+  readonly controlNames?: readonly ControlName[];
+  /** Changes a setting from the next update on (throws for one it does not take, or a bad value). */
+  setControl?(name: ControlName, value: number): void;
   /**
    * One forward pass for n normalized observations: rows of [log-probabilities of the A actions
    * (disallowed ones near −1e9), value], read back once. A learner without a critic gives 0 values.
@@ -110,6 +116,14 @@ export interface RunnerControl {
   waitIfPaused?(): Promise<void>;
   stopRequested?(): boolean;
   progress?(p: { step: number; total: number; update: number; fps: number; secondsLeft: number | null }): void;
+  /** Settings a person changed while it trains, waiting for the next update (the last value per name). */
+  takeControls?(): [ControlName, number][];
+  /** The run's recorded changes: a resumed run takes them again (those up to its checkpoint at once, later ones at their updates). */
+  recordedControls?: readonly ControlChange[];
+  /** A change taken now, for the run's record. */
+  controlChanged?(change: ControlChange): void;
+  /** The settings a person may change while it trains and their values, once training starts. */
+  controlsReady?(values: Partial<Record<ControlName, number>>): void;
 }
 
 /** What every on-policy trainer is made from, beside its hyperparameters. */
@@ -358,9 +372,45 @@ export class OnPolicyRunner {
     return this.elapsedBefore + (this.trainStartedAt === null ? 0 : (performance.now() - this.trainStartedAt) / 1000);
   }
 
+  /** The live-controlled settings' values now (from the hyperparameters, then each change). */
+  readonly controlValues: Partial<Record<ControlName, number>> = {};
+
+  /** The settings the learner lets a person change while it trains. */
+  get controlNames(): readonly ControlName[] {
+    return this.learner.setControl ? this.learner.controlNames ?? [] : [];
+  }
+
+  private initialControlValues(): void {
+    const hp = this.settings as unknown as Record<string, unknown>;
+    const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    // GRPO calls its clip range epsilon (TRL's name)
+    const initial: Record<ControlName, number | undefined> = { learning_rate: this.settings.learning_rate, ent_coef: num(hp.ent_coef), clip_range: num(hp.clip_range) ?? num(hp.epsilon) };
+    for (const name of this.controlNames) if (initial[name] !== undefined) this.controlValues[name] = initial[name];
+  }
+
+  /**
+   * A resumed run's changes up to its checkpoint: the learner is new, so it takes their last values
+   * again, keeping the checkpoint's (possibly annealed) learning rate as it was.
+   */
+  private reapplyControls(changes: readonly ControlChange[]): void {
+    const last = new Map<ControlName, number>();
+    for (const c of [...changes].sort((a, b) => a.update - b.update)) last.set(c.name, c.to);
+    for (const [name, value] of last) {
+      if (!this.controlNames.includes(name)) continue;
+      this.learner.setControl!(name, value);
+      // the learner scales its rate by new / old base when it takes the change: undo that ahead
+      if (name === 'learning_rate') this.learner.learningRate = (this.learner.learningRate * this.settings.learning_rate) / value;
+      this.controlValues[name] = value;
+    }
+  }
+
   /** Trains until total_timesteps (or a stop); evaluates, checkpoints and reports along the way. */
   async train(control: RunnerControl = {}): Promise<'completed' | 'stopped'> {
     const s = this.settings;
+    this.initialControlValues();
+    const recorded = [...(control.recordedControls ?? [])];
+    if (this.update > 0) this.reapplyControls(recorded.filter((c) => c.update <= this.update));
+    control.controlsReady?.({ ...this.controlValues });
     const startedAt = performance.now();
     const startStep = this.step;
     this.trainStartedAt = startedAt;
@@ -373,7 +423,17 @@ export class OnPolicyRunner {
         return 'stopped';
       }
       this.update += 1;
-      if (s.anneal_lr) this.learner.learningRate = s.learning_rate * (1 - (this.update - 1) / this.numUpdates);
+      // a resumed run's later changes at their updates (the updates after its checkpoint run again)
+      for (const c of recorded) if (c.update === this.update && this.controlNames.includes(c.name)) { this.learner.setControl!(c.name, c.to); this.controlValues[c.name] = c.to; }
+      for (const [name, value] of control.takeControls?.() ?? []) {
+        const from = this.controlValues[name];
+        if (!this.controlNames.includes(name) || from === undefined || from === value) continue;
+        this.learner.setControl!(name, value);
+        this.controlValues[name] = value;
+        control.controlChanged?.({ update: this.update, name, from, to: value });
+      }
+      // anneal_lr multiplies the current base rate; a change waiting in the learner rescales it when taken
+      if (s.anneal_lr) this.learner.learningRate = (this.learner.baseLearningRate ?? s.learning_rate) * (1 - (this.update - 1) / this.numUpdates);
       await this.collectRollout();
       const learned = await this.learner.learn(this.buffer, this.rng, this.update);
       const seconds = this.elapsedSeconds();

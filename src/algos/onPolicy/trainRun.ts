@@ -224,6 +224,11 @@ export async function trainOnEnvironment<C extends OnPolicyRunConfig>(ctx: Train
       stopRequested: () => ctx.control.stopRequested(),
       waitIfPaused: () => ctx.control.waitIfPaused(),
       progress: (p) => ctx.progress({ done: p.step, total, rate: p.fps, secondsLeft: p.fps > 0 ? (total - p.step) / p.fps : null }),
+      // live control: changes a person makes, kept in the run so a resume (and a reader) sees them
+      takeControls: () => ctx.control.takeControls?.() ?? [],
+      recordedControls: config.controls ?? [],
+      controlChanged: (c) => { (config.controls ??= []).push(c); },
+      controlsReady: (values) => ctx.control.controlsReady?.(values),
     });
     config.final_metrics = finalMetrics(rewards, bestEval, config.progress_timesteps);
     // the final evaluation, the one time the test segment is played: the best model and the last

@@ -5,7 +5,7 @@ import type { AlgorithmSpec } from '../spec';
 import { newPpoConfig, PPO_ID, type PpoRunConfig } from './config';
 import { PPO_FORMAT, ppoReport } from './format';
 import { onPolicyLifecycle, onPolicyPresentation } from '../onPolicy/present';
-import { PPO_CHARTS, ppoWarnings } from './health';
+import { PPO_CHARTS, ppoHealth, ppoWarnings } from './health';
 import { PPO_HYPERPARAMETERS, PPO_PRESETS } from './hyperparameters';
 import { onPolicyOnnx } from '../onPolicy/onnxPolicy';
 
@@ -27,6 +27,7 @@ export const PPO: AlgorithmSpec<PpoRunConfig> = {
   ...onPolicyPresentation<PpoRunConfig>(PPO_ID, 'PPO', [{ title: 'train/approx_kl', key: 'train/approx_kl' }]),
   charts: PPO_CHARTS,
   warnings: ppoWarnings,
+  health: ppoHealth,
   report: ppoReport,
   format: PPO_FORMAT,
   onnxPolicy: onPolicyOnnx,
