@@ -155,7 +155,7 @@ export async function fundingReadiness(source: DatasetSource, o: ReadinessOption
     const ready = problems.length === 0;
     const against = `${trained.reward.mean.toFixed(3)} ± ${trained.reward.std.toFixed(3)} against ${random.reward.mean.toFixed(3)} ± ${random.reward.std.toFixed(3)} (random) and ${hold.reward.mean.toFixed(3)} ± ${hold.reward.std.toFixed(3)} (hold)`;
     const alike = [...(apart(trained, random) ? [] : ['a random masked policy']), ...(apart(trained, hold) ? [] : ['holding'])];
-    const caveat = ' That is expected of a short test and says nothing yet about what a long training learns; a mean ± std alone (seed 001 called "1.31 ± 6.79" ready) would not have said it.';
+    const caveat = ' That is expected of a short test and says nothing yet about what a long training learns; a mean ± std alone (a status report once called "1.31 ± 6.79" ready) would not have said it.';
     const policyParts = policyApart
       ? [`The short training's policy beats both a random masked policy and holding, their 95 % intervals apart over ${trained.reward.n} windows: ${against}.`]
       : alike.length

@@ -18,7 +18,7 @@ export const BC: AlgorithmSpec<BcRunConfig> = {
   id: BC_ID,
   title: 'Behavior cloning',
   menuLabel: 'Behavior cloning (PolicyNet from the teacher ensemble or an offline dataset)',
-  subject: () => 'behavior cloning',
+  subject: (c) => (c.source_kind === 'teacher' ? 'behavior cloning from a teacher' : 'behavior cloning from offline samples'),
   describe: (c) => `behavior cloning (${c.seeds.length > 1 ? `ensemble of seeds ${c.seeds.join(', ')}` : `seed ${c.seeds[0]}`})`,
   hyperparameters: BC_HYPERPARAMETERS,
   advancedTitle: 'PolicyNet and training',

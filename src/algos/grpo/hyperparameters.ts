@@ -109,7 +109,7 @@ export const GRPO_HYPERPARAMETERS: readonly SettingSpec[] = [
   ], help: 'how the advantages (score − group mean) are scaled' },
   { key: 'drawdown_penalty', type: 'number', default: d.drawdown_penalty, min: 0, help: 'λ of the pnl_drawdown scorer' },
   { key: 'dynamic_sampling', type: 'boolean', default: d.dynamic_sampling, help: 'redraw windows whose group scored all alike (no gradient), up to three times (DAPO)' },
-  { key: 'max_trajectories', type: 'integer', default: d.max_trajectories, ...count, nullable: true, help: 'above this many trajectories an iteration leaves a random subset out, never more than 30 % (seed 004\'s dropout)' },
+  { key: 'max_trajectories', type: 'integer', default: d.max_trajectories, ...count, nullable: true, help: 'above this many trajectories an iteration leaves a random subset out, never more than 30 % (trajectory dropout)' },
   { key: 'max_grad_norm', type: 'number', default: d.max_grad_norm, ...positive, help: 'global gradient-norm clip' },
   { key: 'normalize_observations', type: 'boolean', default: d.normalize_observations, help: 'normalize observations with running statistics (saved with the model)' },
   { key: 'net_arch', type: 'integers', default: d.net_arch, ...count, help: 'hidden layer sizes of the policy network (there is no value network)' },

@@ -12,7 +12,7 @@ import { intervalLabel } from '../data/time';
 export const SEGMENT_SETTINGS: readonly SettingSpec[] = [
   { key: 'validation_fraction', type: 'number', default: 0.15, min: 0, max: 0.45, maxExclusive: true, help: 'share of the rows, after the training ones, that chooses the model (best checkpoint, early stopping, comparing settings)' },
   { key: 'test_fraction', type: 'number', default: 0.15, min: 0, max: 0.45, minExclusive: true, maxExclusive: true, help: 'share of the rows, at the end, kept for the final evaluation and "Play the policy" only' },
-  { key: 'window_hours', type: 'number', default: 1, min: 0, minExclusive: true, max: 24 * 366, help: 'length of the market windows episodes are filed under (seed 004\'s window_id: the start of the window an episode began in)' },
+  { key: 'window_hours', type: 'number', default: 1, min: 0, minExclusive: true, max: 24 * 366, help: 'length of the market windows episodes are filed under (an episode\'s window_id: the start of the window it began in)' },
   { key: 'window_bars', type: 'integer', default: null, min: 1, nullable: true, help: 'windows of this many bars instead of window_hours, for data whose interval does not divide an hour' },
 ];
 

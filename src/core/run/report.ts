@@ -71,15 +71,27 @@ export function sectionsMarkdown(sections: readonly ReportSection[]): string[] {
   return lines;
 }
 
+/**
+ * A final metric with its unit, so returns and drawdowns read in one unit (%): net P&L figures are
+ * kept in % already, drawdowns as a fraction of the peak.
+ */
+export function metricText(key: string, v: unknown): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return text(v);
+  if (/drawdown/.test(key)) return `${+(100 * v).toPrecision(6)} %`;
+  if (/pnl|_pct$|buy_and_hold/.test(key)) return `${text(v)} %`;
+  return text(v);
+}
+
 export function reportMarkdown(r: ReportInput): string {
   const { config } = r;
   const lines: string[] = [`# ${md(String(config.name))}`, '', `Run ${md(config.run_id)} · ${md(r.description)} · data ${md(String(config.data_file))}${dataRevisionText(config)} · backend ${md(String(config.backend))} · status **${md(config.status)}**`, ''];
   if (config.error) lines.push(`> ${md(String(config.error))}`, '');
   lines.push('## Final metrics', '', '| metric | value |', '|---|---|');
-  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${md(k)} | ${md(text(v))} |`);
+  for (const [k, v] of Object.entries(config.final_metrics ?? {})) lines.push(`| ${md(k)} | ${md(metricText(k, v))} |`);
   lines.push(...sectionsMarkdown(r.sections));
+  lines.push(...runLogMarkdown(config));
   lines.push('', '## Configuration', '', '| key | value |', '|---|---|');
-  const skip = new Set(['final_metrics', 'backend_trials', ...r.omit]);
+  const skip = new Set(['final_metrics', 'backend_trials', 'warnings', 'controls', ...r.omit]);
   for (const [k, v] of Object.entries(config)) if (!skip.has(k)) lines.push(`| ${md(k)} | ${md(text(v))} |`);
   if (r.charts.length) {
     lines.push('', '## Charts', '');
@@ -96,4 +108,20 @@ export function dataRevisionText(config: { dataset_revision?: number; dataset_ro
   if (config.dataset_rows !== undefined) parts.push(`${config.dataset_rows.toLocaleString('en-US')} rows`);
   const text = parts.length ? ` (${parts.join(', ')})` : '';
   return config.dataset_synthetic ? `${text} · **synthetic data** (generated scenarios, not a market)` : text;
+}
+
+// ---- Training control: health warnings kept and settings changed while the run trained ----
+
+/** The run's kept health warnings and its live-control changes, each with its update, as report sections. */
+export function runLogMarkdown(config: Pick<StoredRun, 'warnings' | 'controls'>): string[] {
+  const lines: string[] = [];
+  if (config.warnings?.length) {
+    lines.push('', '## Health warnings', '', '| first at update | kind | warning |', '|---|---|---|');
+    for (const w of config.warnings) lines.push(`| ${w.update} | ${md(w.key)} | ${md(w.text)} |`);
+  }
+  if (config.controls?.length) {
+    lines.push('', '## Settings changed while it trained', '', 'Each took effect from the update named; the updates before it ran on the value before.', '', '| from update | setting | was | became |', '|---|---|---|---|');
+    for (const c of config.controls) lines.push(`| ${c.update} | ${md(c.name)} | ${c.from} | ${c.to} |`);
+  }
+  return lines;
 }

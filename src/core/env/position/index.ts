@@ -8,7 +8,7 @@ import { POSITION_ACTIONS, PositionEnv } from './env';
 
 export const POSITION: EnvSpec<CandleData> = {
   id: 'position',
-  title: 'position: HOLD / BUY / SELL (seed 002)',
+  title: 'Position trading: HOLD / BUY / SELL on candles',
   summary: 'hold, go long or go short (or flat) on candles with fees and optional leverage; reward = change in equity after costs, % of the starting balance',
   datasetKinds: ['candles'],
   rewardUnit: '% return',
