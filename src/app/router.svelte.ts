@@ -1,14 +1,15 @@
 // Hash routing (#/data, #/train?<settings>, #/runs, #/runs/<run id>, #/runs/compare/<id>,<id>,
-// #/models, #/models/<model name>):
+// #/models, #/models/<model name>, #/sweeps, #/sweeps/<sweep id>):
 // works from any base path, GitHub Pages included. The part after "?" is a section's own state
 // (the Train form's settings), so a link reproduces it and the back button restores it.
 
-export type Section = 'data' | 'train' | 'runs' | 'models';
+export type Section = 'data' | 'train' | 'runs' | 'models' | 'sweeps';
 export const SECTIONS: { id: Section; label: string; key: string }[] = [
   { id: 'data', label: 'Data', key: '1' },
   { id: 'train', label: 'Train', key: '2' },
   { id: 'runs', label: 'Runs', key: '3' },
   { id: 'models', label: 'Models', key: '4' },
+  { id: 'sweeps', label: 'Sweeps', key: '5' },
 ];
 
 function parse(): { section: Section; rest: string[]; query: string } {
