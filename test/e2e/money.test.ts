@@ -113,6 +113,28 @@ describe('the money view', () => {
     const legend = await text(page, '[data-testid=money-marker-legend]');
     expect(legend).toMatch(/■ approved, ■ approved with warning, × rejected \(\d+ of \d+ proposals\)/);
     expect(legend).not.toMatch(/long, ▼ short/);
+    // its blotter: each approved trade complete, entry to exit, with its fees, net P&L and how it left; they add up to the window
+    {
+      const rows = await page.$$eval('[data-testid=money-blotter] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.map((r) => r[0])).toEqual(rows.map((r) => r[0]).sort()); // in the order entered
+      for (const r of rows) {
+        expect(r[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+        expect(r[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+        expect(r[2]).toMatch(/^(long|short) · approved( with warning)?$/);
+        expect(r[3]).toMatch(/^\d[\d,]*\.\d\d$/); // size
+        expect(r[4]).toMatch(/^\d[\d,]*\.\d{2,6}$/); // entry price
+        expect(r[5]).toMatch(/^\d[\d,]*\.\d{2,6}$/); // exit price
+        expect(r[6]).toMatch(/^\d[\d,]*\.\d\d$/); // fees + slippage
+        expect(r[7]).toMatch(/^[+-]?\d[\d,]*\.\d\d$/); // net P&L
+        expect(r[8]).toMatch(/^[+-]?\d+\.\d{3}$/); // net P&L %
+        expect(r[9]).toMatch(/^(take-profit|stop|liquidation|horizon|window end)$/);
+      }
+      const totals = await text(page, '[data-testid=money-window-totals]');
+      const windowPct = Number(/net P&L after them ([+-]?\d+\.\d{3}) %/.exec(totals)![1]);
+      const tradesPct = Number(/the trades' net P&L [+-]?[\d,.]+ \(([+-]?\d+\.\d{3}) %\)/.exec(totals)![1]);
+      expect(Math.abs(tradesPct - windowPct)).toBeLessThanOrEqual(0.0011);
+    }
 
     // as a run stored before: its records without the money view
     await page.evaluate((id) => new Promise<void>((ok, fail) => {

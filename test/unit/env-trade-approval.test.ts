@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  closedTradesOf,
   TradeApprovalEnv,
   TRADE_APPROVAL_OBS_SIZE,
   type TradeApprovalEnvOptions,
@@ -344,6 +345,51 @@ describe('trade-approval: planted trades, hand-computed reward parts', () => {
     expect(rep.trade_outcomes).toMatchObject({ rejected_trades: 2, missed_opportunities: 2, good_rejections: 0 });
     expect(ep.reward).toBeGreaterThan(rep.reward); // doing nothing does not out-earn the profitable policy
   });
+
+  it('each approved trade closes into its record\'s list: entry and exit, side, decision, size, prices, fees, net P&L, how it left', () => {
+    const sig = proposeTrade(planted('calm', 1, [{ o: 100, h: 100, l: 100, c: 100 }]).features, 0);
+    const tpPx = 100 * (1 + sig.takeProfit);
+    const tp = answerAll('calm', 1, [{ o: 100, h: tpPx + 0.5, l: 99.9, c: 103 }]).eps;
+    expect(closedTradesOf(tp[0])).toEqual([]); // a rejection trades nothing
+    const [full] = closedTradesOf(tp[2]);
+    const fees = FEE * 10000 + FEE * 10000 * (1 + sig.takeProfit);
+    expect(full).toEqual({
+      entry_time: new Date(T0).toISOString(), exit_time: new Date(T0 + BAR_MS).toISOString(), side: 'long', decision: 'approve',
+      size: 10000, leverage: 10, margin: 1000, entry_price: 100, exit_price: expect.closeTo(tpPx, 9), fees: expect.closeTo(fees, 9),
+      net_pnl: expect.closeTo(tp[2].portfolio.ending_balance - 10000, 9), net_pnl_pct: expect.closeTo(tp[2].portfolio.return_pct, 9),
+      bars_held: 1, exit_reason: 'take_profit',
+    });
+    expect(full.net_pnl).toBeCloseTo(10000 * sig.takeProfit - fees, 9); // the move on the notional, less the fees
+    const [half] = closedTradesOf(tp[1]);
+    expect(half).toMatchObject({ decision: 'approve_warning', size: 5000, margin: 500, exit_reason: 'take_profit' });
+    expect(half.net_pnl).toBeCloseTo(full.net_pnl / 2, 9);
+
+    const stop = answerAll('calm', -1, [{ o: 100, h: 100 * (1 + sig.stopLoss) + 0.5, l: 99.5, c: 102 }]).eps;
+    expect(closedTradesOf(stop[2])[0]).toMatchObject({ side: 'short', exit_reason: 'stop', net_pnl: expect.closeTo(stop[2].portfolio.ending_balance - 10000, 9) });
+    // liquidated: the margin and the entry's fee lost, no exit fill
+    const liq = answerAll('wild', 1, [{ o: 100, h: 101, l: 89, c: 95 }]).eps;
+    expect(closedTradesOf(liq[2])).toEqual([expect.objectContaining({ exit_reason: 'liquidation', net_pnl: expect.closeTo(-1006, 9), net_pnl_pct: expect.closeTo(-10.06, 9), fees: expect.closeTo(6, 9) })]);
+  });
+
+  it('with slippage: prices are the market\'s, slippage counted with the fees, and the row adds up; a trade the window\'s end closes says so', () => {
+    const data = planted('calm', 1, [{ o: 101, h: 101.5, l: 100.5, c: 101 }, { o: 101, h: 102.5, l: 100.8, c: 102 }, { o: 102, h: 102.5, l: 101.5, c: 102 }]);
+    const env = new TradeApprovalEnv({ ...data, segment: { start: 0, end: 4 }, numEnvs: 1, seed: 1, randomStart: false, maxSteps: 2 });
+    env.step([2]);
+    env.step([1]); // the episode's last step: both trades close at bar 2's close, before their horizons
+    const [ep] = env.drainEpisodes();
+    const trades = closedTradesOf(ep);
+    const s = 0.0002;
+    expect(trades.map((t) => [t.decision, t.entry_time, t.exit_time, t.entry_price, t.exit_price, t.exit_reason])).toEqual([
+      ['approve', new Date(T0 + BAR_MS).toISOString(), new Date(T0 + 2 * BAR_MS).toISOString(), expect.closeTo(101, 9), 102, 'episode_end'],
+      ['approve_warning', new Date(T0 + 2 * BAR_MS).toISOString(), new Date(T0 + 2 * BAR_MS).toISOString(), expect.closeTo(101, 9), 102, 'episode_end'],
+    ]);
+    for (const t of trades) {
+      const units = t.size / (t.entry_price * (1 + s));
+      expect(t.fees).toBeCloseTo(FEE * t.size + FEE * units * 102 * (1 - s) + s * units * (t.entry_price + t.exit_price), 9);
+      expect(t.net_pnl).toBeCloseTo(units * (t.exit_price - t.entry_price) - t.fees, 9);
+    }
+    expect(trades[0].net_pnl + trades[1].net_pnl).toBeCloseTo(ep.portfolio.ending_balance - 10000, 9);
+  });
 });
 
 describe('trade-approval: vectorized behaviour', () => {
@@ -451,6 +497,40 @@ describe('trade-approval: vectorized behaviour', () => {
     expect(sum((e) => e.trade_outcomes.losing_approved)).toBeGreaterThan(0);
   });
 
+  it('each episode\'s closed trades add up to its net P&L, one per approval; a copy of the record (JSON) carries none', () => {
+    const env = make();
+    const rng = new Rng(4), a = new Uint8Array(8);
+    const eps: TradeApprovalEpisode[] = [];
+    for (let s = 0; s < 600; s++) {
+      env.step(allowedRandom(env, rng, a));
+      eps.push(...env.drainEpisodes());
+    }
+    const reasons = new Set<string>();
+    for (const e of eps) {
+      const trades = closedTradesOf(e);
+      const o = e.trade_outcomes;
+      expect(trades.length).toBe(o.approved_trades);
+      expect(trades.filter((t) => t.decision === 'approve').length).toBe(e.action_counts.approve);
+      expect(trades.filter((t) => t.exit_reason === 'liquidation').length).toBe(o.liquidations);
+      expect(trades.filter((t) => t.exit_reason !== 'liquidation' && t.net_pnl > 0).length).toBe(o.profitable_approved);
+      expect(trades.reduce((sum, t) => sum + t.net_pnl, 0)).toBeCloseTo(e.portfolio.ending_balance - e.portfolio.starting_balance, 6);
+      expect(trades.reduce((sum, t) => sum + t.net_pnl_pct, 0)).toBeCloseTo(e.portfolio.return_pct, 8);
+      for (const t of trades) {
+        reasons.add(t.exit_reason);
+        expect(Date.parse(t.exit_time!)).toBeGreaterThanOrEqual(Date.parse(t.entry_time!));
+        expect(t.bars_held).toBeGreaterThanOrEqual(0);
+        expect(t.fees).toBeGreaterThan(0);
+        if (t.exit_reason === 'liquidation') expect(t.net_pnl).toBeCloseTo(-t.margin - FEE * t.size, 9);
+        else {
+          const units = t.size / (t.entry_price * (t.side === 'long' ? 1.0002 : 0.9998));
+          expect(t.net_pnl).toBeCloseTo((t.side === 'long' ? 1 : -1) * units * (t.exit_price - t.entry_price) - t.fees, 6);
+        }
+      }
+      expect(closedTradesOf(JSON.parse(JSON.stringify(e)))).toEqual([]);
+    }
+    expect([...reasons].sort()).toEqual(['episode_end', 'horizon', 'liquidation', 'stop', 'take_profit']);
+  });
+
   it('auto-resets: dones on the last step and the new episode’s first observation', () => {
     const env = make({ maxSteps: 5 });
     for (let s = 0; s < 4; s++) {
@@ -506,7 +586,18 @@ describe('trade-approval: vectorized behaviour', () => {
     }
     const ea = a.drainEpisodes();
     expect(ea.length).toBe(64);
-    expect(withoutTimestamp(b.drainEpisodes())).toEqual(withoutTimestamp(ea));
+    const eb = b.drainEpisodes();
+    expect(withoutTimestamp(eb)).toEqual(withoutTimestamp(ea));
+    // the closed-trades lists are not in the state: the episodes running at the restore (steps 101–150) list
+    // what closed since, an entry opened before it unknown; the episodes after list everything
+    for (let k = 0; k < ea.length; k++) {
+      const ta = closedTradesOf(ea[k]), tb = closedTradesOf(eb[k]);
+      if (k >= 24) expect(tb).toEqual(ta);
+      else if (k >= 16) {
+        expect(tb.map((t) => t.net_pnl)).toEqual(ta.slice(ta.length - tb.length).map((t) => t.net_pnl));
+        expect(tb.some((t) => t.entry_time === null)).toBe(true);
+      }
+    }
     expect(() => b.setState({ ...snapshot, kind: 'position' })).toThrow(/position/);
     expect(() => b.setState({ ...snapshot, arrays: { ...snapshot.arrays, cash: [1] } })).toThrow(/cash/);
     // a state saved before trades were marked to market is refused, not misread

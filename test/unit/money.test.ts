@@ -161,6 +161,43 @@ describe('an evaluation keeps its money view', () => {
     expect(m.fees_pct!).toBeGreaterThan(0);
   });
 
+  it('trade-approval\'s blotter is its closed trades: each with its exit, size, fees and net P&L, adding up to its window\'s net P&L', async () => {
+    const envs = buildEnvironments(TRADE_APPROVAL, data, defaultsOf(TRADE_APPROVAL.settings), { copies: 1, seed: 1, maxSteps: 40 });
+    const evaluator = segmentEvaluator(envs, data, 'test', 40, 0);
+    let t = 0;
+    const alternate: ActionPolicy = (_obs, masks, n, out) => { for (let i = 0; i < n; i++) out[i] = masks[i * 3 + (t % 3)] ? t % 3 : 0; t++; };
+    const record = await evaluator.evaluate(alternate, 0);
+    const m = moneyOf(record)!;
+    expect(m.trades_from).toBe('records');
+    expect(m.trades_total).toBe(m.trades.length); // all kept: every window complete
+    expect(m.trades.length).toBe(record.trades);
+    expect(m.trades.length).toBe(m.events_total); // one trade per approval
+    const sb = m.starting_balance!;
+    for (const [w, win] of m.windows.entries()) {
+      const ts = m.trades.filter((x) => x.w === w);
+      expect(ts.length).toBe(win.trades);
+      // to a hundredth of a cent per trade (the kept rounding)
+      expect(Math.abs(ts.reduce((a, x) => a + x.pnl!, 0) - (win.net_pnl_pct / 100) * sb)).toBeLessThan(1e-4 * (ts.length + 1) + 1e-4 * sb / 100);
+      expect(Math.abs(ts.reduce((a, x) => a + x.fees!, 0) - (win.fees_pct! / 100) * sb)).toBeLessThan(1e-4 * (ts.length + 1) + 1e-4 * sb / 100);
+      expect(tradeTotals(m, w).pnl).toBeCloseTo(ts.reduce((a, x) => a + x.pnl!, 0), 9);
+    }
+    const whole = m.trades.reduce((a, x) => a + x.pnl!, 0), windows = m.windows.reduce((a, x) => a + x.net_pnl_pct, 0) / 100 * sb;
+    expect(whole).toBeCloseTo(windows, 1);
+    for (const x of m.trades) {
+      expect(['long', 'short']).toContain(x.side);
+      expect(['approve', 'approve_warning']).toContain(x.size_label);
+      expect(x.exit_time!).toBeGreaterThanOrEqual(x.entry_time);
+      expect(x.exit_price!).toBeGreaterThan(0);
+      expect(x.size!).toBeGreaterThan(0);
+      expect(x.fees!).toBeGreaterThan(0);
+      expect(x.pnl_pct!).toBeCloseTo((x.pnl! / sb) * 100, 3);
+      expect(['take_profit', 'stop', 'liquidation', 'horizon', 'episode_end']).toContain(x.exit_reason);
+    }
+    // the events (markers) are still the decisions, each approval's entry at its bar
+    expect(new Set(m.events.a.map((a) => m.action_names[a]))).toEqual(new Set(['approve', 'approve_warning']));
+    expect(moneyOf(JSON.parse(JSON.stringify(record)))).toEqual(m);
+  });
+
   it('every environment says what its reward is counted in', () => {
     for (const e of ENVIRONMENTS) expect(e.rewardUnit.length).toBeGreaterThan(0);
   });

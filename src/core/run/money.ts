@@ -46,6 +46,8 @@ export interface MoneyTrade {
   /** Net P&L after every cost over the steps it was held, in money and in % of the starting balance; null where not separable. */
   pnl: number | null;
   pnl_pct: number | null;
+  /** How it left (stop, take_profit, liquidation, horizon, episode_end, agent…), where the environment records it. */
+  exit_reason?: string;
 }
 
 /** Trading decisions as parallel arrays: window, time, price, action, side code. */
@@ -236,14 +238,23 @@ export function moneyOfWalk(x: MoneyWalkInput): MoneyRecord {
       cum += pnl[j] ?? 0;
     }
     close(rows.length, rows.length - 1);
-    for (const r of x.tradeRecords?.[w] ?? []) {
+    // in the order they were entered (an environment records them as they close)
+    const records = [...(x.tradeRecords?.[w] ?? [])].sort((a, b) => (timeOf(a.entry_time) ?? 0) - (timeOf(b.entry_time) ?? 0));
+    for (const r of records) {
       const entry = timeOf(r.entry_time);
       if (entry === null) continue;
-      const pnlMoney = numberOr(r.realized_pnl ?? r.pnl);
+      const pnlMoney = numberOr(r.realized_pnl ?? r.net_pnl ?? r.pnl);
+      const pctOwn = numberOr(r.net_pnl_pct);
+      // kept to a hundredth of a cent (prices to six places): small in the stored record, and the trades still add up to their window
+      const cents = (v: number | null) => (v === null ? null : round(v, 4));
+      const price = (v: unknown) => { const p = numberOr(v); return p === null ? null : round(p, 6); };
       pushTrade({
-        w, entry_time: entry, entry_price: numberOr(r.entry_price ?? r.entry_long_price) ?? NaN, exit_time: timeOf(r.exit_time), exit_price: numberOr(r.exit_price ?? r.exit_long_price),
-        side: typeof r.side === 'string' ? r.side : typeof r.symbol === 'string' ? `hedge ${r.symbol}` : '—', size: numberOr(r.size), fees: numberOr(r.fees), pnl: pnlMoney,
-        pnl_pct: pnlMoney !== null && sb ? round((pnlMoney / sb) * 100) : null,
+        w, entry_time: entry, entry_price: price(r.entry_price ?? r.entry_long_price) ?? NaN, exit_time: timeOf(r.exit_time), exit_price: price(r.exit_price ?? r.exit_long_price),
+        side: typeof r.side === 'string' ? r.side : typeof r.symbol === 'string' ? `hedge ${r.symbol}` : '—', size: cents(numberOr(r.size)),
+        ...(typeof r.decision === 'string' ? { size_label: r.decision } : {}),
+        fees: cents(numberOr(r.fees)), pnl: cents(pnlMoney),
+        pnl_pct: pctOwn !== null ? round(pctOwn) : pnlMoney !== null && sb ? round((pnlMoney / sb) * 100) : null,
+        ...(typeof r.exit_reason === 'string' ? { exit_reason: r.exit_reason } : {}),
       });
       windowTrades++;
     }
@@ -273,6 +284,13 @@ export function sideCode(kind: string | null): number {
 export function decisionWord(name: string): string {
   const words: Record<string, string> = { approve: 'approved', approve_warning: 'approved with warning', reject: 'rejected', hold: 'held', buy: 'bought', sell: 'sold' };
   return words[name] ?? name.replace(/_/g, ' ');
+}
+
+/** How a trade left, in words (take_profit → take-profit; an episode's end is its window's in a walk). */
+export function exitWord(reason: string | undefined): string {
+  if (!reason) return '—';
+  const words: Record<string, string> = { take_profit: 'take-profit', stop: 'stop', stop_loss: 'stop-loss', liquidation: 'liquidation', horizon: 'horizon', episode_end: 'window end', agent: 'closed by the agent' };
+  return words[reason] ?? reason.replace(/_/g, ' ');
 }
 
 /** One window's markers: time, price, the decision's name and side. */

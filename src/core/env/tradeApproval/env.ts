@@ -5,7 +5,8 @@
 // - an approved trade fills at the next bar's open (or the decision bar's close, as execution.ts
 //   says), paying fee and slippage; it is marked to market at every close and leaves at its stop,
 //   take-profit, liquidation (the margin is lost) or horizon, paying the exit's costs; when the
-//   episode ends, what is still open is closed at the last close;
+//   episode ends, what is still open is closed at the last close; each one closed goes to its
+//   episode's closed-trades list, which the record carries beside it (closed.ts);
 // - the margin of open trades is reserved: a trade is approvable only while the equity not already
 //   pledged covers its margin, and the mask says so (reject is always allowed);
 // - a rejection opens a shadow of the proposal, played out the same way without touching the
@@ -32,7 +33,8 @@ import { Rng } from '../../rng';
 import type { Segment, VecEnv } from '../types';
 import { EnvBookkeeping, usableSegment, type TypedArray } from '../records';
 import { EXIT_HORIZON, EXIT_LIQUIDATION, SIGNAL_CONFIDENCE, SIGNAL_FIELDS, SIGNAL_HORIZON, SIGNAL_LEVERAGE, SIGNAL_RULES, SIGNAL_SIDE, SIGNAL_STOP_LOSS, SIGNAL_TAKE_PROFIT, proposeTradeInto } from './signals';
-import { DRAFT_ENTRY, DRAFT_ENTRY_FEE, DRAFT_LAST_ROW, DRAFT_LEVERAGE, DRAFT_MARGIN, DRAFT_NOTIONAL, DRAFT_SIDE, DRAFT_STOP_LOSS, DRAFT_TAKE_PROFIT, EXIT_NONE, TradeSlots } from './trades';
+import { ClosedTradeLog, EXIT_AT_MARK, attachTrades, type TradeContext } from './closed';
+import { DRAFT_ENTRY, DRAFT_ENTRY_FEE, DRAFT_ENTRY_ROW, DRAFT_LAST_ROW, DRAFT_LEVERAGE, DRAFT_MARGIN, DRAFT_NOTIONAL, DRAFT_SIDE, DRAFT_STOP_LOSS, DRAFT_TAKE_PROFIT, EXIT_NONE, TradeSlots } from './trades';
 
 export interface TradeApprovalRewardWeights {
   /** pnl_rewards = the step's change in equity (% of the starting balance) × this. */
@@ -83,6 +85,11 @@ export interface TradeApprovalEnvOptions {
   rewardWeights?: Partial<TradeApprovalRewardWeights>;
   /** Bars per year (not used by the records here; kept for the environments' common options). */
   barsPerYear?: number;
+  /**
+   * Keep each episode's closed-trades list (default true). Walks read it; training leaves it off, as
+   * nothing reads its records' lists and writing them costs a few % of a step.
+   */
+  keepTrades?: boolean;
 }
 
 export interface TradeApprovalEpisode {
@@ -170,7 +177,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
   private readonly values: Float32Array;
   private readonly candles: CandleColumns;
   private readonly tanhTable: Float32Array;
-  private readonly exitPx = new Float64Array(1);
+  /** An exit's market price and, for the closed-trades list, its net P&L. */
+  private readonly exitPx = new Float64Array(2);
   protected readonly rng: Rng;
 
   /** The proposal of each segment row (index row − segment.start), from that row's features alone. */
@@ -178,6 +186,9 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
 
   private readonly real: TradeSlots;
   private readonly shadow: TradeSlots;
+  /** The approved trades closed in each copy's episode, for its record's list (closed.ts). */
+  private readonly closed: ClosedTradeLog | null;
+  private readonly tradeContext: TradeContext;
 
   // per-copy state
   private readonly row: Int32Array;
@@ -240,6 +251,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     // at most one trade per bar of the longest horizon; half-size (warning) trades pledge half the margin
     this.real = new TradeSlots(n, Math.min(SHADOW_SLOTS, Math.ceil(2 / this.positionFraction)), this.maintenanceMargin);
     this.shadow = new TradeSlots(n, SHADOW_SLOTS, this.maintenanceMargin);
+    this.closed = opts.keepTrades === false ? null : new ClosedTradeLog(n);
+    this.tradeContext = { time: opts.candles.time, fee: this.fee, slippage: this.execution.slippage, startingBalance: this.startingBalance };
     this.obs = new Float32Array(n * TRADE_APPROVAL_OBS_SIZE);
     this.rewards = new Float32Array(n);
     this.pnl = new Float32Array(n);
@@ -281,7 +294,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     const real = this.real, shadow = this.shadow, px = this.exitPx;
     const w = this.weights, sb = this.startingBalance, pct = 100 / sb, invHealthDd = 1 / this.healthDrawdown;
     const segStart = this.segment.start, lastRow = this.segment.end - 1, maxSteps = this.maxSteps, pf = this.positionFraction;
-    const row = this.row, maintenance = this.maintenanceMargin;
+    const row = this.row, maintenance = this.maintenanceMargin, closed = this.closed;
     let total = this.totalSteps;
 
     for (let i = 0; i < n; i++) {
@@ -304,7 +317,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
         d[DRAFT_SIDE] = side; d[DRAFT_LEVERAGE] = lev; d[DRAFT_ENTRY] = entry * (side > 0 ? up : down);
         d[DRAFT_TAKE_PROFIT] = tp; d[DRAFT_STOP_LOSS] = sl; d[DRAFT_LAST_ROW] = last;
         d[DRAFT_NOTIONAL] = notional; d[DRAFT_MARGIN] = margin; d[DRAFT_ENTRY_FEE] = cost * notional;
-        real.open(real.free(i), false);
+        d[DRAFT_ENTRY_ROW] = atNextOpen ? t + 1 : t;
+        real.open(real.free(i), approved === 1);
         this.cash[i] -= cost * notional;
         if (a === 2) this.nApprove[i]++; else this.nWarning[i]++;
         this.sinceApproval[i] = 0;
@@ -351,6 +365,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
           realised = real.notional[j] * real.side[j] * (fill / real.entry[j] - 1) - cost * real.notional[j] * (fill / real.entry[j]);
         }
         this.cash[i] += realised;
+        if (closed) { px[1] = realised - real.entryFee[j]; closed.keep(i, real, j, b, kind, px); }
         real.active[j] = 0;
         if (kind === EXIT_LIQUIDATION) {
           this.liquidations[i]++;
@@ -407,6 +422,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
 
       if (ending || eq <= 0) {
         this.dones[i] = 1;
+        if (!ending && closed) this.keepOpenAtMark(closed, i, b);
         this.finishEpisode(i, total);
         this.startEpisode(i);
         this.writeObs(i);
@@ -434,6 +450,18 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
   /** Current row of copy i (for inspection and tests). */
   currentRow(i: number): number {
     return this.row[i];
+  }
+
+  /** Copy i's open trades, when its episode ends with them open (the equity ran out), into its closed-trades list at their marks. */
+  private keepOpenAtMark(closed: ClosedTradeLog, i: number, b: number): void {
+    const real = this.real, px = this.exitPx;
+    for (let k = 0; k < real.slots; k++) {
+      const j = i * real.slots + k;
+      if (!real.active[j]) continue;
+      px[0] = this.candles.close[b];
+      px[1] = real.mark[j] - real.entryFee[j];
+      closed.keep(i, real, j, b, EXIT_AT_MARK, px);
+    }
   }
 
   /** Money pledged as margin by copy i's open trades. */
@@ -484,6 +512,18 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     this.missed[i] = 0;
     this.real.clear(i);
     this.shadow.clear(i);
+    this.closed?.clear(i);
+  }
+
+  /**
+   * The closed-trades lists and the open trades' entry bars are not part of the state (only the
+   * records' lists read them, and a walk starts afresh): after a restore the lists start empty and
+   * the open trades' entries read as not known.
+   */
+  override setState(state: unknown): void {
+    super.setState(state);
+    for (let i = 0; i < this.numEnvs; i++) this.closed?.clear(i);
+    this.real.entryRow.fill(-1);
   }
 
   /** The observation and mask of copy i at its bar: the state, its exposure, the proposal. */
@@ -534,7 +574,7 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
     const sb = this.startingBalance;
     const bal = this.equity[i];
     this.episodeCount++;
-    this.pending.push({
+    const record: TradeApprovalEpisode = {
       episode: this.episodeCount,
       reward: this.epReward[i],
       length,
@@ -566,6 +606,8 @@ export class TradeApprovalEnv extends EnvBookkeeping<TradeApprovalEpisode> imple
         health_bonuses: this.healthBonuses[i],
         liquidation_penalties: this.liquidationPenalties[i],
       },
-    });
+    };
+    if (this.closed) attachTrades(record, this.closed.take(i), this.tradeContext);
+    this.pending.push(record);
   }
 }

@@ -4,6 +4,7 @@
 import { CANDLE_ENV_SETTINGS, candleBuyAndHold, candleEnvOptions, loadCandleData, type CandleData } from '../candles';
 import type { EnvSpec } from '../spec';
 import { FEATURE_NAMES } from '../../features/layout';
+import { closedTradesOf } from './closed';
 import { CANDIDATE_FEATURES, TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE, TradeApprovalEnv, type TradeApprovalEpisode } from './env';
 
 /** Observation slot of the candidate's side (+1 long, −1 short). */
@@ -11,8 +12,8 @@ const CANDIDATE_SIDE_SLOT = 34;
 
 export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   id: 'trade-approval',
-  title: 'trade-approval: reject / warn / approve (seed 000)',
-  summary: "the agent rejects, approves with a warning (half size) or approves the signal ensemble's proposed trades, played out on the following candles; seed 000's shaped reward",
+  title: 'Guardian trade approval: reject / approve with a warning / approve each proposed trade',
+  summary: "the agent rejects, approves with a warning (half size) or approves the signal ensemble's proposed trades, played out on the following candles; the Guardian agent's shaped reward (a score, not a return)",
   datasetKinds: ['candles'],
   rewardUnit: 'shaped score',
   settings: CANDLE_ENV_SETTINGS,
@@ -23,6 +24,8 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
   create: (data, o) => new TradeApprovalEnv({
     features: data.features, candles: data.candles, segment: o.segment, numEnvs: o.copies, seed: o.seed, randomStart: o.randomStart,
     maxSteps: o.maxSteps, startingBalance: o.settings.starting_balance as number, ...candleEnvOptions(data, o.settings),
+    // the closed-trades lists where a walk reads them (evaluations, backtests, a played policy), not in training
+    keepTrades: !o.randomStart,
   }),
   price: (data, row) => data.candles.close[row],
   episodeCharts: [
@@ -62,6 +65,17 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
     const pFull = steps ? full / steps : 0, pWarning = steps ? warning / steps : 0;
     return { frequency: pFull + pWarning, next: (u) => { const v = u(); return v < pFull ? 2 : v < pFull + pWarning ? 1 : 0; } };
   },
+  // each approved trade as it closed, its money after every cost (carried beside the record: closed.ts)
+  tradeTable: {
+    columns: [
+      { key: 'entry_time', label: 'entry' }, { key: 'exit_time', label: 'exit' }, { key: 'side', label: 'side' }, { key: 'decision', label: 'decision' },
+      { key: 'size', label: 'notional', digits: 2 }, { key: 'leverage', label: 'leverage', digits: 2 }, { key: 'margin', label: 'margin', digits: 2 },
+      { key: 'entry_price', label: 'entry price', digits: 4 }, { key: 'exit_price', label: 'exit price', digits: 4 },
+      { key: 'fees', label: 'fees + slippage', digits: 2 }, { key: 'net_pnl', label: 'net P&L', digits: 2 }, { key: 'net_pnl_pct', label: 'net P&L %', digits: 3 },
+      { key: 'bars_held', label: 'bars', digits: 0 }, { key: 'exit_reason', label: 'exit reason' },
+    ],
+    rows: (record) => closedTradesOf(record) as unknown as Record<string, unknown>[],
+  },
   episodeTrades: (r) => {
     const o = (r as TradeApprovalEpisode).trade_outcomes;
     return { trades: o.profitable_approved + o.losing_approved + o.liquidations, wins: o.profitable_approved };
@@ -71,3 +85,4 @@ export const TRADE_APPROVAL: EnvSpec<CandleData> = {
 
 export { TradeApprovalEnv, TRADE_APPROVAL_ACTIONS, TRADE_APPROVAL_OBS_SIZE };
 export type { TradeApprovalEnvOptions, TradeApprovalEpisode } from './env';
+export { closedTradesOf, type TradeApprovalTrade } from './closed';

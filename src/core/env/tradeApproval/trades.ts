@@ -19,7 +19,9 @@ export const DRAFT_LAST_ROW = 5;
 export const DRAFT_NOTIONAL = 6;
 export const DRAFT_MARGIN = 7;
 export const DRAFT_ENTRY_FEE = 8;
-const DRAFT_FIELDS = 9;
+/** The bar of the entry's fill (the trade's record, not its money). */
+export const DRAFT_ENTRY_ROW = 9;
+const DRAFT_FIELDS = 10;
 
 /** Trade slots of every copy: `slots` per copy, struct of arrays, allocated once. */
 export class TradeSlots {
@@ -41,8 +43,16 @@ export class TradeSlots {
   readonly entryFee: Float64Array;
   /** The profit or loss at the last mark (before exit costs), in money. */
   readonly mark: Float64Array;
-  /** For a shadow trade: it stands for a whole rejected proposal (not the rejected half of a warning). */
+  /**
+   * The trade is the whole proposal: a full approval, or a shadow of a whole rejection (not the
+   * half of a warning either way).
+   */
   readonly whole: Uint8Array;
+  /**
+   * The bar of the entry's fill, for the closed-trades list only: kept out of the state (arrays()),
+   * whose layout saved checkpoints follow; −1 after a restore, where it is not known.
+   */
+  readonly entryRow: Int32Array;
 
   /** Maintenance margin: liquidation comes at an adverse move of 1/leverage − this. */
   constructor(readonly copies: number, readonly slots: number, readonly maintenance: number) {
@@ -61,6 +71,7 @@ export class TradeSlots {
     this.entryFee = new Float64Array(n);
     this.mark = new Float64Array(n);
     this.whole = new Uint8Array(n);
+    this.entryRow = new Int32Array(n);
   }
 
   /** A free slot of copy i, or −1. */
@@ -96,6 +107,7 @@ export class TradeSlots {
     this.entryFee[j] = d[DRAFT_ENTRY_FEE];
     this.mark[j] = 0;
     this.whole[j] = whole ? 1 : 0;
+    this.entryRow[j] = d[DRAFT_ENTRY_ROW];
   }
 
   /**
