@@ -240,7 +240,11 @@ describe.each(ENVIRONMENTS.map((e) => [e.id, e] as const))('environment %s keeps
     await window(); // warm up: the step loop is compiled
     // 1,500 steps of 8 copies: the smallest object per copy-step would show as 190 kB (or as
     // collections) in every window; the compiler installing optimized code can show in one
-    const windows = [await window(), await window(), await window()];
-    expect(windows.some((w) => w.collections === 0 && w.grown < 32 * 1024), JSON.stringify(windows)).toBe(true);
+    // on a loaded machine the optimizing compiler (on its own thread) can take several windows
+    // to install the step's code, so up to eight are tried; one clean window is the steady state
+    const windows: { collections: number; grown: number }[] = [];
+    const clean = (w: { collections: number; grown: number }) => w.collections === 0 && w.grown < 32 * 1024;
+    while (windows.length < 8 && !windows.some(clean)) windows.push(await window());
+    expect(windows.some(clean), JSON.stringify(windows)).toBe(true);
   });
 });
