@@ -4,7 +4,8 @@
 // minibatch 256, 24-step episodes: in Node on WebAssembly, and in headless Chromium on WebGPU,
 // WebGL and WebAssembly through the lab's own Train view and training worker (the plain CPU
 // backends run this network at tens of steps a second and are left out). BENCH_NODE_ONLY=1 leaves
-// Chromium out; BENCH_ENV_ONLY=1 measures the environment alone.
+// Chromium out; BENCH_ENV_ONLY=1 measures the environment alone; BENCH_BACKENDS=wasm,webgl picks
+// the browser's backends.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -90,7 +91,7 @@ async function chromiumRuns(): Promise<{ backend: string; env_steps_per_s: numbe
     if (partial.env_steps_per_s !== null) return { ...partial, error: `stopped after ${BUDGET_MS / 1000} s, measured on the updates it had made` };
     const done = Number(await page.getAttribute('[data-testid=train-progress]', 'data-step'));
     return { backend, env_steps_per_s: null, error: `fewer than two updates in ${BUDGET_MS / 1000} s: under ${Math.ceil((2 * 2048) / ((performance.now() - started) / 1000))} env-steps/s (${done} steps done)` };
-  }, ['webgpu', 'webgl', 'wasm']);
+  }, (['webgpu', 'webgl', 'wasm'] as const).filter((b) => !process.env.BENCH_BACKENDS || process.env.BENCH_BACKENDS.split(',').includes(b)));
 }
 
 export async function run() {
