@@ -171,5 +171,7 @@ if (status === 'failed') {
   process.exitCode = 1;
 } else {
   for (const line of algorithm.summary(run)) console.log(line);
+  // the health warnings the run kept, each where it first fired (as its page lists them)
+  for (const w of run.warnings ?? []) console.log(`warning (update ${w.update}): ${w.text}`);
   console.log(`wrote ${join(outDir, run.run_id)}`);
 }
