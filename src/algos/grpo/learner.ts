@@ -17,7 +17,7 @@ import { Adam, HostAdam, type AdamState } from '../adam';
 import { actsOnKernel, trainsOnKernel } from '../kernels/engine';
 import { KernelMlps } from '../kernels/mlps';
 import { MASKED_LOGIT, type RolloutBuffer } from '../onPolicy/buffer';
-import { checkControl, PendingControls, type ControlName } from '../onPolicy/controls';
+import { LiveControls, type ControlName } from '../onPolicy/controls';
 import { clipPasses, maskedLogSoftmax, rowEntropy, writeLogitGrads } from '../onPolicy/hostLoss';
 import { actRows, HostActor } from '../onPolicy/hostActor';
 import { NonFiniteLossError, type OnPolicyLearner } from '../onPolicy/runner';
@@ -61,11 +61,10 @@ interface KernelNets {
 
 export class GrpoLearner implements OnPolicyLearner {
   readonly netArch: number[];
-  /** What setControl takes: GRPO's loss has no entropy bonus. */
-  readonly controlNames: readonly ControlName[] = ['learning_rate', 'clip_range'];
-  /** The values in use: learning rate and the two clip widths, as changed by setControl; the loss reads these, not hp. */
-  private readonly current: { learning_rate: number; epsilon: number; epsilon_high: number };
-  private readonly pendingControls = new PendingControls();
+  /** The two clip widths in use, as changed by setControl; the loss reads these, not hp. */
+  private readonly current: { epsilon: number; epsilon_high: number };
+  /** GRPO's loss has no entropy bonus: learning rate and clip range only. */
+  private readonly controls: LiveControls;
   readonly batch: GrpoBatch;
   /** The rollout's own figures (reward, reward_std, frac_reward_zero_std, …), reported with the update's. */
   rolloutMetrics: Record<string, number> = {};
@@ -89,7 +88,8 @@ export class GrpoLearner implements OnPolicyLearner {
     this.M = this.N / hp.num_minibatches;
     const S = this.M * this.T;
     const sizes = [D, ...hp.net_arch, A];
-    this.current = { learning_rate: hp.learning_rate, epsilon: hp.epsilon, epsilon_high: hp.epsilon_high };
+    this.current = { epsilon: hp.epsilon, epsilon_high: hp.epsilon_high };
+    this.controls = new LiveControls('GRPO', ['learning_rate', 'clip_range'], hp.learning_rate, { get: () => this.learningRate, set: (v) => (this.learningRate = v) });
     if (trainsOnKernel()) {
       const withReference = hp.beta > 0;
       const mlps = new KernelMlps([{ sizes, activation }, ...(withReference ? [{ sizes, activation }] : [])], 1, S);
@@ -133,9 +133,14 @@ export class GrpoLearner implements OnPolicyLearner {
     (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate = lr;
   }
 
+  /** What setControl takes. */
+  get controlNames(): readonly ControlName[] {
+    return this.controls.names;
+  }
+
   /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last one setControl made effective. */
   get baseLearningRate(): number {
-    return this.current.learning_rate;
+    return this.controls.baseLearningRate;
   }
 
   /**
@@ -144,33 +149,25 @@ export class GrpoLearner implements OnPolicyLearner {
    * above it (none by default, DAPO's 0.08).
    */
   setControl(name: ControlName, value: number): void {
-    checkControl('GRPO', this.controlNames, name, value);
-    this.pendingControls.set(name, value);
+    this.controls.set(name, value);
   }
 
-  /**
-   * On resume: the values in effect when the checkpoint was taken (each setting's last recorded
-   * change), at once; the optimizer's current rate stays as it is (the checkpoint sets it).
-   */
+  /** On resume: the values in effect when the checkpoint was taken, at once (see LiveControls.restore). */
   restoreControls(values: Partial<Record<ControlName, number>>): void {
-    for (const [name, value] of Object.entries(values) as [ControlName, number][]) this.setControl(name, value);
-    const rate = this.learningRate;
-    this.applyControls();
-    this.learningRate = rate;
+    this.applyChanges(this.controls.restore(values));
   }
 
   private applyControls(): void {
-    const changes = this.pendingControls.take();
+    this.applyChanges(this.controls.take());
+  }
+
+  private applyChanges(changes: [ControlName, number][]): void {
     if (changes.length === 0) return;
-    for (const [name, value] of changes) {
-      if (name === 'learning_rate') {
-        this.learningRate = (this.learningRate * value) / this.current.learning_rate;
-        this.current.learning_rate = value;
-      } else {
-        const high = value + this.current.epsilon_high - this.current.epsilon;
-        this.current.epsilon_high = high > 0 ? high : value;
-        this.current.epsilon = value;
-      }
+    for (const [, value] of changes) {
+      // clip_range, the only other setting GRPO takes
+      const high = value + this.current.epsilon_high - this.current.epsilon;
+      this.current.epsilon_high = high > 0 ? high : value;
+      this.current.epsilon = value;
     }
     const k = this.tfNets?.k;
     if (k) {

@@ -14,21 +14,55 @@ export function checkControl(algorithm: string, supported: readonly ControlName[
 }
 
 /**
- * Changes waiting for the next update. The learning rate scales the optimizer's current rate by
- * new / old base, so an annealed rate keeps its fraction (the runner's anneal_lr multiplies
- * `baseLearningRate`, which moves to the new value at the same moment).
+ * A learner's live settings: the changes waiting for its next update, and the base learning rate
+ * anneal_lr multiplies. A learning-rate change scales the optimizer's current rate by new / old
+ * base, so an annealed rate keeps its fraction; the other changes are the learner's to apply.
  */
-export class PendingControls {
+export class LiveControls {
   private readonly pending = new Map<ControlName, number>();
 
+  constructor(
+    private readonly algorithm: string,
+    readonly names: readonly ControlName[],
+    private base: number,
+    /** The optimizer's current learning rate. */
+    private readonly rate: { get(): number; set(value: number): void },
+  ) {}
+
+  /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last change taken. */
+  get baseLearningRate(): number {
+    return this.base;
+  }
+
+  /** Checks a change now (a plain-words error) and keeps it for the next update. */
   set(name: ControlName, value: number): void {
+    checkControl(this.algorithm, this.names, name, value);
     this.pending.set(name, value);
   }
 
-  /** The waiting changes, in the order they came (the last value per name), and none left after. */
+  /** Applies a waiting learning rate; returns the other waiting changes (the last value per name), none left after. */
   take(): [ControlName, number][] {
-    const out = [...this.pending.entries()];
+    const others: [ControlName, number][] = [];
+    for (const [name, value] of this.pending) {
+      if (name !== 'learning_rate') others.push([name, value]);
+      else {
+        this.rate.set((this.rate.get() * value) / this.base);
+        this.base = value;
+      }
+    }
     this.pending.clear();
-    return out;
+    return others;
+  }
+
+  /**
+   * On resume: the values in effect when the checkpoint was taken, at once, keeping the
+   * optimizer's current rate (the checkpoint sets it); returns the changes the learner applies.
+   */
+  restore(values: Partial<Record<ControlName, number>>): [ControlName, number][] {
+    for (const [name, value] of Object.entries(values) as [ControlName, number][]) this.set(name, value);
+    const rate = this.rate.get();
+    const others = this.take();
+    this.rate.set(rate);
+    return others;
   }
 }

@@ -19,7 +19,7 @@ import { Adam, HostAdam, type AdamState } from '../adam';
 import { actsOnKernel, trainsOnKernel } from '../kernels/engine';
 import { KernelMlps } from '../kernels/mlps';
 import { MASKED_LOGIT, type RolloutBuffer } from '../onPolicy/buffer';
-import { checkControl, PendingControls, type ControlName } from '../onPolicy/controls';
+import { LiveControls, type ControlName } from '../onPolicy/controls';
 import { clipPasses, maskedLogSoftmax, rowEntropy, writeLogitGrads } from '../onPolicy/hostLoss';
 import { actRows, HostActor } from '../onPolicy/hostActor';
 import { NonFiniteLossError, type OnPolicyLearner } from '../onPolicy/runner';
@@ -52,11 +52,9 @@ const STAT_NAMES = ['the policy loss', 'the value loss', 'the entropy', 'the app
 
 export class PpoLearner implements OnPolicyLearner {
   readonly netArch: number[];
-  /** What setControl takes. */
-  readonly controlNames: readonly ControlName[] = ['learning_rate', 'ent_coef', 'clip_range'];
-  /** The hyperparameters' values as changed by setControl; the loss reads these, not hp. */
-  private readonly current: Record<ControlName, number>;
-  private readonly pendingControls = new PendingControls();
+  /** The entropy coefficient and clip range as changed by setControl; the loss reads these, not hp. */
+  private readonly current: { ent_coef: number; clip_range: number };
+  private readonly controls: LiveControls;
   /** Exactly one of the two is set: where this learner's arithmetic runs. */
   private readonly tfNets: TfNets | null;
   private readonly kernel: KernelNets | null;
@@ -78,7 +76,8 @@ export class PpoLearner implements OnPolicyLearner {
     this.netArch = hp.net_arch.slice();
     const M = hp.batch_size;
     const sizes = { policy: [D, ...hp.net_arch, A], value: [D, ...hp.net_arch, 1] };
-    this.current = { learning_rate: hp.learning_rate, ent_coef: hp.ent_coef, clip_range: hp.clip_range };
+    this.current = { ent_coef: hp.ent_coef, clip_range: hp.clip_range };
+    this.controls = new LiveControls('PPO', ['learning_rate', 'ent_coef', 'clip_range'], hp.learning_rate, { get: () => this.learningRate, set: (v) => (this.learningRate = v) });
     if (trainsOnKernel()) {
       const mlps = new KernelMlps([{ sizes: sizes.policy, activation }, { sizes: sizes.value, activation }], 2, M);
       const names = { policy: mlpVariableNames('policy', sizes.policy.length - 1), value: mlpVariableNames('value', sizes.value.length - 1) };
@@ -121,35 +120,33 @@ export class PpoLearner implements OnPolicyLearner {
     (this.kernel?.optimizer ?? this.tfNets!.optimizer).learningRate = lr;
   }
 
+  /** What setControl takes. */
+  get controlNames(): readonly ControlName[] {
+    return this.controls.names;
+  }
+
   /** The learning rate anneal_lr multiplies: the hyperparameter's, or the last one setControl made effective. */
   get baseLearningRate(): number {
-    return this.current.learning_rate;
+    return this.controls.baseLearningRate;
   }
 
   /** Changes learning_rate, ent_coef or clip_range from the next update on (checked now; see onPolicy/controls.ts). */
   setControl(name: ControlName, value: number): void {
-    checkControl('PPO', this.controlNames, name, value);
-    this.pendingControls.set(name, value);
+    this.controls.set(name, value);
   }
 
-  /**
-   * On resume: the values in effect when the checkpoint was taken (each setting's last recorded
-   * change), at once; the optimizer's current rate stays as it is (the checkpoint sets it).
-   */
+  /** On resume: the values in effect when the checkpoint was taken, at once (see LiveControls.restore). */
   restoreControls(values: Partial<Record<ControlName, number>>): void {
-    for (const [name, value] of Object.entries(values) as [ControlName, number][]) this.setControl(name, value);
-    const rate = this.learningRate;
-    this.applyControls();
-    this.learningRate = rate;
+    this.applyChanges(this.controls.restore(values));
   }
 
   private applyControls(): void {
-    const changes = this.pendingControls.take();
+    this.applyChanges(this.controls.take());
+  }
+
+  private applyChanges(changes: [ControlName, number][]): void {
     if (changes.length === 0) return;
-    for (const [name, value] of changes) {
-      if (name === 'learning_rate') this.learningRate = (this.learningRate * value) / this.current.learning_rate;
-      this.current[name] = value;
-    }
+    for (const [name, value] of changes) if (name !== 'learning_rate') this.current[name] = value;
     const k = this.tfNets?.k;
     if (k) {
       tf.dispose([k.clipLow, k.clipHigh, k.clip, k.entCoef]);
