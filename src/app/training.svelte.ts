@@ -7,16 +7,21 @@ import type { BackendTrial, ControlName, EvaluationRecord, RunWarning, UpdateRec
 import type { LiveControls, ResumeRequest, TrainingProgress } from '../services/training';
 import { onWorkerCrash, pauseRun, resumeRun, setRunControl, startRun, stepRun, stopRun } from './trainWorker';
 
-const TRIALS_PREFIX = 'rl-trading-lab:backend-trials:';
+// versioned: figures measured before the learners' WebAssembly kernel ranked WASM at its old speed
+const TRIALS_PREFIX = 'rl-trading-lab:backend-trials-2:';
+const STALE_TRIALS_PREFIX = 'rl-trading-lab:backend-trials:';
 
 /** This machine's backend measurements, by network shape (kept so only the first run of a shape measures). */
 function rememberedTrials(): Record<string, BackendTrial[]> {
   const out: Record<string, BackendTrial[]> = {};
+  const stale: string[] = [];
   for (let i = 0; i < localStorage.length; i++) {
     const key = localStorage.key(i);
+    if (key?.startsWith(STALE_TRIALS_PREFIX)) stale.push(key);
     if (!key?.startsWith(TRIALS_PREFIX)) continue;
     try { out[key.slice(TRIALS_PREFIX.length)] = JSON.parse(localStorage.getItem(key) ?? '[]'); } catch { /* a damaged entry is measured again */ }
   }
+  for (const key of stale) localStorage.removeItem(key);
   return out;
 }
 
