@@ -154,28 +154,10 @@ export class EpisodeLog {
   }
 }
 
-class TradeRecord implements FundingTrade {
-  entry_time: string | null;
-  exit_time: string | null;
-  symbol: string;
-  long_exchange: string;
-  short_exchange: string;
-  size: number;
-  leverage: number;
-  margin: number;
-  entry_long_price: number;
-  entry_short_price: number;
-  exit_long_price: number;
-  exit_short_price: number;
-  long_funding_rate: number;
-  short_funding_rate: number;
-  funding_long: number;
-  funding_short: number;
-  fees: number;
-  realized_pnl: number;
-  hours_held: number;
-  exit_reason: FundingTrade['exit_reason'];
-
+// The record's fields are the interface's (declaration merging), set in its order in the constructor:
+// one list of field names, and the same key order in every record.
+interface TradeRecord extends FundingTrade {}
+class TradeRecord {
   /** The trade at b[t..t + TRADE_FIELDS), its times and names already looked up. */
   constructor(b: Float64Array, t: number, entry: string | null, exit: string | null, symbol: string, long: string, short: string) {
     this.entry_time = entry; this.exit_time = exit; this.symbol = symbol; this.long_exchange = long; this.short_exchange = short;
@@ -206,33 +188,9 @@ class Portfolio {
   constructor(public starting_balance: number, public ending_balance: number, public return_pct: number, public max_drawdown: number) {}
 }
 
-class EpisodeRecord implements FundingEpisode {
-  episode: number;
-  reward: number;
-  length: number;
-  timestep: number;
-  timestamp: string;
-  start_time: string | null;
-  end_time: string | null;
-  return_pct: number;
-  net_pnl: number;
-  funding_earned: FundingEarned;
-  fees: number;
-  slippage: number;
-  price_pnl: number;
-  liquidation_loss: number;
-  liquidations: number;
-  positions_opened: number;
-  positions_closed: number;
-  mean_hours_held: number;
-  max_drawdown: number;
-  mean_utilization: number;
-  config: Config;
-  reward_breakdown: RewardBreakdown;
-  action_counts: ActionCounts;
-  portfolio: Portfolio;
-  trades: FundingTrade[];
-
+// as TradeRecord: the interface's fields, set in its order
+interface EpisodeRecord extends FundingEpisode {}
+class EpisodeRecord {
   /** The episode whose entry starts at b[at] (E's offsets), `sb` the starting balance. */
   constructor(b: Float64Array, at: number, sb: number, timestamp: string, start: string | null, end: string | null, trades: FundingTrade[]) {
     const m = at + E.money, c = at + E.counts, g = at + E.config;
