@@ -20,14 +20,19 @@ export function actRows(mlps: KernelMlps, policy: number, value: number | null, 
   const at = mlps.outputIndex(policy), stride = mlps.outputStride(policy);
   const vAt = value === null ? 0 : mlps.outputIndex(value), vStride = value === null ? 0 : mlps.outputStride(value);
   for (let i = 0; i < n; i++) {
-    // float32 throughout, as TensorFlow.js's logSoftmax of the masked logits
+    // float32 throughout, as TensorFlow.js's logSoftmax of the masked logits (made once, in `out`)
+    const row = i * W;
     let top = -Infinity;
-    for (let a = 0; a < A; a++) top = Math.max(top, Math.fround(heap[at + i * stride + a] + (masks[i * A + a] ? 0 : MASKED_LOGIT)));
+    for (let a = 0; a < A; a++) {
+      const logit = Math.fround(heap[at + i * stride + a] + (masks[i * A + a] ? 0 : MASKED_LOGIT));
+      out[row + a] = logit;
+      if (logit > top) top = logit;
+    }
     let sum = 0;
-    for (let a = 0; a < A; a++) sum += Math.exp(Math.fround(heap[at + i * stride + a] + (masks[i * A + a] ? 0 : MASKED_LOGIT)) - top);
+    for (let a = 0; a < A; a++) sum += Math.exp(out[row + a] - top);
     const lse = top + Math.log(sum);
-    for (let a = 0; a < A; a++) out[i * W + a] = Math.fround(heap[at + i * stride + a] + (masks[i * A + a] ? 0 : MASKED_LOGIT)) - lse;
-    out[i * W + A] = value === null ? 0 : heap[vAt + i * vStride];
+    for (let a = 0; a < A; a++) out[row + a] -= lse;
+    out[row + A] = value === null ? 0 : heap[vAt + i * vStride];
   }
   return out;
 }
