@@ -48,7 +48,7 @@ describe('the money view', () => {
     await page.goto(env.site.url);
     await page.waitForSelector('tr[data-name="ETH_BTC-5m"][data-rows="5760"]');
     await trainOne(page, 'position');
-    await openLatestRun(page);
+    const runId = await openLatestRun(page);
 
     // the test segment first: net P&L after fees beside buy-and-hold and the hold baseline, in the same unit
     expect(await text(page, '[data-testid=money-net-pnl]')).toMatch(/^Net P&L after fees [+-]\d+\.\d{2} %$/);
@@ -96,6 +96,30 @@ describe('the money view', () => {
     expect(await text(page, '[data-testid=inference-money] [data-testid=money-net-pnl]')).toMatch(/^Net P&L after fees [+-]\d+\.\d{2} %$/);
     expect(await text(page, '[data-testid=inference-money] [data-testid=money-buy-hold]')).toMatch(/^buy and hold [+-]\d+\.\d{2} %$/);
     await page.waitForSelector('[data-testid=inference] [data-testid=price-chart] canvas');
+    expect(await page.$('[data-testid=money-divergence]')).toBeNull();
+
+    // the same run as if its reward had risen over its evaluations while its net P&L fell: the view says so
+    await page.evaluate((id) => new Promise<void>((ok, fail) => {
+      const req = indexedDB.open('rl-trading-lab');
+      req.onerror = () => fail(req.error);
+      req.onsuccess = () => {
+        const tx = req.result.transaction('evaluations', 'readwrite');
+        const store = tx.objectStore('evaluations');
+        const all = store.getAll(IDBKeyRange.bound([id, -Infinity], [id, Infinity]));
+        all.onsuccess = () => {
+          (all.result as { step: number; mean_reward: number; net_pnl_pct: { mean: number } | null }[]).sort((a, b) => a.step - b.step).forEach((e, i) => {
+            e.mean_reward = i;
+            if (e.net_pnl_pct) e.net_pnl_pct.mean = -i;
+            store.put(e);
+          });
+        };
+        tx.oncomplete = () => ok();
+        tx.onerror = () => fail(tx.error);
+      };
+    }), runId);
+    await page.reload();
+    await page.waitForSelector('[data-testid=run-detail][data-loaded="true"]');
+    expect(await text(page, '[data-testid=money-divergence]')).toMatch(/Reward rose while net P&L fell over \d+ evaluations/);
     await page.context().close();
   });
 
