@@ -26,7 +26,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpz } from '../src/core/data/npz';
-import { benchBackends, browserVariants, medians, ROUNDS, variantsInChromium } from './chromium';
+import { benchBackends, browserVariants, medians, ROUNDS, variantsInChromium, nodeVariants } from './chromium';
 
 const SAMPLES = 50_000;
 const TIMED_EPOCHS = 3;
@@ -152,8 +152,8 @@ export async function run() {
   const data = syntheticData(SAMPLES);
   const results: Record<string, unknown>[] = [];
   const nodeBackends = benchBackends(NODE_BACKENDS as ('wasm' | 'cpu')[]);
-  // WASM twice (the kernel, then TensorFlow.js's ops), alternating over BENCH_ROUNDS rounds
-  const runs: ['wasm' | 'cpu', 'auto' | 'tfjs'][] = nodeBackends.flatMap((b): ['wasm' | 'cpu', 'auto' | 'tfjs'][] => (b === 'wasm' ? [[b, 'auto'], [b, 'tfjs']] : [[b, 'auto']]));
+  // alternating over BENCH_ROUNDS rounds
+  const runs = nodeVariants(nodeBackends);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [backend, preference] of runs) {
       preferKernelTraining(preference);

@@ -118,6 +118,14 @@ export async function perBackendInChromium<T extends object>(measure: (page: Pag
 }
 
 /** The median of each variant's `key` over its rounds: the A / B figures to quote. */
+/**
+ * The Node runs of a learner benchmark, in the order one round makes them: WASM twice (the lab's
+ * kernel, then TensorFlow.js's ops), the other backends once.
+ */
+export function nodeVariants(backends: readonly ('wasm' | 'cpu')[]): ['wasm' | 'cpu', 'auto' | 'tfjs'][] {
+  return backends.flatMap((b): ['wasm' | 'cpu', 'auto' | 'tfjs'][] => (b === 'wasm' ? [[b, 'auto'], [b, 'tfjs']] : [[b, 'auto']]));
+}
+
 export function medians(results: Record<string, unknown>[], key: string): Record<string, unknown>[] {
   const groups = new Map<string, number[]>();
   for (const r of results) {

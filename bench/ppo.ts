@@ -25,7 +25,7 @@ import { buildEnvironments, type Environments } from '../src/core/env/build';
 import { candleData } from '../src/core/env/candles';
 import { DEFAULT_ENV_ID, envSpec } from '../src/core/env/registry';
 import { defaultsOf } from '../src/core/settings';
-import { benchBackends, browserVariants, medians, ROUNDS, storedRunRate, variantsInChromium } from './chromium';
+import { benchBackends, browserVariants, medians, ROUNDS, storedRunRate, variantsInChromium, nodeVariants } from './chromium';
 
 const SAMPLE = resolve(import.meta.dirname, '../public/samples/ETH_BTC-5m.parquet');
 const UPDATES = 5; // the first one warms up (wasm tiering, shader compilation) and is not counted
@@ -76,8 +76,8 @@ async function chromiumRuns() {
 export async function run() {
   const results: Record<string, unknown>[] = [];
   const nodeBackends = benchBackends(NODE_BACKENDS as ('wasm' | 'cpu')[]);
-  // WASM twice (the kernel, then TensorFlow.js's ops), alternating over BENCH_ROUNDS rounds
-  const runs: ['wasm' | 'cpu', 'auto' | 'tfjs'][] = nodeBackends.flatMap((b): ['wasm' | 'cpu', 'auto' | 'tfjs'][] => (b === 'wasm' ? [[b, 'auto'], [b, 'tfjs']] : [[b, 'auto']]));
+  // alternating over BENCH_ROUNDS rounds
+  const runs = nodeVariants(nodeBackends);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [backend, preference] of runs) {
       preferKernelTraining(preference);
